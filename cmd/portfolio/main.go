@@ -1,0 +1,307 @@
+// Command portfolio runs Portfolio SIO: the web server and its
+// administration commands.
+package main
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/portfolio-sio/portfolio/internal/auth"
+	"github.com/portfolio-sio/portfolio/internal/demo"
+	"github.com/portfolio-sio/portfolio/internal/export"
+	"github.com/portfolio-sio/portfolio/internal/portfolio"
+	"github.com/portfolio-sio/portfolio/internal/referentiel"
+	"github.com/portfolio-sio/portfolio/internal/server"
+	"github.com/portfolio-sio/portfolio/internal/store"
+	refdata "github.com/portfolio-sio/portfolio/referentiel"
+)
+
+const usage = `Portfolio SIO — le portfolio des étudiants de BTS SIO.
+
+Usage:
+  portfolio serve [--data DIR] [--addr HOST:PORT] [--demo]
+  portfolio user create --data DIR --email EMAIL --name "Prénom Nom" --role student|teacher|admin
+                        [--parcours SISR|SLAM] [--candidate N] [--session YEAR] [--centre TEXT]
+                        (password read from standard input)
+  portfolio export tableau --data DIR --student EMAIL --format csv -o FILE
+
+Run "portfolio COMMAND --help" for the options of a command.
+`
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	err := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
+	stop()
+	if errors.Is(err, flag.ErrHelp) {
+		return
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "portfolio:", err)
+		os.Exit(1)
+	}
+}
+
+// run dispatches the subcommand.
+func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return errors.New("missing command")
+	}
+	switch args[0] {
+	case "serve":
+		return serve(ctx, args[1:], stdout, stderr)
+	case "user":
+		if len(args) < 2 || args[1] != "create" {
+			return errors.New(`usage: portfolio user create … (see "portfolio --help")`)
+		}
+		return createUser(ctx, args[2:], stdin, stdout, stderr)
+	case "export":
+		if len(args) < 2 || args[1] != "tableau" {
+			return errors.New(`usage: portfolio export tableau … (see "portfolio --help")`)
+		}
+		return exportTableau(ctx, args[2:], stdout, stderr)
+	case "-h", "--help", "help":
+		fmt.Fprint(stdout, usage)
+		return nil
+	}
+	fmt.Fprint(stderr, usage)
+	return fmt.Errorf("unknown command %q", args[0])
+}
+
+func newFlags(name, synopsis string, stderr io.Writer) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprintf(stderr, "Usage: portfolio %s\n\nOptions:\n", synopsis)
+		fs.PrintDefaults()
+	}
+	return fs
+}
+
+// loadReferentiels loads the embedded référentiels.
+func loadReferentiels() (map[string]*referentiel.Referentiel, error) {
+	refs, err := referentiel.LoadAll(refdata.FS)
+	if err != nil {
+		return nil, err
+	}
+	if _, ok := refs["sio-2011"]; !ok {
+		return nil, errors.New("referentiel sio-2011 missing")
+	}
+	return refs, nil
+}
+
+func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("serve", "serve [--data DIR] [--addr HOST:PORT] [--demo]", stderr)
+	dataDir := fs.String("data", "./data", "directory of the SQLite database (created if missing)")
+	addr := fs.String("addr", "127.0.0.1:8080", "address to listen on")
+	demoMode := fs.Bool("demo", false, "fill an empty database with demo accounts and réalisations (loopback addresses only)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *demoMode && !isLoopback(*addr) {
+		return fmt.Errorf("--demo refuses to listen on %s: demo accounts have a known password; use a loopback address such as 127.0.0.1:8080", *addr)
+	}
+	logger := slog.New(slog.NewTextHandler(stderr, nil))
+	refs, err := loadReferentiels()
+	if err != nil {
+		return err
+	}
+	st, err := store.Open(ctx, *dataDir)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+
+	if *demoMode {
+		seeded, err := demo.Seed(ctx, st, refs["sio-2011"], auth.Hasher{}, examSession(time.Now()))
+		if err != nil {
+			return fmt.Errorf("demo data: %w", err)
+		}
+		if seeded {
+			logger.Info("demo data created")
+		}
+	}
+
+	srv := server.New(server.Config{
+		Store: st, Referentiels: refs, Logger: logger, SessionCleanup: 30 * time.Minute,
+	})
+	defer srv.Close()
+	httpServer := &http.Server{
+		Addr:              *addr,
+		Handler:           srv.Handler(),
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       60 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+	}
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "Portfolio SIO écoute sur http://%s/\n", ln.Addr())
+	if *demoMode {
+		fmt.Fprintf(stdout, "Comptes de démonstration (mot de passe %q) :\n", demo.Password)
+		for _, a := range demo.Accounts {
+			fmt.Fprintf(stdout, "  %-18s %s\n", a.Email, a.Label)
+		}
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- httpServer.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	logger.Info("shutting down")
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	return httpServer.Shutdown(shutdownCtx)
+}
+
+// examSession is the exam year of second-year students at date now: the
+// school year starting in September ends with the June exam.
+func examSession(now time.Time) int {
+	if now.Month() >= time.September {
+		return now.Year() + 1
+	}
+	return now.Year()
+}
+
+// isLoopback reports whether addr listens only on a loopback address.
+func isLoopback(addr string) bool {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return false
+	}
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+func createUser(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+	fs := newFlags("user create", `user create --data DIR --email EMAIL --name "Prénom Nom" --role ROLE [options] < password`, stderr)
+	dataDir := fs.String("data", "./data", "directory of the SQLite database")
+	email := fs.String("email", "", "e-mail address, used to log in (required)")
+	name := fs.String("name", "", `full name "Prénom Nom"; the first word is the first name, the rest the last name (required)`)
+	roleFlag := fs.String("role", "", "student, teacher or admin (required)")
+	parcours := fs.String("parcours", "", "SISR or SLAM (students; empty while not chosen)")
+	candidate := fs.String("candidate", "", "numéro de candidat (students)")
+	session := fs.Int("session", 0, "exam session year, e.g. 2027 (students)")
+	centre := fs.String("centre", "", "centre de formation (students)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	role, err := portfolio.ParseRole(*roleFlag)
+	if err != nil {
+		return err
+	}
+	if !strings.Contains(*email, "@") {
+		return errors.New("--email must be an e-mail address")
+	}
+	first, last, _ := strings.Cut(strings.TrimSpace(*name), " ")
+	if first == "" {
+		return errors.New(`--name is required ("Prénom Nom")`)
+	}
+	*parcours = strings.ToUpper(*parcours)
+	if *parcours != "" && *parcours != "SISR" && *parcours != "SLAM" {
+		return errors.New("--parcours must be SISR or SLAM")
+	}
+	password, err := bufio.NewReader(stdin).ReadString('\n')
+	if err != nil && !errors.Is(err, io.EOF) {
+		return fmt.Errorf("read password: %w", err)
+	}
+	password = strings.TrimRight(password, "\r\n")
+	if len([]rune(password)) < 8 || len(password) > 72 {
+		return errors.New("the password (read from standard input) must have 8 to 72 characters")
+	}
+	hash, err := auth.Hasher{}.Hash(password)
+	if err != nil {
+		return err
+	}
+	st, err := store.Open(ctx, *dataDir)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	id, err := st.CreateUser(ctx, portfolio.User{
+		Email: *email, FirstName: first, LastName: strings.TrimSpace(last), Role: role, PasswordHash: hash,
+		Parcours: *parcours, CandidateNumber: *candidate, SessionYear: *session, Centre: *centre,
+	})
+	if errors.Is(err, store.ErrEmailTaken) {
+		return fmt.Errorf("a user with e-mail %s already exists", *email)
+	}
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "user %d created: %s (%s)\n", id, *email, role)
+	return nil
+}
+
+func exportTableau(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("export tableau", "export tableau --data DIR --student EMAIL --format csv -o FILE", stderr)
+	dataDir := fs.String("data", "./data", "directory of the SQLite database")
+	email := fs.String("student", "", "e-mail of the student (required)")
+	format := fs.String("format", "csv", "output format: csv")
+	out := fs.String("o", "", `output file ("-" for standard output) (required)`)
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *format != "csv" {
+		return fmt.Errorf("format %q not supported: csv", *format)
+	}
+	if *email == "" || *out == "" {
+		return errors.New("--student and -o are required")
+	}
+	refs, err := loadReferentiels()
+	if err != nil {
+		return err
+	}
+	st, err := store.Open(ctx, *dataDir)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	u, err := st.UserByEmail(ctx, *email)
+	if errors.Is(err, portfolio.ErrNotFound) || (err == nil && u.Role != portfolio.RoleStudent) {
+		return fmt.Errorf("no student with e-mail %s", *email)
+	}
+	if err != nil {
+		return err
+	}
+	reals, err := st.ListRealisations(ctx, u.ID, store.RealisationFilter{})
+	if err != nil {
+		return err
+	}
+	ref, ok := refs[u.Referentiel]
+	if !ok {
+		ref = refs["sio-2011"]
+	}
+	t := portfolio.BuildTableau(ref, u, reals, nil, time.Now())
+	if *out == "-" {
+		return export.CSV(stdout, t)
+	}
+	f, err := os.Create(*out)
+	if err != nil {
+		return err
+	}
+	if err := export.CSV(f, t); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}

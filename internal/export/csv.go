@@ -1,0 +1,136 @@
+// Package export draws the tableau de synthèse as files (CSV; PDF later).
+// It only draws the grid portfolio.BuildTableau computed.
+package export
+
+import (
+	"encoding/csv"
+	"io"
+	"strconv"
+	"strings"
+	"unicode"
+
+	"golang.org/x/text/unicode/norm"
+
+	"github.com/portfolio-sio/portfolio/internal/portfolio"
+)
+
+// CSV writes the tableau for spreadsheets: UTF-8 with a byte-order mark and
+// ";" separators, which French Excel and LibreOffice open directly.
+func CSV(w io.Writer, t portfolio.Tableau) error {
+	if _, err := io.WriteString(w, "\ufeff"); err != nil {
+		return err
+	}
+	cw := csv.NewWriter(w)
+	cw.Comma = ';'
+	put := func(rec ...string) {
+		for i := range rec {
+			rec[i] = cell(rec[i])
+		}
+		_ = cw.Write(rec) // errors surface in cw.Error below
+	}
+	put(t.Title)
+	put("Session", t.Header.Session)
+	put("Nom et prénom", t.Header.Name)
+	put("Numéro de candidat", t.Header.Candidate)
+	put("Parcours", t.Header.Parcours)
+	put("Centre de formation", t.Header.Centre)
+	if t.Header.URL != "" {
+		put("URL du portfolio", t.Header.URL)
+	}
+	put()
+
+	head := []string{"Situations", "Intitulé", "Productions"}
+	for _, ty := range t.Types {
+		head = append(head, ty.Short)
+	}
+	head = append(head, "Période (MM/AA)")
+	for _, c := range t.Columns {
+		head = append(head, c.Code)
+	}
+	put(head...)
+	for _, b := range t.Bands {
+		for _, row := range b.Rows {
+			rec := []string{b.Title, row.Title, productions(row.Productions)}
+			for _, on := range row.Types {
+				rec = append(rec, mark(on))
+			}
+			rec = append(rec, row.Period)
+			for _, on := range row.Marks {
+				rec = append(rec, mark(on))
+			}
+			put(rec...)
+		}
+	}
+	totals := []string{"", "Total", ""}
+	for _, n := range t.TypeTotals {
+		totals = append(totals, strconv.Itoa(n))
+	}
+	totals = append(totals, "")
+	for _, n := range t.Totals {
+		totals = append(totals, strconv.Itoa(n))
+	}
+	put(totals...)
+	put()
+	gaps := make([]string, 0, len(t.Gaps))
+	for _, g := range t.Gaps {
+		gaps = append(gaps, g.Code)
+	}
+	put("Activités à couvrir", strings.Join(gaps, " "))
+	put("Généré le", t.GeneratedAt.Format("02/01/2006 15:04"))
+	cw.Flush()
+	return cw.Error()
+}
+
+func mark(on bool) string {
+	if on {
+		return "X"
+	}
+	return ""
+}
+
+func productions(ps []portfolio.Production) string {
+	parts := make([]string, len(ps))
+	for i, p := range ps {
+		parts[i] = p.Title + " (" + p.URL + ")"
+	}
+	return strings.Join(parts, " | ")
+}
+
+// cell neutralises spreadsheet formulas: a cell starting with = + - @ (or
+// a tab or carriage return) gets a leading apostrophe, so a title typed by
+// a student can never run as a formula on a teacher's machine.
+func cell(s string) string {
+	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
+		return "'" + s
+	}
+	return s
+}
+
+// FileName is the ASCII-safe download name of a student's tableau,
+// NOM_Prenom_tableau.ext.
+func FileName(u portfolio.User, ext string) string {
+	name := asciiName(strings.ToUpper(u.LastName)) + "_" + asciiName(u.FirstName)
+	if name == "_" {
+		name = "etudiant"
+	}
+	return name + "_tableau." + ext
+}
+
+// asciiName strips accents and keeps letters, digits and dashes.
+func asciiName(s string) string {
+	var b strings.Builder
+	for _, r := range norm.NFD.String(s) {
+		switch {
+		case unicode.Is(unicode.Mn, r):
+		case r < 128 && (unicode.IsLetter(r) || unicode.IsDigit(r) || r == '-'):
+			b.WriteRune(r)
+		case r == ' ' || r == '\'':
+			b.WriteRune('-')
+		case r == 'œ':
+			b.WriteString("oe")
+		case r == 'Œ':
+			b.WriteString("OE")
+		}
+	}
+	return b.String()
+}

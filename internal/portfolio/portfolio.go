@@ -1,0 +1,281 @@
+// Package portfolio holds the domain of Portfolio SIO: users, réalisations
+// professionnelles, their validation rules and the tableau de synthèse.
+// Nothing here touches the database or HTTP.
+package portfolio
+
+import (
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Role is what a user may do.
+type Role string
+
+// The three roles.
+const (
+	RoleStudent Role = "student"
+	RoleTeacher Role = "teacher"
+	RoleAdmin   Role = "admin"
+)
+
+// Label is the French name of the role.
+func (r Role) Label() string {
+	switch r {
+	case RoleStudent:
+		return "étudiant"
+	case RoleTeacher:
+		return "enseignant"
+	case RoleAdmin:
+		return "administrateur"
+	}
+	return string(r)
+}
+
+// ParseRole accepts the English codes used by the CLI.
+func ParseRole(s string) (Role, error) {
+	switch r := Role(strings.ToLower(strings.TrimSpace(s))); r {
+	case RoleStudent, RoleTeacher, RoleAdmin:
+		return r, nil
+	}
+	return "", fmt.Errorf("unknown role %q (student, teacher or admin)", s)
+}
+
+// User is an account.
+type User struct {
+	ID              int64
+	Email           string
+	FirstName       string
+	LastName        string
+	Role            Role
+	PasswordHash    string
+	Referentiel     string
+	Parcours        string // "", "SISR" or "SLAM"
+	CandidateNumber string
+	SessionYear     int
+	Centre          string
+	PortfolioURL    string
+}
+
+// FullName is "Prénom Nom".
+func (u User) FullName() string {
+	return strings.TrimSpace(u.FirstName + " " + u.LastName)
+}
+
+// ErrNotFound is returned when a record does not exist or is not visible
+// to the user asking for it; both are answered the same way.
+var ErrNotFound = errors.New("not found")
+
+// Month is a calendar month, the unit of a réalisation's période.
+type Month struct {
+	Year  int
+	Month time.Month
+}
+
+// ParseMonth accepts "2025-09" (HTML month input), "09/2025" and "09/25".
+func ParseMonth(s string) (Month, error) {
+	s = strings.TrimSpace(s)
+	var y, m string
+	if a, b, ok := strings.Cut(s, "-"); ok {
+		y, m = a, b
+	} else if a, b, ok := strings.Cut(s, "/"); ok {
+		m, y = a, b
+	} else {
+		return Month{}, errors.New("format de mois attendu : AAAA-MM ou MM/AAAA")
+	}
+	mi, err1 := strconv.Atoi(m)
+	yi, err2 := strconv.Atoi(y)
+	if err1 != nil || err2 != nil || len(m) < 1 || len(m) > 2 {
+		return Month{}, errors.New("format de mois attendu : AAAA-MM ou MM/AAAA")
+	}
+	if len(y) == 2 {
+		yi += 2000
+	} else if len(y) != 4 {
+		return Month{}, errors.New("l'année doit avoir 4 chiffres")
+	}
+	if mi < 1 || mi > 12 {
+		return Month{}, errors.New("le mois doit être entre 01 et 12")
+	}
+	if yi < 2000 || yi > 2100 {
+		return Month{}, errors.New("l'année doit être entre 2000 et 2100")
+	}
+	return Month{Year: yi, Month: time.Month(mi)}, nil
+}
+
+// ISO is "2025-09", the storage and HTML form.
+func (m Month) ISO() string {
+	if m.IsZero() {
+		return ""
+	}
+	return fmt.Sprintf("%04d-%02d", m.Year, int(m.Month))
+}
+
+// Short is "09/25", the tableau form.
+func (m Month) Short() string {
+	if m.IsZero() {
+		return ""
+	}
+	return fmt.Sprintf("%02d/%02d", int(m.Month), m.Year%100)
+}
+
+// IsZero reports whether the month is unset.
+func (m Month) IsZero() bool { return m.Year == 0 }
+
+// Before reports whether m is strictly before o.
+func (m Month) Before(o Month) bool {
+	return m.Year < o.Year || (m.Year == o.Year && m.Month < o.Month)
+}
+
+// Period formats a période as "MM/AA – MM/AA", or one month when start and
+// end are the same.
+func Period(start, end Month) string {
+	if start == end {
+		return start.Short()
+	}
+	return start.Short() + " – " + end.Short()
+}
+
+// Cadre is where a réalisation happened; it decides its band on the
+// tableau (cadre and band share their codes).
+type Cadre string
+
+// Cadres, in the order of the tableau's bands.
+var Cadres = []struct {
+	Code  Cadre
+	Label string
+}{
+	{"formation", "En formation (TP, PPE, atelier)"},
+	{"stage1", "Stage de première année"},
+	{"stage2", "Stage de deuxième année"},
+	{"alternance", "Alternance"},
+}
+
+// CadreLabel is the French label of a cadre.
+func CadreLabel(c Cadre) string {
+	for _, x := range Cadres {
+		if x.Code == c {
+			return x.Label
+		}
+	}
+	return string(c)
+}
+
+// Status is where a réalisation stands in the review workflow.
+type Status string
+
+// Statuses of a réalisation.
+const (
+	StatusDraft     Status = "brouillon"
+	StatusSubmitted Status = "soumise"
+	StatusValidated Status = "validee"
+	StatusRework    Status = "a_reprendre"
+)
+
+// Statuses lists every status in workflow order.
+var Statuses = []Status{StatusDraft, StatusSubmitted, StatusValidated, StatusRework}
+
+// Label is the French name of the status.
+func (s Status) Label() string {
+	switch s {
+	case StatusDraft:
+		return "Brouillon"
+	case StatusSubmitted:
+		return "Soumise"
+	case StatusValidated:
+		return "Validée"
+	case StatusRework:
+		return "À reprendre"
+	}
+	return string(s)
+}
+
+// Modalite tells whether the student worked alone or in a team.
+type Modalite string
+
+// The two modalités.
+const (
+	Alone Modalite = "seul"
+	Team  Modalite = "equipe"
+)
+
+// Production is a titled link to something the student produced.
+type Production struct {
+	Title string
+	URL   string
+}
+
+// ActivityEntry is a ticked activity with its competences.
+type ActivityEntry struct {
+	Code        string
+	How         string // how the student exercised it, optional
+	Competences []string
+}
+
+// Realisation is a réalisation professionnelle.
+type Realisation struct {
+	ID          int64
+	StudentID   int64
+	Title       string
+	Description string
+	Contexte    string
+	Cadre       Cadre
+	Types       []string
+	Start, End  Month
+	Modalite    Modalite
+	Team        string
+	Productions []Production
+	Activities  []ActivityEntry
+	Status      Status
+	Version     int
+	CreatedAt   time.Time
+	UpdatedAt   time.Time
+}
+
+// HasActivity reports whether the activity is ticked.
+func (r *Realisation) HasActivity(code string) bool {
+	_, ok := r.Activity(code)
+	return ok
+}
+
+// Activity returns the ticked activity entry with that code.
+func (r *Realisation) Activity(code string) (ActivityEntry, bool) {
+	for _, a := range r.Activities {
+		if a.Code == code {
+			return a, true
+		}
+	}
+	return ActivityEntry{}, false
+}
+
+// HasCompetence reports whether the competence is ticked.
+func (r *Realisation) HasCompetence(code string) bool {
+	for _, a := range r.Activities {
+		for _, c := range a.Competences {
+			if c == code {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// HasType reports whether the réalisation is of that type.
+func (r *Realisation) HasType(code string) bool {
+	for _, t := range r.Types {
+		if t == code {
+			return true
+		}
+	}
+	return false
+}
+
+// CompetenceCount is the number of ticked competences.
+func (r *Realisation) CompetenceCount() int {
+	n := 0
+	for _, a := range r.Activities {
+		n += len(a.Competences)
+	}
+	return n
+}

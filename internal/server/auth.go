@@ -1,0 +1,104 @@
+package server
+
+import (
+	"errors"
+	"net/http"
+	"strings"
+
+	"github.com/portfolio-sio/portfolio/internal/auth"
+	"github.com/portfolio-sio/portfolio/internal/portfolio"
+	"github.com/portfolio-sio/portfolio/web"
+)
+
+// maxFormBytes bounds every form body: the largest legitimate form (a
+// réalisation with a 10,000-character description and 57 activities) is
+// far below it.
+const maxFormBytes = 1 << 20
+
+// parseForm reads a bounded urlencoded form; it answers the request itself
+// and returns false when the body is unusable.
+func (s *Server) parseForm(w http.ResponseWriter, r *http.Request) bool {
+	r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
+	if err := r.ParseForm(); err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			s.errorPage(w, r, http.StatusRequestEntityTooLarge, "Formulaire trop volumineux",
+				"Le formulaire envoyé dépasse 1 Mo ; raccourcissez les textes.")
+			return false
+		}
+		s.badRequest(w, r, "Le formulaire envoyé est illisible.")
+		return false
+	}
+	return true
+}
+
+func (s *Server) showLogin(w http.ResponseWriter, r *http.Request) {
+	if currentUser(r.Context()) != nil {
+		http.Redirect(w, r, "/", http.StatusSeeOther)
+		return
+	}
+	s.render(w, r, http.StatusOK, web.LoginPage(s.page(r, "Connexion", ""), "", ""))
+}
+
+func (s *Server) login(w http.ResponseWriter, r *http.Request) {
+	if !s.parseForm(w, r) {
+		return
+	}
+	email := strings.TrimSpace(r.PostForm.Get("email"))
+	password := r.PostForm.Get("password")
+	fail := func(msg string) {
+		s.render(w, r, http.StatusUnprocessableEntity, web.LoginPage(s.page(r, "Connexion", ""), email, msg))
+	}
+	if email == "" || password == "" {
+		fail("Saisissez votre adresse e-mail et votre mot de passe.")
+		return
+	}
+	u, err := s.store.UserByEmail(r.Context(), email)
+	if err != nil && !errors.Is(err, portfolio.ErrNotFound) {
+		s.serverError(w, r, err)
+		return
+	}
+	// Check a hash even for unknown accounts: same time either way.
+	if !auth.Check(u.PasswordHash, password) || u.ID == 0 {
+		s.log.Info("login failed", "email", email)
+		fail("Adresse e-mail ou mot de passe incorrect.")
+		return
+	}
+	if err := s.sessions.RenewToken(r.Context()); err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	s.sessions.Put(r.Context(), "user_id", u.ID)
+	s.log.Info("login", "user", u.ID)
+	http.Redirect(w, r, "/", http.StatusSeeOther)
+}
+
+func (s *Server) logout(w http.ResponseWriter, r *http.Request) {
+	if err := s.sessions.Destroy(r.Context()); err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	http.Redirect(w, r, "/login", http.StatusSeeOther)
+}
+
+func (s *Server) home(w http.ResponseWriter, r *http.Request) {
+	u := currentUser(r.Context())
+	if u.Role == portfolio.RoleStudent {
+		http.Redirect(w, r, "/realisations", http.StatusSeeOther)
+		return
+	}
+	s.render(w, r, http.StatusOK, web.StaffHome(s.page(r, "Accueil", "home")))
+}
+
+// healthz answers 200 when the database answers a query.
+func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	if err := s.store.Ping(r.Context()); err != nil {
+		s.log.Error("health check failed", "err", err)
+		w.WriteHeader(http.StatusServiceUnavailable)
+		_, _ = w.Write([]byte("database unavailable\n"))
+		return
+	}
+	_, _ = w.Write([]byte("ok\n"))
+}

@@ -1,0 +1,294 @@
+package server
+
+import (
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"github.com/go-chi/chi/v5"
+
+	"github.com/portfolio-sio/portfolio/internal/portfolio"
+	"github.com/portfolio-sio/portfolio/internal/referentiel"
+	"github.com/portfolio-sio/portfolio/internal/store"
+	"github.com/portfolio-sio/portfolio/web"
+)
+
+// realisationURL is the page of one réalisation.
+func realisationURL(id int64) string { return "/realisations/" + strconv.FormatInt(id, 10) }
+
+// idParam reads the {id} of the route; a malformed id is treated as absent.
+func idParam(r *http.Request) (int64, bool) {
+	id, err := strconv.ParseInt(chi.URLParam(r, "id"), 10, 64)
+	return id, err == nil && id > 0
+}
+
+func (s *Server) listRealisations(w http.ResponseWriter, r *http.Request) {
+	u := currentUser(r.Context())
+	q := r.URL.Query()
+	var f store.RealisationFilter
+	if _, ok := s.ref(u).Band(q.Get("cadre")); ok {
+		f.Cadre = portfolio.Cadre(q.Get("cadre"))
+	}
+	for _, st := range portfolio.Statuses {
+		if q.Get("status") == string(st) {
+			f.Status = st
+		}
+	}
+	list, err := s.store.ListRealisations(r.Context(), u.ID, f)
+	if err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	total := len(list)
+	if f != (store.RealisationFilter{}) {
+		if total, err = s.store.CountRealisations(r.Context(), u.ID); err != nil {
+			s.serverError(w, r, err)
+			return
+		}
+	}
+	s.render(w, r, http.StatusOK, web.RealisationList(s.page(r, "Mes réalisations", "realisations"), web.ListView{
+		Realisations: list, Cadre: string(f.Cadre), Status: string(f.Status), Total: total,
+	}))
+}
+
+func (s *Server) newRealisation(w http.ResponseWriter, r *http.Request) {
+	s.renderForm(w, r, http.StatusOK, "/realisations", "Nouvelle réalisation professionnelle",
+		portfolio.RealisationInput{How: map[string]string{}}, nil)
+}
+
+func (s *Server) createRealisation(w http.ResponseWriter, r *http.Request) {
+	if !s.parseForm(w, r) {
+		return
+	}
+	u := currentUser(r.Context())
+	in := decodeRealisation(r.PostForm)
+	real, errs := in.Validate(s.ref(u))
+	if errs != nil {
+		s.renderForm(w, r, http.StatusUnprocessableEntity, "/realisations", "Nouvelle réalisation professionnelle", in, errs)
+		return
+	}
+	id, err := s.store.CreateRealisation(r.Context(), u.ID, real)
+	if err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	s.flash(r.Context(), "Réalisation enregistrée.")
+	http.Redirect(w, r, realisationURL(id), http.StatusSeeOther)
+}
+
+// ownRealisation loads the {id} réalisation of the current student; it
+// answers 404 itself when there is none.
+func (s *Server) ownRealisation(w http.ResponseWriter, r *http.Request) (portfolio.Realisation, bool) {
+	id, ok := idParam(r)
+	if !ok {
+		s.notFound(w, r)
+		return portfolio.Realisation{}, false
+	}
+	real, err := s.store.GetRealisation(r.Context(), currentUser(r.Context()).ID, id)
+	if err != nil {
+		s.storeError(w, r, err)
+		return real, false
+	}
+	return real, true
+}
+
+func (s *Server) showRealisation(w http.ResponseWriter, r *http.Request) {
+	real, ok := s.ownRealisation(w, r)
+	if !ok {
+		return
+	}
+	u := currentUser(r.Context())
+	s.render(w, r, http.StatusOK, web.RealisationDetail(s.page(r, real.Title, "realisations"),
+		web.DetailView{R: real, Ref: s.ref(u)}))
+}
+
+func (s *Server) editRealisation(w http.ResponseWriter, r *http.Request) {
+	real, ok := s.ownRealisation(w, r)
+	if !ok {
+		return
+	}
+	s.renderForm(w, r, http.StatusOK, realisationURL(real.ID), "Modifier la réalisation", portfolio.InputFrom(&real), nil)
+}
+
+func (s *Server) updateRealisation(w http.ResponseWriter, r *http.Request) {
+	real, ok := s.ownRealisation(w, r)
+	if !ok {
+		return
+	}
+	if !s.parseForm(w, r) {
+		return
+	}
+	u := currentUser(r.Context())
+	in := decodeRealisation(r.PostForm)
+	updated, errs := in.Validate(s.ref(u))
+	if errs != nil {
+		s.renderForm(w, r, http.StatusUnprocessableEntity, realisationURL(real.ID), "Modifier la réalisation", in, errs)
+		return
+	}
+	updated.ID = real.ID
+	if err := s.store.UpdateRealisation(r.Context(), u.ID, updated); err != nil {
+		s.storeError(w, r, err)
+		return
+	}
+	s.flash(r.Context(), "Modifications enregistrées.")
+	http.Redirect(w, r, realisationURL(real.ID), http.StatusSeeOther)
+}
+
+func (s *Server) duplicateRealisation(w http.ResponseWriter, r *http.Request) {
+	real, ok := s.ownRealisation(w, r)
+	if !ok {
+		return
+	}
+	cp := real
+	cp.Title = copyTitle(real.Title)
+	id, err := s.store.CreateRealisation(r.Context(), currentUser(r.Context()).ID, cp)
+	if err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	s.flash(r.Context(), "Copie créée : modifiez-la puis enregistrez.")
+	http.Redirect(w, r, realisationURL(id)+"/edit", http.StatusSeeOther)
+}
+
+// copyTitle prefixes "Copie de", keeping within the title limit.
+func copyTitle(title string) string {
+	t := []rune("Copie de " + title)
+	if len(t) > portfolio.MaxTitle {
+		t = t[:portfolio.MaxTitle]
+	}
+	return string(t)
+}
+
+func (s *Server) confirmDeleteRealisation(w http.ResponseWriter, r *http.Request) {
+	real, ok := s.ownRealisation(w, r)
+	if !ok {
+		return
+	}
+	s.render(w, r, http.StatusOK, web.DeleteConfirm(s.page(r, "Supprimer une réalisation", "realisations"), real))
+}
+
+func (s *Server) deleteRealisation(w http.ResponseWriter, r *http.Request) {
+	id, ok := idParam(r)
+	if !ok {
+		s.notFound(w, r)
+		return
+	}
+	if err := s.store.DeleteRealisation(r.Context(), currentUser(r.Context()).ID, id); err != nil {
+		s.storeError(w, r, err)
+		return
+	}
+	s.flash(r.Context(), "Réalisation supprimée.")
+	http.Redirect(w, r, "/realisations", http.StatusSeeOther)
+}
+
+// decodeRealisation reads the réalisation form.
+func decodeRealisation(f url.Values) portfolio.RealisationInput {
+	in := portfolio.RealisationInput{
+		Title:       f.Get("title"),
+		Description: f.Get("description"),
+		Contexte:    f.Get("contexte"),
+		Cadre:       f.Get("cadre"),
+		Types:       f["types"],
+		Start:       f.Get("start"),
+		End:         f.Get("end"),
+		Modalite:    f.Get("modalite"),
+		Team:        f.Get("team"),
+		Activities:  f["activity"],
+		Competences: f["competence"],
+		How:         map[string]string{},
+	}
+	titles, urls := f["production_title"], f["production_url"]
+	for i := 0; i < max(len(titles), len(urls)) && i <= portfolio.MaxProductions; i++ {
+		var p portfolio.Production
+		if i < len(titles) {
+			p.Title = titles[i]
+		}
+		if i < len(urls) {
+			p.URL = urls[i]
+		}
+		in.Productions = append(in.Productions, p)
+	}
+	for key, vals := range f {
+		if code, ok := strings.CutPrefix(key, "how."); ok && len(vals) > 0 {
+			in.How[code] = vals[0]
+		}
+	}
+	return in
+}
+
+// renderForm draws the réalisation form, with the activities of the
+// student's parcours first.
+func (s *Server) renderForm(w http.ResponseWriter, r *http.Request, status int, action, heading string, in portfolio.RealisationInput, errs portfolio.Errors) {
+	u := currentUser(r.Context())
+	ref := s.ref(u)
+	cancel := "/realisations"
+	if action != "/realisations" {
+		cancel = action
+	}
+	blanks := append([]portfolio.Production(nil), in.Productions...)
+	for len(blanks) < 3 || len(blanks) < len(in.Productions)+2 {
+		if len(blanks) >= portfolio.MaxProductions {
+			break
+		}
+		blanks = append(blanks, portfolio.Production{})
+	}
+	s.render(w, r, status, web.RealisationForm(s.page(r, heading, "realisations"), web.FormView{
+		Action:   action,
+		Cancel:   cancel,
+		Heading:  heading,
+		Input:    in,
+		Errors:   errs,
+		Ref:      ref,
+		Sections: activitySections(ref, u.Parcours, in),
+		Blanks:   blanks,
+	}))
+}
+
+// activitySections splits the référentiel into the student's parcours and
+// the other activities; the second section opens when one of its
+// activities is ticked.
+func activitySections(ref *referentiel.Referentiel, parcours string, in portfolio.RealisationInput) []web.ActivitySection {
+	pc, ok := ref.ParcoursByCode(parcours)
+	if !ok {
+		return []web.ActivitySection{{Title: "Toutes les activités du référentiel", Open: true,
+			Processes: groupActivities(ref, func(*referentiel.Activity) bool { return true })}}
+	}
+	other := groupActivities(ref, func(a *referentiel.Activity) bool { return !ref.InParcours(parcours, a.Code) })
+	openOther := false
+	for _, a := range ref.Activities() {
+		if !ref.InParcours(parcours, a.Code) && in.Ticked(a.Code) {
+			openOther = true
+		}
+	}
+	return []web.ActivitySection{
+		{Title: "Activités de mon parcours " + pc.Code, Open: true,
+			Processes: groupActivities(ref, func(a *referentiel.Activity) bool { return ref.InParcours(parcours, a.Code) })},
+		{Title: "Autres activités (hors parcours)", Open: openOther, Processes: other},
+	}
+}
+
+// groupActivities groups the activities that keep returns by process and
+// domain, in référentiel order.
+func groupActivities(ref *referentiel.Referentiel, keep func(*referentiel.Activity) bool) []web.ProcessGroup {
+	var out []web.ProcessGroup
+	for _, p := range ref.Processes {
+		pg := web.ProcessGroup{Process: p}
+		for _, d := range p.Domains {
+			dg := web.DomainGroup{Domain: d}
+			for i := range d.Activities {
+				a, _ := ref.Activity(d.Activities[i].Code)
+				if keep(a) {
+					dg.Activities = append(dg.Activities, a)
+				}
+			}
+			if len(dg.Activities) > 0 {
+				pg.Domains = append(pg.Domains, dg)
+			}
+		}
+		if len(pg.Domains) > 0 {
+			out = append(out, pg)
+		}
+	}
+	return out
+}

@@ -1,0 +1,57 @@
+package server
+
+import (
+	"net/http"
+
+	"github.com/go-chi/chi/v5"
+
+	"github.com/portfolio-sio/portfolio/internal/portfolio"
+	"github.com/portfolio-sio/portfolio/web"
+)
+
+// Handler is the whole application: the table of contents of every route.
+func (s *Server) Handler() http.Handler {
+	r := chi.NewRouter()
+	r.Use(s.recoverer)
+	r.NotFound(s.notFound)
+	r.MethodNotAllowed(func(w http.ResponseWriter, r *http.Request) {
+		s.errorPage(w, r, http.StatusMethodNotAllowed, "Méthode non autorisée", "Cette action n'est pas possible ici.")
+	})
+
+	r.Get("/healthz", s.healthz)
+	r.Handle("/static/*", http.StripPrefix("/static/", staticHandler(web.Static())))
+
+	r.Group(func(r chi.Router) {
+		r.Use(s.sessions.LoadAndSave, s.loadUser)
+		r.Get("/login", s.showLogin)
+		r.Post("/login", s.login)
+		r.Post("/logout", s.logout)
+
+		r.Group(func(r chi.Router) {
+			r.Use(s.requireLogin)
+			r.Get("/", s.home)
+
+			r.Group(func(r chi.Router) {
+				r.Use(requireRole(s, portfolio.RoleStudent))
+				r.Get("/realisations", s.listRealisations)
+				r.Get("/realisations/new", s.newRealisation)
+				r.Post("/realisations", s.createRealisation)
+				r.Get("/realisations/{id}", s.showRealisation)
+				r.Get("/realisations/{id}/edit", s.editRealisation)
+				r.Post("/realisations/{id}", s.updateRealisation)
+				r.Post("/realisations/{id}/duplicate", s.duplicateRealisation)
+				r.Get("/realisations/{id}/delete", s.confirmDeleteRealisation)
+				r.Post("/realisations/{id}/delete", s.deleteRealisation)
+				r.Get("/tableau", s.showTableau)
+				r.Get("/tableau.csv", s.tableauCSV)
+			})
+		})
+	})
+
+	csrf := http.NewCrossOriginProtection()
+	csrf.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s.errorPage(w, r, http.StatusForbidden, "Requête refusée",
+			"Cette action venait d'un autre site et a été refusée par sécurité.")
+	}))
+	return csrf.Handler(r)
+}

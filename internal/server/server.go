@@ -1,0 +1,170 @@
+// Package server is the HTTP side of Portfolio SIO: routes, middleware and
+// handlers, which parse requests, call the store and the domain, and render
+// the web views.
+package server
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/a-h/templ"
+	"github.com/alexedwards/scs/sqlite3store"
+	"github.com/alexedwards/scs/v2"
+
+	"github.com/portfolio-sio/portfolio/internal/auth"
+	"github.com/portfolio-sio/portfolio/internal/portfolio"
+	"github.com/portfolio-sio/portfolio/internal/referentiel"
+	"github.com/portfolio-sio/portfolio/internal/store"
+	"github.com/portfolio-sio/portfolio/web"
+)
+
+// Config is what the server needs from its caller.
+type Config struct {
+	Store        *store.Store
+	Referentiels map[string]*referentiel.Referentiel
+	Logger       *slog.Logger
+	Hasher       auth.Hasher
+	// SessionCleanup is how often expired sessions are purged; 0 disables
+	// the purge goroutine (tests).
+	SessionCleanup time.Duration
+	// SecureCookies marks the session cookie Secure (served over HTTPS).
+	SecureCookies bool
+	// Now returns the current time; nil means time.Now.
+	Now func() time.Time
+}
+
+// Server holds the dependencies of the handlers.
+type Server struct {
+	store    *store.Store
+	refs     map[string]*referentiel.Referentiel
+	log      *slog.Logger
+	hasher   auth.Hasher
+	sessions *scs.SessionManager
+	now      func() time.Time
+	stop     func()
+}
+
+// New builds a server; call Close when done.
+func New(cfg Config) *Server {
+	s := &Server{
+		store:  cfg.Store,
+		refs:   cfg.Referentiels,
+		log:    cfg.Logger,
+		hasher: cfg.Hasher,
+		now:    cfg.Now,
+	}
+	if s.log == nil {
+		s.log = slog.Default()
+	}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	st := sqlite3store.NewWithCleanupInterval(cfg.Store.DB, cfg.SessionCleanup)
+	s.stop = func() {
+		if cfg.SessionCleanup > 0 {
+			st.StopCleanup()
+		}
+	}
+	sm := scs.New()
+	sm.Store = st
+	sm.Lifetime = 12 * time.Hour
+	sm.IdleTimeout = 4 * time.Hour
+	sm.Cookie.Name = "portfolio_session"
+	sm.Cookie.HttpOnly = true
+	sm.Cookie.SameSite = http.SameSiteLaxMode
+	sm.Cookie.Secure = cfg.SecureCookies
+	sm.ErrorFunc = func(w http.ResponseWriter, r *http.Request, err error) {
+		s.serverError(w, r, err)
+	}
+	s.sessions = sm
+	return s
+}
+
+// Close stops the session cleanup goroutine.
+func (s *Server) Close() { s.stop() }
+
+// ref is the référentiel of a user (the 2011 one by default).
+func (s *Server) ref(u *portfolio.User) *referentiel.Referentiel {
+	if u != nil {
+		if r, ok := s.refs[u.Referentiel]; ok {
+			return r
+		}
+	}
+	return s.refs["sio-2011"]
+}
+
+// page is the frame of a page for the current request.
+func (s *Server) page(r *http.Request, title, active string) web.Page {
+	return web.Page{
+		Title:  title,
+		User:   currentUser(r.Context()),
+		Flash:  s.sessions.PopString(r.Context(), "flash"),
+		Active: active,
+	}
+}
+
+// flash stores a message shown once on the next page.
+func (s *Server) flash(ctx context.Context, msg string) {
+	s.sessions.Put(ctx, "flash", msg)
+}
+
+// render writes a component with the status, through a buffer so a
+// rendering error becomes a clean 500 rather than half a page.
+func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, c templ.Component) {
+	var buf bytes.Buffer
+	if err := c.Render(r.Context(), &buf); err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.WriteHeader(status)
+	_, _ = buf.WriteTo(w)
+}
+
+func (s *Server) errorPage(w http.ResponseWriter, r *http.Request, status int, title, msg string) {
+	p := web.Page{Title: title, User: currentUser(r.Context())}
+	var buf bytes.Buffer
+	if err := web.ErrorPage(p, msg).Render(r.Context(), &buf); err != nil {
+		http.Error(w, msg, status)
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.WriteHeader(status)
+	_, _ = buf.WriteTo(w)
+}
+
+func (s *Server) notFound(w http.ResponseWriter, r *http.Request) {
+	s.errorPage(w, r, http.StatusNotFound, "Page introuvable", "Cette page n'existe pas, ou vous n'y avez pas accès.")
+}
+
+func (s *Server) forbidden(w http.ResponseWriter, r *http.Request) {
+	s.errorPage(w, r, http.StatusForbidden, "Accès refusé", "Votre compte ne donne pas accès à cette page.")
+}
+
+func (s *Server) badRequest(w http.ResponseWriter, r *http.Request, msg string) {
+	s.errorPage(w, r, http.StatusBadRequest, "Requête invalide", msg)
+}
+
+// serverError logs the cause and shows a plain message; internal details
+// never reach the user.
+func (s *Server) serverError(w http.ResponseWriter, r *http.Request, err error) {
+	if errors.Is(err, context.Canceled) {
+		return
+	}
+	s.log.Error("request failed", "method", r.Method, "path", r.URL.Path, "err", err)
+	s.errorPage(w, r, http.StatusInternalServerError, "Erreur du serveur",
+		"Une erreur inattendue est survenue. Réessayez ; si elle persiste, prévenez l'administrateur.")
+}
+
+// storeError maps a store error: not found is a 404, the rest a 500.
+func (s *Server) storeError(w http.ResponseWriter, r *http.Request, err error) {
+	if errors.Is(err, portfolio.ErrNotFound) {
+		s.notFound(w, r)
+		return
+	}
+	s.serverError(w, r, err)
+}

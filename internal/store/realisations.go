@@ -1,0 +1,272 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"strings"
+	"time"
+
+	"github.com/portfolio-sio/portfolio/internal/portfolio"
+)
+
+// RealisationFilter narrows a list of réalisations; zero fields match all.
+type RealisationFilter struct {
+	Cadre  portfolio.Cadre
+	Status portfolio.Status
+}
+
+const realisationColumns = `id, student_id, title, description, contexte, cadre, start_month,
+	end_month, modalite, team, status, version, created_at, updated_at`
+
+// ListRealisations returns a student's réalisations, complete (types,
+// activities, competences, productions), most recent période first. It
+// runs a fixed number of queries whatever the count.
+func (s *Store) ListRealisations(ctx context.Context, studentID int64, f RealisationFilter) ([]portfolio.Realisation, error) {
+	where := `student_id = ?`
+	args := []any{studentID}
+	if f.Cadre != "" {
+		where += ` AND cadre = ?`
+		args = append(args, f.Cadre)
+	}
+	if f.Status != "" {
+		where += ` AND status = ?`
+		args = append(args, f.Status)
+	}
+	rows, err := s.DB.QueryContext(ctx, `SELECT `+realisationColumns+` FROM realisations
+		WHERE `+where+` ORDER BY start_month DESC, end_month DESC, id DESC`, args...)
+	if err != nil {
+		return nil, err
+	}
+	var list []portfolio.Realisation
+	for rows.Next() {
+		r, err := scanRealisation(rows)
+		if err != nil {
+			rows.Close()
+			return nil, err
+		}
+		list = append(list, r)
+	}
+	if err := rows.Close(); err != nil {
+		return nil, err
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	if len(list) == 0 {
+		return nil, nil
+	}
+	byID := make(map[int64]*portfolio.Realisation, len(list))
+	for i := range list {
+		byID[list[i].ID] = &list[i]
+	}
+	sub := `SELECT id FROM realisations WHERE ` + where
+	if err := s.loadChildren(ctx, byID, sub, args); err != nil {
+		return nil, err
+	}
+	return list, nil
+}
+
+// GetRealisation returns one réalisation of the student, or ErrNotFound if
+// it does not exist or belongs to someone else.
+func (s *Store) GetRealisation(ctx context.Context, studentID, id int64) (portfolio.Realisation, error) {
+	r, err := scanRealisation(s.DB.QueryRowContext(ctx, `SELECT `+realisationColumns+`
+		FROM realisations WHERE id = ? AND student_id = ?`, id, studentID))
+	if err != nil {
+		return r, err
+	}
+	err = s.loadChildren(ctx, map[int64]*portfolio.Realisation{r.ID: &r}, `SELECT ?`, []any{r.ID})
+	return r, err
+}
+
+func scanRealisation(row interface{ Scan(...any) error }) (portfolio.Realisation, error) {
+	var r portfolio.Realisation
+	var start, end, created, updated string
+	err := row.Scan(&r.ID, &r.StudentID, &r.Title, &r.Description, &r.Contexte, &r.Cadre,
+		&start, &end, &r.Modalite, &r.Team, &r.Status, &r.Version, &created, &updated)
+	if errors.Is(err, sql.ErrNoRows) {
+		return r, portfolio.ErrNotFound
+	}
+	if err != nil {
+		return r, err
+	}
+	// Stored months were validated on the way in.
+	r.Start, _ = portfolio.ParseMonth(start)
+	r.End, _ = portfolio.ParseMonth(end)
+	r.CreatedAt, _ = time.Parse(time.RFC3339, created)
+	r.UpdatedAt, _ = time.Parse(time.RFC3339, updated)
+	return r, nil
+}
+
+// loadChildren fills types, activities, competences and productions of the
+// réalisations whose ids the sub-query selects.
+func (s *Store) loadChildren(ctx context.Context, byID map[int64]*portfolio.Realisation, sub string, args []any) error {
+	err := s.each(ctx, `SELECT realisation_id, type_code FROM realisation_types
+		WHERE realisation_id IN (`+sub+`) ORDER BY realisation_id, type_code`, args,
+		func(rows *sql.Rows) error {
+			var id int64
+			var code string
+			if err := rows.Scan(&id, &code); err != nil {
+				return err
+			}
+			if r := byID[id]; r != nil {
+				r.Types = append(r.Types, code)
+			}
+			return nil
+		})
+	if err != nil {
+		return err
+	}
+	// Activities with their competences in one pass; the competences come
+	// as a comma-separated list (codes never contain commas).
+	err = s.each(ctx, `SELECT a.realisation_id, a.activity_code, a.how,
+			coalesce((SELECT group_concat(competence_code, ',') FROM (
+				SELECT competence_code FROM realisation_competences c
+				WHERE c.realisation_id = a.realisation_id AND c.activity_code = a.activity_code
+				ORDER BY competence_code)), '')
+		FROM realisation_activities a
+		WHERE a.realisation_id IN (`+sub+`)
+		ORDER BY a.realisation_id, a.position`, args,
+		func(rows *sql.Rows) error {
+			var id int64
+			var e portfolio.ActivityEntry
+			var comps string
+			if err := rows.Scan(&id, &e.Code, &e.How, &comps); err != nil {
+				return err
+			}
+			if comps != "" {
+				e.Competences = strings.Split(comps, ",")
+			}
+			if r := byID[id]; r != nil {
+				r.Activities = append(r.Activities, e)
+			}
+			return nil
+		})
+	if err != nil {
+		return err
+	}
+	return s.each(ctx, `SELECT realisation_id, title, url FROM productions
+		WHERE realisation_id IN (`+sub+`) ORDER BY realisation_id, position`, args,
+		func(rows *sql.Rows) error {
+			var id int64
+			var p portfolio.Production
+			if err := rows.Scan(&id, &p.Title, &p.URL); err != nil {
+				return err
+			}
+			if r := byID[id]; r != nil {
+				r.Productions = append(r.Productions, p)
+			}
+			return nil
+		})
+}
+
+// each runs a query and calls fn for every row.
+func (s *Store) each(ctx context.Context, query string, args []any, fn func(*sql.Rows) error) error {
+	rows, err := s.DB.QueryContext(ctx, query, args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		if err := fn(rows); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}
+
+// CreateRealisation stores a new réalisation of the student, as a draft.
+func (s *Store) CreateRealisation(ctx context.Context, studentID int64, r portfolio.Realisation) (int64, error) {
+	var id int64
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		err := tx.QueryRowContext(ctx, `INSERT INTO realisations (student_id, title, description,
+			contexte, cadre, start_month, end_month, modalite, team, status)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+			studentID, r.Title, r.Description, r.Contexte, r.Cadre, r.Start.ISO(), r.End.ISO(),
+			r.Modalite, r.Team, portfolio.StatusDraft).Scan(&id)
+		if err != nil {
+			return err
+		}
+		return insertChildren(ctx, tx, id, r)
+	})
+	return id, err
+}
+
+// UpdateRealisation replaces the content of a réalisation of the student
+// (not its status). It returns ErrNotFound if the student does not own it.
+func (s *Store) UpdateRealisation(ctx context.Context, studentID int64, r portfolio.Realisation) error {
+	return s.inTx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE realisations SET title = ?, description = ?,
+			contexte = ?, cadre = ?, start_month = ?, end_month = ?, modalite = ?, team = ?,
+			version = version + 1, updated_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now')
+			WHERE id = ? AND student_id = ?`,
+			r.Title, r.Description, r.Contexte, r.Cadre, r.Start.ISO(), r.End.ISO(), r.Modalite,
+			r.Team, r.ID, studentID)
+		if err != nil {
+			return err
+		}
+		if n, err := res.RowsAffected(); err != nil {
+			return err
+		} else if n == 0 {
+			return portfolio.ErrNotFound
+		}
+		for _, q := range []string{
+			`DELETE FROM realisation_types WHERE realisation_id = ?`,
+			`DELETE FROM realisation_activities WHERE realisation_id = ?`, // cascades to competences
+			`DELETE FROM productions WHERE realisation_id = ?`,
+		} {
+			if _, err := tx.ExecContext(ctx, q, r.ID); err != nil {
+				return err
+			}
+		}
+		return insertChildren(ctx, tx, r.ID, r)
+	})
+}
+
+func insertChildren(ctx context.Context, tx *sql.Tx, id int64, r portfolio.Realisation) error {
+	for _, t := range r.Types {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO realisation_types (realisation_id, type_code) VALUES (?, ?)`, id, t); err != nil {
+			return err
+		}
+	}
+	for i, a := range r.Activities {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO realisation_activities (realisation_id, activity_code, how, position) VALUES (?, ?, ?, ?)`, id, a.Code, a.How, i); err != nil {
+			return err
+		}
+		for _, c := range a.Competences {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO realisation_competences (realisation_id, activity_code, competence_code) VALUES (?, ?, ?)`, id, a.Code, c); err != nil {
+				return err
+			}
+		}
+	}
+	for i, p := range r.Productions {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO productions (realisation_id, position, title, url) VALUES (?, ?, ?, ?)`, id, i, p.Title, p.URL); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// DeleteRealisation deletes a réalisation of the student with everything
+// attached to it.
+func (s *Store) DeleteRealisation(ctx context.Context, studentID, id int64) error {
+	res, err := s.DB.ExecContext(ctx, `DELETE FROM realisations WHERE id = ? AND student_id = ?`, id, studentID)
+	if err != nil {
+		return err
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return err
+	}
+	if n == 0 {
+		return portfolio.ErrNotFound
+	}
+	return nil
+}
+
+// CountRealisations counts a student's réalisations.
+func (s *Store) CountRealisations(ctx context.Context, studentID int64) (int, error) {
+	var n int
+	err := s.DB.QueryRowContext(ctx, `SELECT count(*) FROM realisations WHERE student_id = ?`, studentID).Scan(&n)
+	return n, err
+}

@@ -1,0 +1,63 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"strings"
+
+	"github.com/portfolio-sio/portfolio/internal/portfolio"
+)
+
+// ErrEmailTaken is returned when creating a user whose e-mail exists.
+var ErrEmailTaken = errors.New("e-mail already used")
+
+const userColumns = `id, email, first_name, last_name, role, password_hash, referentiel,
+	parcours, candidate_number, session_year, centre, portfolio_url`
+
+func scanUser(row interface{ Scan(...any) error }) (portfolio.User, error) {
+	var u portfolio.User
+	err := row.Scan(&u.ID, &u.Email, &u.FirstName, &u.LastName, &u.Role, &u.PasswordHash,
+		&u.Referentiel, &u.Parcours, &u.CandidateNumber, &u.SessionYear, &u.Centre, &u.PortfolioURL)
+	if errors.Is(err, sql.ErrNoRows) {
+		return u, portfolio.ErrNotFound
+	}
+	return u, err
+}
+
+// CreateUser inserts a user and returns its id.
+func (s *Store) CreateUser(ctx context.Context, u portfolio.User) (int64, error) {
+	if u.Referentiel == "" {
+		u.Referentiel = "sio-2011"
+	}
+	res, err := s.DB.ExecContext(ctx, `INSERT INTO users (email, first_name, last_name, role,
+		password_hash, referentiel, parcours, candidate_number, session_year, centre, portfolio_url)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		strings.TrimSpace(u.Email), u.FirstName, u.LastName, u.Role, u.PasswordHash, u.Referentiel,
+		u.Parcours, u.CandidateNumber, u.SessionYear, u.Centre, u.PortfolioURL)
+	if err != nil {
+		if strings.Contains(err.Error(), "UNIQUE constraint failed: users.email") {
+			return 0, ErrEmailTaken
+		}
+		return 0, err
+	}
+	return res.LastInsertId()
+}
+
+// UserByEmail finds a user by e-mail, case-insensitively.
+func (s *Store) UserByEmail(ctx context.Context, email string) (portfolio.User, error) {
+	return scanUser(s.DB.QueryRowContext(ctx,
+		`SELECT `+userColumns+` FROM users WHERE email = ?`, strings.TrimSpace(email)))
+}
+
+// UserByID finds a user by id.
+func (s *Store) UserByID(ctx context.Context, id int64) (portfolio.User, error) {
+	return scanUser(s.DB.QueryRowContext(ctx, `SELECT `+userColumns+` FROM users WHERE id = ?`, id))
+}
+
+// CountUsers counts every account.
+func (s *Store) CountUsers(ctx context.Context) (int, error) {
+	var n int
+	err := s.DB.QueryRowContext(ctx, `SELECT count(*) FROM users`).Scan(&n)
+	return n, err
+}
