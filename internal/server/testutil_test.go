@@ -207,3 +207,11 @@ func wantNotContains(t testing.TB, body string, subs ...string) {
 		}
 	}
 }
+
+func mustURL(s string) *url.URL {
+	u, err := url.Parse(s)
+	if err != nil {
+		panic(err)
+	}
+	return u
+}

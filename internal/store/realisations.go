@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"errors"
-	"strings"
 	"time"
 
 	"github.com/portfolio-sio/portfolio/internal/portfolio"
@@ -117,28 +116,42 @@ func (s *Store) loadChildren(ctx context.Context, byID map[int64]*portfolio.Real
 	if err != nil {
 		return err
 	}
-	// Activities with their competences in one pass; the competences come
-	// as a comma-separated list (codes never contain commas).
-	err = s.each(ctx, `SELECT a.realisation_id, a.activity_code, a.how,
-			coalesce((SELECT group_concat(competence_code, ',') FROM (
-				SELECT competence_code FROM realisation_competences c
-				WHERE c.realisation_id = a.realisation_id AND c.activity_code = a.activity_code
-				ORDER BY competence_code)), '')
-		FROM realisation_activities a
-		WHERE a.realisation_id IN (`+sub+`)
-		ORDER BY a.realisation_id, a.position`, args,
+	type key struct {
+		id   int64
+		code string
+	}
+	where := map[key]*portfolio.ActivityEntry{}
+	err = s.each(ctx, `SELECT realisation_id, activity_code, how FROM realisation_activities
+		WHERE realisation_id IN (`+sub+`) ORDER BY realisation_id, position`, args,
 		func(rows *sql.Rows) error {
 			var id int64
 			var e portfolio.ActivityEntry
-			var comps string
-			if err := rows.Scan(&id, &e.Code, &e.How, &comps); err != nil {
+			if err := rows.Scan(&id, &e.Code, &e.How); err != nil {
 				return err
-			}
-			if comps != "" {
-				e.Competences = strings.Split(comps, ",")
 			}
 			if r := byID[id]; r != nil {
 				r.Activities = append(r.Activities, e)
+			}
+			return nil
+		})
+	if err != nil {
+		return err
+	}
+	for _, r := range byID {
+		for i := range r.Activities {
+			where[key{r.ID, r.Activities[i].Code}] = &r.Activities[i]
+		}
+	}
+	err = s.each(ctx, `SELECT realisation_id, activity_code, competence_code FROM realisation_competences
+		WHERE realisation_id IN (`+sub+`) ORDER BY realisation_id, competence_code`, args,
+		func(rows *sql.Rows) error {
+			var k key
+			var code string
+			if err := rows.Scan(&k.id, &k.code, &code); err != nil {
+				return err
+			}
+			if e := where[k]; e != nil {
+				e.Competences = append(e.Competences, code)
 			}
 			return nil
 		})

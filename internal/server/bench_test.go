@@ -1,0 +1,59 @@
+package server
+
+import (
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"sort"
+	"testing"
+	"time"
+
+	"github.com/portfolio-sio/portfolio/internal/portfolio"
+)
+
+// BenchmarkTableauPage measures GET /tableau through the real router and
+// session middleware, on a real SQLite file, for a SLAM student with 30
+// réalisations. It reports the median and p90 of the request times.
+func BenchmarkTableauPage(b *testing.B) {
+	app := newTestApp(b)
+	u := app.addUser("lea@example.org", portfolio.RoleStudent, "SLAM")
+	acts := app.ref.ColumnActivities("SLAM")
+	for i := 0; i < 30; i++ {
+		in := sampleInput(fmt.Sprintf("Réalisation professionnelle numéro %d, avec un intitulé réaliste", i))
+		in.Cadre = []string{"formation", "stage1", "stage2"}[i%3]
+		in.Start = fmt.Sprintf("20%02d-%02d", 25+i/12, 1+i%12)
+		in.End = in.Start
+		in.Activities = nil
+		in.Competences = nil
+		for j := 0; j < 5; j++ {
+			a := acts[(i*7+j*3)%len(acts)]
+			in.Activities = append(in.Activities, a.Code)
+			in.Competences = append(in.Competences, a.Competences[0].Code)
+		}
+		in.Productions = []portfolio.Production{{Title: "Dépôt", URL: "https://git.example.org/x"}}
+		app.addRealisation(u.ID, in)
+	}
+	c := app.login("lea@example.org")
+	// Drive the handler directly (no loopback socket) so the figure is the
+	// application's own time.
+	h := app.server.Config.Handler
+	req, _ := http.NewRequest(http.MethodGet, "/tableau", nil)
+	for _, ck := range c.http.Jar.Cookies(mustURL(app.server.URL)) {
+		req.AddCookie(ck)
+	}
+	times := make([]time.Duration, 0, b.N)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		start := time.Now()
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		times = append(times, time.Since(start))
+		if rec.Code != http.StatusOK {
+			b.Fatalf("status %d", rec.Code)
+		}
+	}
+	b.StopTimer()
+	sort.Slice(times, func(i, j int) bool { return times[i] < times[j] })
+	b.ReportMetric(float64(times[len(times)/2].Microseconds())/1000, "median-ms")
+	b.ReportMetric(float64(times[len(times)*9/10].Microseconds())/1000, "p90-ms")
+}
