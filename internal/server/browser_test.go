@@ -1,0 +1,283 @@
+package server
+
+import (
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/portfolio-sio/portfolio/internal/demo"
+)
+
+// The browser tests drive Debian's chromium through chromedp. One browser
+// is shared by every test; each test gets its own browser context (fresh
+// cookies). A missing chromium is a failure, not a skip: these tests are
+// part of the suite ("make test" installs chromium when it can).
+
+var shared struct {
+	once   sync.Once
+	ctx    context.Context
+	cancel func()
+	err    error
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if shared.cancel != nil {
+		shared.cancel()
+	}
+	os.Exit(code)
+}
+
+func chromiumPath() (string, error) {
+	if p := os.Getenv("CHROMIUM"); p != "" {
+		return p, nil
+	}
+	for _, name := range []string{"chromium", "chromium-browser"} {
+		if p, err := exec.LookPath(name); err == nil {
+			return p, nil
+		}
+	}
+	return "", os.ErrNotExist
+}
+
+// newTab opens a tab in a fresh browser context of the shared browser.
+func newTab(t *testing.T) context.Context {
+	t.Helper()
+	shared.once.Do(func() {
+		path, err := chromiumPath()
+		if err != nil {
+			shared.err = err
+			return
+		}
+		dir, err := os.MkdirTemp("", "portfolio-chromium-")
+		if err != nil {
+			shared.err = err
+			return
+		}
+		opts := append(chromedp.DefaultExecAllocatorOptions[:],
+			chromedp.ExecPath(path),
+			chromedp.NoSandbox,
+			chromedp.DisableGPU,
+			chromedp.UserDataDir(dir),
+			chromedp.WindowSize(1400, 1000),
+			chromedp.Flag("disable-component-update", true),
+			chromedp.Flag("disable-quic", true),
+		)
+		allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+		browserCtx, cancelBrowser := chromedp.NewContext(allocCtx)
+		// Start the browser now, without a deadline on this first run.
+		shared.err = chromedp.Do(browserCtx)
+		shared.ctx = browserCtx
+		shared.cancel = func() {
+			cancelBrowser()
+			cancelAlloc()
+			os.RemoveAll(dir)
+		}
+	})
+	if shared.err != nil {
+		t.Fatalf("cannot start chromium (install it: apt-get install chromium): %v", shared.err)
+	}
+	tab, cancel := chromedp.NewContext(shared.ctx, chromedp.WithNewBrowserContext())
+	tab, cancelTimeout := context.WithTimeout(tab, 60*time.Second)
+	t.Cleanup(func() {
+		cancelTimeout()
+		cancel()
+	})
+	return tab
+}
+
+// byID selects an element by id, whatever characters the id holds (our
+// ids contain dots: act-A1.1.1).
+func byID(id string) chromedp.CSS { return chromedp.CSS(`[id="` + id + `"]`) }
+
+// screenshot saves a full-page PNG into $PORTFOLIO_SCREENSHOTS, when set,
+// for a person to look at.
+func screenshot(t *testing.T, ctx context.Context, name string) {
+	dir := os.Getenv("PORTFOLIO_SCREENSHOTS")
+	if dir == "" {
+		return
+	}
+	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+	if err != nil {
+		t.Errorf("screenshot %s: %v", name, err)
+		return
+	}
+	if err := os.WriteFile(filepath.Join(dir, name+".png"), png, 0o644); err != nil {
+		t.Error(err)
+	}
+}
+
+// do runs steps and fails the test at the first error.
+func do(t *testing.T, ctx context.Context, what string, steps ...chromedp.Action[chromedp.Void]) {
+	t.Helper()
+	if err := chromedp.Do(ctx, steps...); err != nil {
+		t.Fatalf("%s: %v", what, err)
+	}
+}
+
+// submit clicks a submit button and waits for the page it loads; it
+// returns the HTTP status of that page.
+func submit(t *testing.T, ctx context.Context, sel chromedp.CSS) int64 {
+	t.Helper()
+	res, err := chromedp.RunResponse(ctx, chromedp.Click(sel))
+	if err != nil {
+		t.Fatalf("submit %s: %v", sel, err)
+	}
+	return res.Status
+}
+
+func text(t *testing.T, ctx context.Context, sel chromedp.CSS) string {
+	t.Helper()
+	s, err := chromedp.Run(ctx, chromedp.Text(sel))
+	if err != nil {
+		t.Fatalf("text of %s: %v", sel, err)
+	}
+	return s
+}
+
+func location(t *testing.T, ctx context.Context) string {
+	t.Helper()
+	loc, err := chromedp.Run(ctx, chromedp.Location())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return loc
+}
+
+// tableauMarks returns the column headers under which the tableau row
+// titled title has an X.
+func tableauMarks(t *testing.T, ctx context.Context, title string) []string {
+	t.Helper()
+	js := `(() => {
+		const heads = [...document.querySelectorAll('table.grid thead tr:nth-child(2) th')].map(th => th.textContent.trim());
+		const row = [...document.querySelectorAll('table.grid tbody tr')].find(tr => {
+			const th = tr.querySelector('th.intitule');
+			return th && th.textContent.includes(` + jsString(title) + `);
+		});
+		if (!row) return null;
+		return [...row.querySelectorAll('td.mark')].map((td, i) => td.textContent.trim() === 'X' ? heads[i] : '').filter(Boolean);
+	})()`
+	marks, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](js))
+	if err != nil {
+		t.Fatalf("read tableau marks: %v", err)
+	}
+	return marks
+}
+
+func jsString(s string) string {
+	r := strings.NewReplacer(`\`, `\\`, `'`, `\'`, "\n", `\n`)
+	return "'" + r.Replace(s) + "'"
+}
+
+// TestBrowserStudentJourney: the demo SLAM student logs in, creates a
+// réalisation with two activities and three competences, fails validation
+// once, sees it on the tableau with its X marks, then edits it.
+func TestBrowserStudentJourney(t *testing.T) {
+	app := newTestApp(t)
+	if _, err := demo.Seed(context.Background(), app.store, app.ref, app.hasher, 2027); err != nil {
+		t.Fatal(err)
+	}
+	ctx := newTab(t)
+	base := app.server.URL
+
+	do(t, ctx, "open login",
+		chromedp.Navigate(base+"/"),
+		chromedp.WaitVisible(byID("email")),
+		chromedp.SendKeys(byID("email"), "slam@demo.local"),
+		chromedp.SendKeys(byID("password"), demo.Password),
+	)
+	screenshot(t, ctx, "01-login")
+	if st := submit(t, ctx, "section.login button[type=submit]"); st != 200 {
+		t.Fatalf("login: status %d", st)
+	}
+	if loc := location(t, ctx); !strings.HasSuffix(loc, "/realisations") {
+		t.Fatalf("after login at %s", loc)
+	}
+	if got := text(t, ctx, "table.list"); !strings.Contains(got, "Application web de gestion des prêts de matériel") {
+		t.Fatalf("demo réalisations not listed: %q", got)
+	}
+	screenshot(t, ctx, "02-list")
+
+	title := "Déploiement d’une API de réservation — œuvre collective"
+	do(t, ctx, "fill the form",
+		chromedp.Click(chromedp.CSS(`a[href="/realisations/new"]`)),
+		chromedp.WaitVisible(byID("title")),
+		chromedp.SendKeys(byID("title"), title),
+		chromedp.SendKeys(byID("description"), "Conception de la base et développement de l'API."),
+		chromedp.SetValue(byID("cadre"), "stage2"),
+		chromedp.Click(byID("type-T1")),
+		// Wrong on purpose: the end is before the start.
+		chromedp.SetValue(byID("start"), "2026-10"),
+		chromedp.SetValue(byID("end"), "2026-09"),
+		chromedp.Click(byID("modalite-seul")),
+		chromedp.SendKeys(byID("production-title-0"), "Dépôt Git"),
+		chromedp.SendKeys(byID("production-url-0"), "https://git.example.org/api"),
+		chromedp.Click(byID("act-A4.1.3")),
+		chromedp.Click(byID("comp-C4.1.3.1")),
+		chromedp.Click(byID("comp-C4.1.3.2")),
+		chromedp.Click(byID("act-A4.1.7")),
+		chromedp.Click(byID("comp-C4.1.7.1")),
+		chromedp.SendKeys(byID("how-A4.1.3"), "Modèle relationnel et script SQL."),
+	)
+	screenshot(t, ctx, "03-form")
+	if st := submit(t, ctx, "form.realisation .actions button[type=submit]"); st != 422 {
+		t.Fatalf("invalid période: status %d, want 422", st)
+	}
+	if msg := text(t, ctx, byID("err-end")); !strings.Contains(msg, "Le mois de fin doit être égal ou postérieur au mois de début.") {
+		t.Fatalf("error next to the end month: %q", msg)
+	}
+	// The rest of the input is kept.
+	kept, err := chromedp.Run(ctx, chromedp.Value(byID("title")))
+	if err != nil || kept != title {
+		t.Fatalf("title after error: %q, %v", kept, err)
+	}
+	checked, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`document.getElementById('comp-C4.1.3.2').checked && document.getElementById('act-A4.1.7').checked`))
+	if err != nil || !checked {
+		t.Fatalf("ticks lost after the error: %v", err)
+	}
+	screenshot(t, ctx, "04-form-error")
+
+	do(t, ctx, "fix the end month", chromedp.SetValue(byID("end"), "2026-11"))
+	if st := submit(t, ctx, "form.realisation .actions button[type=submit]"); st != 200 {
+		t.Fatalf("valid form: status %d", st)
+	}
+	if got := text(t, ctx, "main"); !strings.Contains(got, "Réalisation enregistrée.") || !strings.Contains(got, "2 activités, 3 compétences") {
+		t.Fatalf("detail page: %q", got)
+	}
+	detailURL := location(t, ctx)
+	screenshot(t, ctx, "05-detail")
+
+	do(t, ctx, "open the tableau", chromedp.Navigate(base+"/tableau"), chromedp.WaitVisible("table.grid"))
+	if marks := tableauMarks(t, ctx, title); strings.Join(marks, ",") != "Projet d'évolution d'un SI,A4.1.3,A4.1.7" {
+		t.Fatalf("tableau marks %v", marks)
+	}
+	if got := text(t, ctx, "table.grid"); !strings.Contains(got, "10/26 – 11/26") {
+		t.Errorf("période not on the tableau")
+	}
+	screenshot(t, ctx, "06-tableau")
+
+	do(t, ctx, "edit",
+		chromedp.Navigate(detailURL+"/edit"),
+		chromedp.WaitVisible(byID("title")),
+		chromedp.Clear(byID("title")),
+		chromedp.SendKeys(byID("title"), "API de réservation (v2)"),
+		chromedp.Click(byID("act-A4.1.8")),
+	)
+	if st := submit(t, ctx, "form.realisation .actions button[type=submit]"); st != 200 {
+		t.Fatalf("edit: status %d", st)
+	}
+	if got := text(t, ctx, "main"); !strings.Contains(got, "Modifications enregistrées.") || !strings.Contains(got, "3 activités, 3 compétences") {
+		t.Fatalf("after edit: %q", got)
+	}
+	do(t, ctx, "tableau after edit", chromedp.Navigate(base+"/tableau"), chromedp.WaitVisible("table.grid"))
+	if marks := tableauMarks(t, ctx, "API de réservation (v2)"); strings.Join(marks, ",") != "Projet d'évolution d'un SI,A4.1.3,A4.1.7,A4.1.8" {
+		t.Fatalf("tableau marks after edit %v", marks)
+	}
+}
