@@ -1,0 +1,95 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/portfolio-sio/portfolio/internal/auth"
+	"github.com/portfolio-sio/portfolio/internal/store"
+)
+
+func runCmd(t *testing.T, stdin string, args ...string) (string, error) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	err := run(context.Background(), args, strings.NewReader(stdin), &out, &errOut)
+	return out.String() + errOut.String(), err
+}
+
+func TestUserCreateAndExport(t *testing.T) {
+	dir := t.TempDir()
+	out, err := runCmd(t, "un-mot-de-passe\n", "user", "create", "--data", dir, "--email", "lea@example.org",
+		"--name", "Léa De La Tour", "--role", "student", "--parcours", "slam", "--candidate", "0123", "--session", "2027")
+	if err != nil {
+		t.Fatalf("user create: %v\n%s", err, out)
+	}
+	st, err := store.Open(context.Background(), dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	u, err := st.UserByEmail(context.Background(), "lea@example.org")
+	st.Close()
+	if err != nil || u.FirstName != "Léa" || u.LastName != "De La Tour" || u.Parcours != "SLAM" || u.SessionYear != 2027 {
+		t.Fatalf("created user %+v, %v", u, err)
+	}
+	if !auth.Check(u.PasswordHash, "un-mot-de-passe") {
+		t.Fatal("password from stdin not stored")
+	}
+
+	if _, err := runCmd(t, "un-mot-de-passe\n", "user", "create", "--data", dir, "--email", "lea@example.org",
+		"--name", "Léa X", "--role", "student"); err == nil || !strings.Contains(err.Error(), "already exists") {
+		t.Fatalf("duplicate e-mail: %v", err)
+	}
+	for _, bad := range [][]string{
+		{"--role", "king", "--email", "a@b.c", "--name", "A B"},
+		{"--role", "teacher", "--email", "nope", "--name", "A B"},
+		{"--role", "teacher", "--email", "a@b.c", "--name", " "},
+		{"--role", "student", "--email", "a@b.c", "--name", "A B", "--parcours", "XYZ"},
+	} {
+		if _, err := runCmd(t, "un-mot-de-passe\n", append([]string{"user", "create", "--data", dir}, bad...)...); err == nil {
+			t.Errorf("accepted %v", bad)
+		}
+	}
+	if _, err := runCmd(t, "court\n", "user", "create", "--data", dir, "--email", "b@example.org", "--name", "B B", "--role", "admin"); err == nil {
+		t.Error("accepted a 5-character password")
+	}
+
+	file := filepath.Join(dir, "t.csv")
+	if out, err := runCmd(t, "", "export", "tableau", "--data", dir, "--student", "lea@example.org", "--format", "csv", "-o", file); err != nil {
+		t.Fatalf("export: %v\n%s", err, out)
+	}
+	b, err := os.ReadFile(file)
+	if err != nil || !strings.Contains(string(b), "Nom et prénom;Léa De La Tour") || !strings.Contains(string(b), ";A5.2.4") {
+		t.Fatalf("export content %q, %v", b, err)
+	}
+	if _, err := runCmd(t, "", "export", "tableau", "--data", dir, "--student", "nobody@example.org", "--format", "csv", "-o", file); err == nil {
+		t.Error("exported an unknown student")
+	}
+}
+
+func TestDemoRefusesPublicAddress(t *testing.T) {
+	for _, addr := range []string{"0.0.0.0:8080", ":8080", "192.0.2.1:80", "example.org:80"} {
+		_, err := runCmd(t, "", "serve", "--demo", "--data", t.TempDir(), "--addr", addr)
+		if err == nil || !strings.Contains(err.Error(), "--demo refuses") {
+			t.Errorf("demo on %s: %v", addr, err)
+		}
+	}
+	for _, addr := range []string{"127.0.0.1:8080", "localhost:1", "[::1]:8080"} {
+		if !isLoopback(addr) {
+			t.Errorf("%s should be loopback", addr)
+		}
+	}
+}
+
+func TestHelp(t *testing.T) {
+	out, err := runCmd(t, "", "--help")
+	if err != nil || !strings.Contains(out, "portfolio serve") || !strings.Contains(out, "portfolio export tableau") {
+		t.Fatalf("help: %v\n%s", err, out)
+	}
+	if _, err := runCmd(t, "", "frobnicate"); err == nil {
+		t.Error("unknown command accepted")
+	}
+}
