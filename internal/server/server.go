@@ -72,7 +72,7 @@ func New(cfg Config) *Server {
 	sm := scs.New()
 	sm.Store = st
 	sm.Lifetime = 12 * time.Hour
-	sm.IdleTimeout = 4 * time.Hour
+	// No IdleTimeout: it would rewrite the session row on every request.
 	sm.Cookie.Name = "portfolio_session"
 	sm.Cookie.HttpOnly = true
 	sm.Cookie.SameSite = http.SameSiteLaxMode
