@@ -291,7 +291,7 @@ func exportTableau(ctx context.Context, args []string, stdout, stderr io.Writer)
 	if !ok {
 		ref = refs["sio-2011"]
 	}
-	t := portfolio.BuildTableau(ref, u, reals, nil, time.Now())
+	t := portfolio.BuildTableau(ref, u, reals, time.Now())
 	if *out == "-" {
 		return export.CSV(stdout, t)
 	}

@@ -50,7 +50,11 @@ func CSV(w io.Writer, t portfolio.Tableau) error {
 	put(head...)
 	for _, b := range t.Bands {
 		for _, row := range b.Rows {
-			rec := []string{b.Title, row.Title, productions(row.Productions)}
+			title := row.Title
+			if row.Pending {
+				title += " " + portfolio.PendingMark
+			}
+			rec := []string{b.Title, title, productions(row.Productions)}
 			for _, on := range row.Types {
 				rec = append(rec, mark(on))
 			}

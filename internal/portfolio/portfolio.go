@@ -231,6 +231,13 @@ type Realisation struct {
 	Version     int
 	CreatedAt   time.Time
 	UpdatedAt   time.Time
+
+	StatusChangedAt time.Time
+	StatusReason    string // the teacher's reason for "à reprendre"
+	ValidatedBy     int64
+	ValidatorName   string
+	Tableau         TableauVisibility
+	DeadlineExempt  bool // reopened by a teacher after the class deadline
 }
 
 // HasActivity reports whether the activity is ticked.

@@ -139,18 +139,28 @@ func TestBuildTableau(t *testing.T) {
 			t.Fatal(errs)
 		}
 		x.ID = id
+		x.Status, x.ValidatorName, x.Tableau = portfolio.StatusValidated, "Claire Dubois", portfolio.TableauAuto
 		return x
 	}
+	hidden := mk(4, "Masquée", "formation", "2025-09", "2025-09", "A1.1.2")
+	hidden.Tableau = portfolio.TableauHide
+	draft := mk(5, "Brouillon", "stage1", "2026-05", "2026-05", "A1.1.3")
+	draft.Status, draft.ValidatorName = portfolio.StatusDraft, ""
+	shown := mk(6, "Soumise montrée", "stage1", "2026-06", "2026-06", "A1.1.3")
+	shown.Status, shown.ValidatorName, shown.Tableau = portfolio.StatusSubmitted, "", portfolio.TableauShow
+	other := mk(7, "TP tardif bis", "formation", "2026-04", "2026-04", "A1.1.1")
+	other.ValidatorName = "Alain Martin"
 	reals := []portfolio.Realisation{
 		mk(1, "Stage 2", "stage2", "2027-01", "2027-02", "A4.1.7", "A1.1.1"),
 		mk(2, "TP tardif", "formation", "2026-03", "2026-03", "A1.1.1"),
 		mk(3, "TP précoce", "formation", "2025-10", "2025-12", "A3.3.1", "A5.2.2"), // A3.3.1 is not a SLAM column
+		hidden, draft, shown,
 	}
 	student := portfolio.User{FirstName: "Léa", LastName: "Moreau", Parcours: "SLAM", SessionYear: 2027, CandidateNumber: "42"}
 	now := time.Date(2026, 11, 24, 0, 0, 0, 0, time.UTC)
-	tab := portfolio.BuildTableau(r, student, reals, []string{"Claire Dubois"}, now)
+	tab := portfolio.BuildTableau(r, student, reals, now)
 
-	if len(tab.Columns) != 48 || tab.RowCount != 3 || tab.Header.Session != "2027" || tab.Header.Name != "Léa Moreau" {
+	if len(tab.Columns) != 48 || tab.RowCount != 4 || tab.Header.Session != "2027" || tab.Header.Name != "Léa Moreau" {
 		t.Fatalf("columns %d rows %d header %+v", len(tab.Columns), tab.RowCount, tab.Header)
 	}
 	var groups []string
@@ -162,9 +172,19 @@ func TestBuildTableau(t *testing.T) {
 	if strings.Join(groups, ",") != "P1,P2,P3,P4,P5" || span != 48 {
 		t.Errorf("groups %v span %d", groups, span)
 	}
-	// Bands in order, formation rows sorted by date, empty stage1 band kept.
-	if len(tab.Bands) != 3 || tab.Bands[0].Rows[0].Title != "TP précoce" || tab.Bands[0].Rows[1].Title != "TP tardif" || len(tab.Bands[1].Rows) != 0 {
+	// Bands in order, formation rows sorted by date; the hidden and the
+	// unvalidated rows are left out, the one shown on request is marked.
+	if len(tab.Bands) != 3 || len(tab.Bands[0].Rows) != 2 || tab.Bands[0].Rows[0].Title != "TP précoce" || tab.Bands[0].Rows[1].Title != "TP tardif" {
 		t.Fatalf("bands %+v", tab.Bands)
+	}
+	if len(tab.Bands[1].Rows) != 1 || tab.Bands[1].Rows[0].Title != "Soumise montrée" || !tab.Bands[1].Rows[0].Pending || !tab.HasPending {
+		t.Fatalf("stage1 band %+v", tab.Bands[1].Rows)
+	}
+	if strings.Join(tab.Validators, ",") != "Claire Dubois" {
+		t.Errorf("validators %v", tab.Validators)
+	}
+	if v := portfolio.BuildTableau(r, student, append(reals, other), now).Validators; strings.Join(v, ",") != "Alain Martin,Claire Dubois" {
+		t.Errorf("validators %v", v)
 	}
 	col := func(code string) int {
 		for i, c := range tab.Columns {
@@ -181,16 +201,16 @@ func TestBuildTableau(t *testing.T) {
 	if !tab.Bands[2].Rows[0].Marks[col("A4.1.7")] || tab.Bands[2].Rows[0].Marks[col("A5.2.2")] {
 		t.Errorf("marks wrong")
 	}
-	if tab.TypeTotals[0] != 3 || len(tab.Gaps) != 48-3 || tab.Bands[0].Rows[0].Period != "10/25 – 12/25" {
+	if tab.TypeTotals[0] != 4 || len(tab.Gaps) != 48-4 || tab.Bands[0].Rows[0].Period != "10/25 – 12/25" {
 		t.Errorf("type totals %v gaps %d", tab.TypeTotals, len(tab.Gaps))
 	}
 	// Pure: the same input gives the same grid.
-	again := portfolio.BuildTableau(r, student, reals, []string{"Claire Dubois"}, now)
+	again := portfolio.BuildTableau(r, student, reals, now)
 	if len(again.Gaps) != len(tab.Gaps) || again.Bands[0].Rows[0].Title != tab.Bands[0].Rows[0].Title {
 		t.Errorf("not deterministic")
 	}
 
-	empty := portfolio.BuildTableau(r, portfolio.User{Parcours: "SISR"}, nil, nil, now)
+	empty := portfolio.BuildTableau(r, portfolio.User{Parcours: "SISR"}, nil, now)
 	if len(empty.Columns) != 43 || len(empty.Gaps) != 43 || len(empty.Bands) != 3 {
 		t.Errorf("empty SISR tableau: %d columns %d gaps %d bands", len(empty.Columns), len(empty.Gaps), len(empty.Bands))
 	}

@@ -30,6 +30,7 @@ type Tableau struct {
 	Legend      []string
 	Attestation string
 	Validators  []string // names of the teachers who validated rows
+	HasPending  bool     // some rows are not validated yet
 	GeneratedAt time.Time
 }
 
@@ -73,19 +74,24 @@ type Row struct {
 	Period      string
 	Marks       []bool // one per Tableau.Columns
 	Status      Status
+	Pending     bool // shown at the student's request though not validated
 }
+
+// PendingMark follows the title of a row that is not validated yet.
+const PendingMark = "(non validée)"
 
 // alwaysShownBands are drawn even when empty, as on the official sheet.
 var alwaysShownBands = map[string]bool{"formation": true, "stage1": true, "stage2": true}
 
 // BuildTableau builds the grid of a student from the référentiel and their
-// réalisations. It is pure: same input, same grid.
-func BuildTableau(ref *referentiel.Referentiel, student User, reals []Realisation, validators []string, now time.Time) Tableau {
+// réalisations: the validated ones, less those the student hid, plus the
+// unvalidated ones the student chose to show (marked pending). It is
+// pure: same input, same grid.
+func BuildTableau(ref *referentiel.Referentiel, student User, reals []Realisation, now time.Time) Tableau {
 	t := Tableau{
 		Title:       TableauTitle,
 		Types:       ref.Types,
 		Attestation: Attestation,
-		Validators:  validators,
 		GeneratedAt: now,
 	}
 	t.Header = TableauHeader{
@@ -104,15 +110,10 @@ func BuildTableau(ref *referentiel.Referentiel, student User, reals []Realisatio
 	}
 
 	acts := ref.ColumnActivities(student.Parcours)
+	t.Columns, t.Groups = Columns(ref, student.Parcours)
 	colIdx := make(map[string]int, len(acts))
 	for i, a := range acts {
 		colIdx[a.Code] = i
-		t.Columns = append(t.Columns, Column{Code: a.Code, Title: a.Title, Process: a.Process})
-		if n := len(t.Groups); n == 0 || t.Groups[n-1].Code != a.Process {
-			p, _ := ref.Process(a.Process)
-			t.Groups = append(t.Groups, ColumnGroup{Code: p.Code, Title: p.Title})
-		}
-		t.Groups[len(t.Groups)-1].Span++
 	}
 	typeIdx := make(map[string]int, len(ref.Types))
 	for i, ty := range ref.Types {
@@ -121,10 +122,21 @@ func BuildTableau(ref *referentiel.Referentiel, student User, reals []Realisatio
 	t.Totals = make([]int, len(acts))
 	t.TypeTotals = make([]int, len(ref.Types))
 
-	sorted := make([]*Realisation, len(reals))
+	sorted := make([]*Realisation, 0, len(reals))
+	validators := map[string]bool{}
 	for i := range reals {
-		sorted[i] = &reals[i]
+		if !reals[i].OnTableau() {
+			continue
+		}
+		sorted = append(sorted, &reals[i])
+		if reals[i].Status == StatusValidated && reals[i].ValidatorName != "" {
+			validators[reals[i].ValidatorName] = true
+		}
 	}
+	for name := range validators {
+		t.Validators = append(t.Validators, name)
+	}
+	sort.Strings(t.Validators)
 	sort.SliceStable(sorted, func(i, j int) bool {
 		a, b := sorted[i], sorted[j]
 		if a.Start != b.Start {
@@ -146,6 +158,10 @@ func BuildTableau(ref *referentiel.Referentiel, student User, reals []Realisatio
 			Period:      Period(r.Start, r.End),
 			Marks:       make([]bool, len(acts)),
 			Status:      r.Status,
+			Pending:     r.Status != StatusValidated,
+		}
+		if row.Pending {
+			t.HasPending = true
 		}
 		for _, code := range r.Types {
 			if i, ok := typeIdx[code]; ok {
@@ -179,8 +195,59 @@ func BuildTableau(ref *referentiel.Referentiel, student User, reals []Realisatio
 		"Ligne Total : nombre de réalisations couvrant chaque activité ; une activité jamais couverte est signalée « à couvrir ».",
 		"Période : mois de début et de fin (MM/AA).",
 	}
+	if t.HasPending {
+		t.Legend = append(t.Legend, PendingMark+" : réalisation pas encore validée par un enseignant.")
+	}
 	return t
 }
 
 // IsGap reports whether column i is never covered.
 func (t Tableau) IsGap(i int) bool { return t.Totals[i] == 0 }
+
+// Columns are the activity columns of a parcours (every activity when
+// none) and the process headers over them.
+func Columns(ref *referentiel.Referentiel, parcours string) ([]Column, []ColumnGroup) {
+	var cols []Column
+	var groups []ColumnGroup
+	for _, a := range ref.ColumnActivities(parcours) {
+		cols = append(cols, Column{Code: a.Code, Title: a.Title, Process: a.Process})
+		if n := len(groups); n == 0 || groups[n-1].Code != a.Process {
+			p, _ := ref.Process(a.Process)
+			groups = append(groups, ColumnGroup{Code: p.Code, Title: p.Title})
+		}
+		groups[len(groups)-1].Span++
+	}
+	return cols, groups
+}
+
+// CoverageSummary sums up a student's coverage of their parcours.
+type CoverageSummary struct {
+	Columns      int      // activities of the parcours
+	Validated    int      // covered by a validated réalisation
+	Pending      int      // covered only by réalisations not validated yet
+	Missing      []Column // never covered
+	TypesMissing []referentiel.Type
+}
+
+// Summarize computes the coverage summary from the coverage levels of
+// activities and types.
+func Summarize(ref *referentiel.Referentiel, parcours string, acts, types map[string]Coverage) CoverageSummary {
+	cols, _ := Columns(ref, parcours)
+	sum := CoverageSummary{Columns: len(cols)}
+	for _, c := range cols {
+		switch acts[c.Code] {
+		case CoveredValidated:
+			sum.Validated++
+		case CoveredPending:
+			sum.Pending++
+		default:
+			sum.Missing = append(sum.Missing, c)
+		}
+	}
+	for _, t := range ref.Types {
+		if types[t.Code] == Uncovered {
+			sum.TypesMissing = append(sum.TypesMissing, t)
+		}
+	}
+	return sum
+}

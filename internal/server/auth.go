@@ -81,15 +81,6 @@ func (s *Server) logout(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, "/login", http.StatusSeeOther)
 }
 
-func (s *Server) home(w http.ResponseWriter, r *http.Request) {
-	u := currentUser(r.Context())
-	if u.Role == portfolio.RoleStudent {
-		http.Redirect(w, r, "/realisations", http.StatusSeeOther)
-		return
-	}
-	s.render(w, r, http.StatusOK, web.StaffHome(s.page(r, "Accueil", "home")))
-}
-
 // healthz answers 200 when the database answers a query.
 func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")

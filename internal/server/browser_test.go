@@ -248,11 +248,16 @@ func TestBrowserStudentJourney(t *testing.T) {
 	if st := submit(t, ctx, "form.realisation .actions button[type=submit]"); st != 200 {
 		t.Fatalf("valid form: status %d", st)
 	}
-	if got := text(t, ctx, "main"); !strings.Contains(got, "Réalisation enregistrée.") || !strings.Contains(got, "2 activités, 3 compétences") {
+	if got := text(t, ctx, "main"); !strings.Contains(got, "Réalisation enregistrée") || !strings.Contains(got, "2 activités, 3 compétences") {
 		t.Fatalf("detail page: %q", got)
 	}
 	detailURL := location(t, ctx)
 	screenshot(t, ctx, "05-detail")
+	// Not validated yet: the student asks to show it on the tableau anyway.
+	do(t, ctx, "show on the tableau", chromedp.SetValue(byID("on_tableau"), "show"))
+	if st := submit(t, ctx, "form.visibility button[type=submit]"); st != 200 {
+		t.Fatalf("visibility: status %d", st)
+	}
 
 	do(t, ctx, "open the tableau", chromedp.Navigate(base+"/tableau"), chromedp.WaitVisible("table.grid"))
 	if marks := tableauMarks(t, ctx, title); strings.Join(marks, ",") != "Projet d'évolution d'un SI,A4.1.3,A4.1.7" {

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"errors"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -47,25 +48,48 @@ func (s *Server) listRealisations(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	s.render(w, r, http.StatusOK, web.RealisationList(s.page(r, "Mes réalisations", "realisations"), web.ListView{
+	summary, err := s.coverageSummary(r.Context(), u)
+	if err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	unread, err := s.store.Unread(r.Context(), u.ID, u.ID)
+	if err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	d, err := s.store.StudentDeadline(r.Context(), u.ID)
+	if err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	v := web.ListView{
 		Realisations: list, Cadre: string(f.Cadre), Status: string(f.Status), Total: total,
-	}))
+		Summary: summary, Unread: unread, Locked: d.Passed(s.now()),
+	}
+	if !d.IsZero() {
+		v.Deadline = d.Format("02/01/2006")
+	}
+	s.render(w, r, http.StatusOK, web.RealisationList(s.page(r, "Mes réalisations", "realisations"), v))
 }
 
 func (s *Server) newRealisation(w http.ResponseWriter, r *http.Request) {
+	if !s.guardStudentChange(w, r, nil, false) {
+		return
+	}
 	s.renderForm(w, r, http.StatusOK, "/realisations", "Nouvelle réalisation professionnelle",
-		portfolio.RealisationInput{How: map[string]string{}}, nil)
+		portfolio.RealisationInput{How: map[string]string{}}, 0, nil)
 }
 
 func (s *Server) createRealisation(w http.ResponseWriter, r *http.Request) {
-	if !s.parseForm(w, r) {
+	if !s.guardStudentChange(w, r, nil, false) || !s.parseForm(w, r) {
 		return
 	}
 	u := currentUser(r.Context())
 	in := decodeRealisation(r.PostForm)
 	real, errs := in.Validate(s.ref(u))
 	if errs != nil {
-		s.renderForm(w, r, http.StatusUnprocessableEntity, "/realisations", "Nouvelle réalisation professionnelle", in, errs)
+		s.renderForm(w, r, http.StatusUnprocessableEntity, "/realisations", "Nouvelle réalisation professionnelle", in, 0, errs)
 		return
 	}
 	id, err := s.store.CreateRealisation(r.Context(), u.ID, real)
@@ -73,7 +97,7 @@ func (s *Server) createRealisation(w http.ResponseWriter, r *http.Request) {
 		s.serverError(w, r, err)
 		return
 	}
-	s.flash(r.Context(), "Réalisation enregistrée.")
+	s.flash(r.Context(), "Réalisation enregistrée (brouillon). Soumettez-la quand elle est prête.")
 	http.Redirect(w, r, realisationURL(id), http.StatusSeeOther)
 }
 
@@ -93,41 +117,69 @@ func (s *Server) ownRealisation(w http.ResponseWriter, r *http.Request) (portfol
 	return real, true
 }
 
+// guardStudentChange checks that the current student may change real (or
+// create one, when real is nil) now: the class deadline is not past (or a
+// teacher reopened this réalisation) and, when editable is set, its status
+// lets the student edit it. Otherwise it answers itself and returns false.
+func (s *Server) guardStudentChange(w http.ResponseWriter, r *http.Request, real *portfolio.Realisation, editable bool) bool {
+	u := currentUser(r.Context())
+	d, err := s.store.StudentDeadline(r.Context(), u.ID)
+	if err != nil {
+		s.serverError(w, r, err)
+		return false
+	}
+	if d.Passed(s.now()) && (real == nil || !real.DeadlineExempt) {
+		s.errorPage(w, r, http.StatusForbidden, "Date limite dépassée",
+			"La date limite de saisie de votre classe ("+d.Format("02/01/2006")+") est passée : vous ne pouvez plus créer, modifier ni soumettre de réalisation. Un enseignant peut rouvrir une réalisation pour vous.")
+		return false
+	}
+	if editable && real != nil && !portfolio.StudentCanEdit(real.Status) {
+		msg := "Cette réalisation est soumise à votre enseignant : retirez la soumission pour la modifier."
+		if real.Status == portfolio.StatusValidated {
+			msg = "Cette réalisation est validée : elle n'est plus modifiable. Un enseignant peut la rouvrir."
+		}
+		s.renderDetail(w, r, http.StatusConflict, nil, *real, func(v *web.DetailView) { v.Notice = msg })
+		return false
+	}
+	return true
+}
+
 func (s *Server) showRealisation(w http.ResponseWriter, r *http.Request) {
 	real, ok := s.ownRealisation(w, r)
 	if !ok {
 		return
 	}
-	u := currentUser(r.Context())
-	s.render(w, r, http.StatusOK, web.RealisationDetail(s.page(r, real.Title, "realisations"),
-		web.DetailView{R: real, Ref: s.ref(u)}))
+	s.renderDetail(w, r, http.StatusOK, nil, real, nil)
 }
 
 func (s *Server) editRealisation(w http.ResponseWriter, r *http.Request) {
 	real, ok := s.ownRealisation(w, r)
-	if !ok {
+	if !ok || !s.guardStudentChange(w, r, &real, true) {
 		return
 	}
-	s.renderForm(w, r, http.StatusOK, realisationURL(real.ID), "Modifier la réalisation", portfolio.InputFrom(&real), nil)
+	s.renderForm(w, r, http.StatusOK, realisationURL(real.ID), "Modifier la réalisation", portfolio.InputFrom(&real), real.Version, nil)
 }
 
 func (s *Server) updateRealisation(w http.ResponseWriter, r *http.Request) {
 	real, ok := s.ownRealisation(w, r)
-	if !ok {
-		return
-	}
-	if !s.parseForm(w, r) {
+	if !ok || !s.guardStudentChange(w, r, &real, true) || !s.parseForm(w, r) {
 		return
 	}
 	u := currentUser(r.Context())
 	in := decodeRealisation(r.PostForm)
+	version := formVersion(r)
 	updated, errs := in.Validate(s.ref(u))
 	if errs != nil {
-		s.renderForm(w, r, http.StatusUnprocessableEntity, realisationURL(real.ID), "Modifier la réalisation", in, errs)
+		s.renderForm(w, r, http.StatusUnprocessableEntity, realisationURL(real.ID), "Modifier la réalisation", in, version, errs)
 		return
 	}
-	updated.ID = real.ID
-	if err := s.store.UpdateRealisation(r.Context(), u.ID, updated); err != nil {
+	updated.ID, updated.Version = real.ID, version
+	err := s.store.UpdateRealisation(r.Context(), u.ID, updated)
+	if errors.Is(err, portfolio.ErrConflict) {
+		s.conflict(w, r, nil, real.ID, "Vos modifications n'ont pas été enregistrées : la réalisation a changé entre-temps (voici son état actuel).")
+		return
+	}
+	if err != nil {
 		s.storeError(w, r, err)
 		return
 	}
@@ -135,9 +187,15 @@ func (s *Server) updateRealisation(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, realisationURL(real.ID), http.StatusSeeOther)
 }
 
+// formVersion is the version of the réalisation the form was drawn from.
+func formVersion(r *http.Request) int {
+	v, _ := strconv.Atoi(r.PostForm.Get("version"))
+	return v
+}
+
 func (s *Server) duplicateRealisation(w http.ResponseWriter, r *http.Request) {
 	real, ok := s.ownRealisation(w, r)
-	if !ok {
+	if !ok || !s.guardStudentChange(w, r, nil, false) {
 		return
 	}
 	cp := real
@@ -147,7 +205,7 @@ func (s *Server) duplicateRealisation(w http.ResponseWriter, r *http.Request) {
 		s.serverError(w, r, err)
 		return
 	}
-	s.flash(r.Context(), "Copie créée : modifiez-la puis enregistrez.")
+	s.flash(r.Context(), "Copie créée (brouillon) : modifiez-la puis enregistrez.")
 	http.Redirect(w, r, realisationURL(id)+"/edit", http.StatusSeeOther)
 }
 
@@ -162,19 +220,23 @@ func copyTitle(title string) string {
 
 func (s *Server) confirmDeleteRealisation(w http.ResponseWriter, r *http.Request) {
 	real, ok := s.ownRealisation(w, r)
-	if !ok {
+	if !ok || !s.guardStudentChange(w, r, &real, true) {
 		return
 	}
 	s.render(w, r, http.StatusOK, web.DeleteConfirm(s.page(r, "Supprimer une réalisation", "realisations"), real))
 }
 
 func (s *Server) deleteRealisation(w http.ResponseWriter, r *http.Request) {
-	id, ok := idParam(r)
-	if !ok {
-		s.notFound(w, r)
+	real, ok := s.ownRealisation(w, r)
+	if !ok || !s.guardStudentChange(w, r, &real, true) || !s.parseForm(w, r) {
 		return
 	}
-	if err := s.store.DeleteRealisation(r.Context(), currentUser(r.Context()).ID, id); err != nil {
+	err := s.store.DeleteRealisation(r.Context(), currentUser(r.Context()).ID, real.ID, formVersion(r))
+	if errors.Is(err, portfolio.ErrConflict) {
+		s.conflict(w, r, nil, real.ID, "La réalisation n'a pas été supprimée : elle a changé entre-temps (voici son état actuel).")
+		return
+	}
+	if err != nil {
 		s.storeError(w, r, err)
 		return
 	}
@@ -219,7 +281,7 @@ func decodeRealisation(f url.Values) portfolio.RealisationInput {
 
 // renderForm draws the réalisation form, with the activities of the
 // student's parcours first.
-func (s *Server) renderForm(w http.ResponseWriter, r *http.Request, status int, action, heading string, in portfolio.RealisationInput, errs portfolio.Errors) {
+func (s *Server) renderForm(w http.ResponseWriter, r *http.Request, status int, action, heading string, in portfolio.RealisationInput, version int, errs portfolio.Errors) {
 	u := currentUser(r.Context())
 	ref := s.ref(u)
 	cancel := "/realisations"
@@ -235,6 +297,7 @@ func (s *Server) renderForm(w http.ResponseWriter, r *http.Request, status int, 
 	}
 	s.render(w, r, status, web.RealisationForm(s.page(r, heading, "realisations"), web.FormView{
 		Action:   action,
+		Version:  version,
 		Cancel:   cancel,
 		Heading:  heading,
 		Input:    in,

@@ -96,7 +96,7 @@ func TestCreateRealisationShowsOnTableau(t *testing.T) {
 
 	res = c.get(loc)
 	wantStatus(t, res, http.StatusOK)
-	wantContains(t, res.body, "Réalisation enregistrée.", "Base de données des prêts œuvre d’été",
+	wantContains(t, res.body, "Réalisation enregistrée", "Base de données des prêts œuvre d’été",
 		"MCD puis script SQL.", "C4.1.3.2", "https://git.example.org/prets", "2 activités, 3 compétences")
 
 	list, err := app.store.ListRealisations(context.Background(), u.ID, store.RealisationFilter{})
@@ -107,9 +107,23 @@ func TestCreateRealisationShowsOnTableau(t *testing.T) {
 		t.Fatalf("stored activities %+v", got)
 	}
 
+	// A draft is not on the tableau until validated, unless the student
+	// asks to show it; then it is marked as not validated.
 	res = c.get("/tableau")
 	wantStatus(t, res, http.StatusOK)
-	wantContains(t, res.body, "Tableau de synthèse", "Base de données des prêts œuvre d’été", "10/25 – 12/25")
+	wantNotContains(t, res.body, "Base de données des prêts œuvre d’été")
+	wantStatus(t, c.post(loc+"/tableau", url.Values{"on_tableau": {"show"}}), http.StatusSeeOther)
+	res = c.get("/tableau")
+	wantContains(t, res.body, "Base de données des prêts œuvre d’été", "(non validée)")
+	wantStatus(t, c.post(loc+"/tableau", url.Values{"on_tableau": {"auto"}}), http.StatusSeeOther)
+	prof := app.addUser("prof@example.org", portfolio.RoleTeacher, "")
+	app.validate(u.ID, list[0].ID, prof.ID)
+
+	res = c.get("/tableau")
+	wantStatus(t, res, http.StatusOK)
+	wantContains(t, res.body, "Tableau de synthèse", "Base de données des prêts œuvre d’été", "10/25 – 12/25",
+		"Réalisations validées par : Prénom prof.")
+	wantNotContains(t, res.body, "(non validée)")
 	// 48 SLAM columns; the X marks land under A1.1.1 and A4.1.3 only.
 	if n := strings.Count(res.body, `class="rot`); n != 4+48 {
 		t.Errorf("%d rotated headers, want 52", n)
@@ -215,7 +229,7 @@ func TestEditDuplicateDelete(t *testing.T) {
 	in := sampleInput("Seconde version")
 	in.Activities = []string{"A5.2.2"}
 	in.Competences = []string{"C5.2.2.1"}
-	res = c.post(path, formOf(in))
+	res = c.post(path, withVersion(formOf(in), 1))
 	wantStatus(t, res, http.StatusSeeOther)
 	got, err := app.store.GetRealisation(context.Background(), u.ID, id)
 	if err != nil || got.Title != "Seconde version" || len(got.Activities) != 1 || got.Activities[0].Code != "A5.2.2" {
@@ -224,7 +238,7 @@ func TestEditDuplicateDelete(t *testing.T) {
 
 	// A failed edit keeps the stored version intact.
 	in.Title = ""
-	wantStatus(t, c.post(path, formOf(in)), http.StatusUnprocessableEntity)
+	wantStatus(t, c.post(path, withVersion(formOf(in), 2)), http.StatusUnprocessableEntity)
 	if got, _ := app.store.GetRealisation(context.Background(), u.ID, id); got.Title != "Seconde version" {
 		t.Fatalf("failed edit changed the title to %q", got.Title)
 	}
@@ -240,7 +254,7 @@ func TestEditDuplicateDelete(t *testing.T) {
 	res = c.get(path + "/delete")
 	wantStatus(t, res, http.StatusOK)
 	wantContains(t, res.body, "Oui, supprimer définitivement")
-	wantStatus(t, c.post(path+"/delete", nil), http.StatusSeeOther)
+	wantStatus(t, c.post(path+"/delete", url.Values{"version": {"2"}}), http.StatusSeeOther)
 	wantStatus(t, c.get(path), http.StatusNotFound)
 	if n, _ := app.store.CountRealisations(context.Background(), u.ID); n != 1 {
 		t.Fatalf("%d réalisations left, want the copy only", n)
@@ -324,7 +338,7 @@ func TestNotFoundAndRoles(t *testing.T) {
 	prof := app.login("prof@example.org")
 	res := prof.get("/")
 	wantStatus(t, res, http.StatusOK)
-	wantContains(t, res.body, "Bonjour Prénom")
+	wantContains(t, res.body, "Mes classes", "Vous n'enseignez encore dans aucune classe")
 	for _, p := range []string{"/realisations", "/realisations/new", "/tableau", "/tableau.csv"} {
 		wantStatus(t, prof.get(p), http.StatusForbidden)
 	}
@@ -372,7 +386,8 @@ func TestTableauCSV(t *testing.T) {
 	in := sampleInput("=HYPERLINK(\"http://x\")")
 	in.Activities = []string{"A3.2.1"}
 	in.Competences = []string{"C3.2.1.1"}
-	app.addRealisation(u.ID, in)
+	id := app.addRealisation(u.ID, in)
+	app.validate(u.ID, id, app.addUser("prof@example.org", portfolio.RoleTeacher, "").ID)
 	c := app.login("lea@example.org")
 	res := c.get("/tableau.csv")
 	wantStatus(t, res, http.StatusOK)

@@ -31,6 +31,7 @@ func (s *Server) Handler() http.Handler {
 			r.Use(s.requireLogin)
 			r.Get("/", s.home)
 
+			// The student's own portfolio.
 			r.Group(func(r chi.Router) {
 				r.Use(requireRole(s, portfolio.RoleStudent))
 				r.Get("/realisations", s.listRealisations)
@@ -42,8 +43,43 @@ func (s *Server) Handler() http.Handler {
 				r.Post("/realisations/{id}/duplicate", s.duplicateRealisation)
 				r.Get("/realisations/{id}/delete", s.confirmDeleteRealisation)
 				r.Post("/realisations/{id}/delete", s.deleteRealisation)
+				r.Post("/realisations/{id}/submit", s.studentTransition(portfolio.ActSubmit))
+				r.Post("/realisations/{id}/withdraw", s.studentTransition(portfolio.ActWithdraw))
+				r.Post("/realisations/{id}/comments", s.studentComment)
+				r.Post("/realisations/{id}/tableau", s.setTableauVisibility)
 				r.Get("/tableau", s.showTableau)
 				r.Get("/tableau.csv", s.tableauCSV)
+			})
+
+			// Teachers (their classes) and admins (everything) follow students.
+			r.Group(func(r chi.Router) {
+				r.Use(requireRole(s, portfolio.RoleTeacher, portfolio.RoleAdmin))
+				r.With(s.loadClass).Get("/classes/{classID}", s.showClass)
+				r.Route("/students/{studentID}", func(r chi.Router) {
+					r.Use(s.loadStudent)
+					r.Get("/", s.showStudent)
+					r.Get("/tableau", s.showStudentTableau)
+					r.Get("/tableau.csv", s.studentTableauCSV)
+					r.Get("/realisations/{id}", s.showStudentRealisation)
+					r.Post("/realisations/{id}/review", s.staffTransition)
+					r.Post("/realisations/{id}/comments", s.staffComment)
+				})
+			})
+
+			// Administration.
+			r.Route("/admin", func(r chi.Router) {
+				r.Use(requireRole(s, portfolio.RoleAdmin))
+				r.Get("/classes", s.adminClasses)
+				r.Post("/classes", s.createClass)
+				r.Route("/classes/{classID}", func(r chi.Router) {
+					r.Use(s.loadClass)
+					r.Get("/", s.adminClass)
+					r.Post("/", s.updateClass)
+					r.Post("/students", s.memberAction(true, portfolio.RoleStudent))
+					r.Post("/students/{userID}/remove", s.memberAction(false, portfolio.RoleStudent))
+					r.Post("/teachers", s.memberAction(true, portfolio.RoleTeacher))
+					r.Post("/teachers/{userID}/remove", s.memberAction(false, portfolio.RoleTeacher))
+				})
 			})
 		})
 	})

@@ -3,6 +3,7 @@ package server
 import (
 	"bytes"
 	"net/http"
+	"strconv"
 
 	"github.com/portfolio-sio/portfolio/internal/export"
 	"github.com/portfolio-sio/portfolio/internal/portfolio"
@@ -16,24 +17,44 @@ func (s *Server) studentTableau(r *http.Request, student *portfolio.User) (portf
 	if err != nil {
 		return portfolio.Tableau{}, err
 	}
-	return portfolio.BuildTableau(s.ref(student), *student, reals, nil, s.now()), nil
+	return portfolio.BuildTableau(s.ref(student), *student, reals, s.now()), nil
 }
 
+// showTableau is the logged-in student's own tableau.
 func (s *Server) showTableau(w http.ResponseWriter, r *http.Request) {
-	u := currentUser(r.Context())
-	t, err := s.studentTableau(r, u)
+	s.renderTableau(w, r, currentUser(r.Context()), "/tableau.csv", realisationURL, "tableau")
+}
+
+func (s *Server) tableauCSV(w http.ResponseWriter, r *http.Request) {
+	s.writeTableauCSV(w, r, currentUser(r.Context()))
+}
+
+// showStudentTableau is a student's tableau seen by a teacher or an admin.
+func (s *Server) showStudentTableau(w http.ResponseWriter, r *http.Request) {
+	student := routeStudent(r.Context())
+	base := "/students/" + strconv.FormatInt(student.ID, 10)
+	s.renderTableau(w, r, student, base+"/tableau.csv", func(id int64) string {
+		return studentsRealisationURL(student.ID, id)
+	}, "home")
+}
+
+func (s *Server) studentTableauCSV(w http.ResponseWriter, r *http.Request) {
+	s.writeTableauCSV(w, r, routeStudent(r.Context()))
+}
+
+func (s *Server) renderTableau(w http.ResponseWriter, r *http.Request, student *portfolio.User, csvURL string, rowURL func(int64) string, active string) {
+	t, err := s.studentTableau(r, student)
 	if err != nil {
 		s.serverError(w, r, err)
 		return
 	}
-	s.render(w, r, http.StatusOK, web.TableauPage(s.page(r, "Tableau de synthèse", "tableau"), web.TableauView{
-		T: t, CSVURL: "/tableau.csv", EditURL: realisationURL,
+	s.render(w, r, http.StatusOK, web.TableauPage(s.page(r, "Tableau de synthèse", active), web.TableauView{
+		T: t, CSVURL: csvURL, EditURL: rowURL,
 	}))
 }
 
-func (s *Server) tableauCSV(w http.ResponseWriter, r *http.Request) {
-	u := currentUser(r.Context())
-	t, err := s.studentTableau(r, u)
+func (s *Server) writeTableauCSV(w http.ResponseWriter, r *http.Request, student *portfolio.User) {
+	t, err := s.studentTableau(r, student)
 	if err != nil {
 		s.serverError(w, r, err)
 		return
@@ -44,6 +65,6 @@ func (s *Server) tableauCSV(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
-	w.Header().Set("Content-Disposition", `attachment; filename="`+export.FileName(*u, "csv")+`"`)
+	w.Header().Set("Content-Disposition", `attachment; filename="`+export.FileName(*student, "csv")+`"`)
 	_, _ = buf.WriteTo(w)
 }

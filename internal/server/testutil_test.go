@@ -8,6 +8,7 @@ import (
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -214,4 +215,27 @@ func mustURL(s string) *url.URL {
 		panic(err)
 	}
 	return u
+}
+
+// withVersion adds the version field an edit form carries.
+func withVersion(f url.Values, v int) url.Values {
+	f.Set("version", strconv.Itoa(v))
+	return f
+}
+
+// validate takes a réalisation through submission and validation by the
+// teacher, as the review workflow would.
+func (a *testApp) validate(studentID, id, teacherID int64) {
+	a.t.Helper()
+	ctx := context.Background()
+	r, err := a.store.GetRealisation(ctx, studentID, id)
+	if err != nil {
+		a.t.Fatal(err)
+	}
+	if err := a.store.ApplyTransition(ctx, studentID, id, r.Version, portfolio.ActSubmit, r.Status, portfolio.StatusSubmitted, studentID, ""); err != nil {
+		a.t.Fatal(err)
+	}
+	if err := a.store.ApplyTransition(ctx, studentID, id, r.Version+1, portfolio.ActValidate, portfolio.StatusSubmitted, portfolio.StatusValidated, teacherID, ""); err != nil {
+		a.t.Fatal(err)
+	}
 }

@@ -16,7 +16,10 @@ type RealisationFilter struct {
 }
 
 const realisationColumns = `id, student_id, title, description, contexte, cadre, start_month,
-	end_month, modalite, team, status, version, created_at, updated_at`
+	end_month, modalite, team, status, version, created_at, updated_at, status_changed_at,
+	status_reason, coalesce(validated_by, 0),
+	coalesce((SELECT first_name || ' ' || last_name FROM users WHERE users.id = validated_by), ''),
+	on_tableau, deadline_exempt`
 
 // ListRealisations returns a student's réalisations, complete (types,
 // activities, competences, productions), most recent période first. It
@@ -80,9 +83,10 @@ func (s *Store) GetRealisation(ctx context.Context, studentID, id int64) (portfo
 
 func scanRealisation(row interface{ Scan(...any) error }) (portfolio.Realisation, error) {
 	var r portfolio.Realisation
-	var start, end, created, updated string
+	var start, end, created, updated, changed string
 	err := row.Scan(&r.ID, &r.StudentID, &r.Title, &r.Description, &r.Contexte, &r.Cadre,
-		&start, &end, &r.Modalite, &r.Team, &r.Status, &r.Version, &created, &updated)
+		&start, &end, &r.Modalite, &r.Team, &r.Status, &r.Version, &created, &updated, &changed,
+		&r.StatusReason, &r.ValidatedBy, &r.ValidatorName, &r.Tableau, &r.DeadlineExempt)
 	if errors.Is(err, sql.ErrNoRows) {
 		return r, portfolio.ErrNotFound
 	}
@@ -94,6 +98,7 @@ func scanRealisation(row interface{ Scan(...any) error }) (portfolio.Realisation
 	r.End, _ = portfolio.ParseMonth(end)
 	r.CreatedAt, _ = time.Parse(time.RFC3339, created)
 	r.UpdatedAt, _ = time.Parse(time.RFC3339, updated)
+	r.StatusChangedAt, _ = time.Parse(time.RFC3339, changed)
 	return r, nil
 }
 
@@ -206,22 +211,24 @@ func (s *Store) CreateRealisation(ctx context.Context, studentID int64, r portfo
 }
 
 // UpdateRealisation replaces the content of a réalisation of the student
-// (not its status). It returns ErrNotFound if the student does not own it.
+// (not its status), if it is still at version r.Version and in a status the
+// student may edit. It returns ErrNotFound if the student does not own it,
+// ErrConflict if it changed meanwhile.
 func (s *Store) UpdateRealisation(ctx context.Context, studentID int64, r portfolio.Realisation) error {
 	return s.inTx(ctx, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, `UPDATE realisations SET title = ?, description = ?,
 			contexte = ?, cadre = ?, start_month = ?, end_month = ?, modalite = ?, team = ?,
 			version = version + 1, updated_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now')
-			WHERE id = ? AND student_id = ?`,
+			WHERE id = ? AND student_id = ? AND version = ? AND status IN (?, ?)`,
 			r.Title, r.Description, r.Contexte, r.Cadre, r.Start.ISO(), r.End.ISO(), r.Modalite,
-			r.Team, r.ID, studentID)
+			r.Team, r.ID, studentID, r.Version, portfolio.StatusDraft, portfolio.StatusRework)
 		if err != nil {
 			return err
 		}
 		if n, err := res.RowsAffected(); err != nil {
 			return err
 		} else if n == 0 {
-			return portfolio.ErrNotFound
+			return missingOrConflict(ctx, tx, studentID, r.ID)
 		}
 		for _, q := range []string{
 			`DELETE FROM realisation_types WHERE realisation_id = ?`,
@@ -260,21 +267,36 @@ func insertChildren(ctx context.Context, tx *sql.Tx, id int64, r portfolio.Reali
 	return nil
 }
 
-// DeleteRealisation deletes a réalisation of the student with everything
-// attached to it.
-func (s *Store) DeleteRealisation(ctx context.Context, studentID, id int64) error {
-	res, err := s.DB.ExecContext(ctx, `DELETE FROM realisations WHERE id = ? AND student_id = ?`, id, studentID)
-	if err != nil {
-		return err
-	}
-	n, err := res.RowsAffected()
-	if err != nil {
-		return err
-	}
-	if n == 0 {
+// DeleteRealisation deletes a réalisation of the student, at the given
+// version and in a status the student may edit, with everything attached.
+func (s *Store) DeleteRealisation(ctx context.Context, studentID, id int64, version int) error {
+	return s.inTx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `DELETE FROM realisations WHERE id = ? AND student_id = ?
+			AND version = ? AND status IN (?, ?)`, id, studentID, version, portfolio.StatusDraft, portfolio.StatusRework)
+		if err != nil {
+			return err
+		}
+		if n, err := res.RowsAffected(); err != nil {
+			return err
+		} else if n == 0 {
+			return missingOrConflict(ctx, tx, studentID, id)
+		}
+		return nil
+	})
+}
+
+// missingOrConflict tells why a guarded write touched no row: the
+// réalisation is not the student's (ErrNotFound) or it changed (ErrConflict).
+func missingOrConflict(ctx context.Context, tx *sql.Tx, studentID, id int64) error {
+	var one int
+	err := tx.QueryRowContext(ctx, `SELECT 1 FROM realisations WHERE id = ? AND student_id = ?`, id, studentID).Scan(&one)
+	if errors.Is(err, sql.ErrNoRows) {
 		return portfolio.ErrNotFound
 	}
-	return nil
+	if err != nil {
+		return err
+	}
+	return portfolio.ErrConflict
 }
 
 // CountRealisations counts a student's réalisations.

@@ -15,10 +15,19 @@ var ErrEmailTaken = errors.New("e-mail already used")
 const userColumns = `id, email, first_name, last_name, role, password_hash, referentiel,
 	parcours, candidate_number, session_year, centre, portfolio_url`
 
+// userColumnsU is userColumns for a query where users is aliased u.
+const userColumnsU = `u.id, u.email, u.first_name, u.last_name, u.role, u.password_hash, u.referentiel,
+	u.parcours, u.candidate_number, u.session_year, u.centre, u.portfolio_url`
+
 func scanUser(row interface{ Scan(...any) error }) (portfolio.User, error) {
+	return scanUserRow(row)
+}
+
+// scanUserRow scans the user columns then the extra destinations.
+func scanUserRow(row interface{ Scan(...any) error }, extra ...any) (portfolio.User, error) {
 	var u portfolio.User
-	err := row.Scan(&u.ID, &u.Email, &u.FirstName, &u.LastName, &u.Role, &u.PasswordHash,
-		&u.Referentiel, &u.Parcours, &u.CandidateNumber, &u.SessionYear, &u.Centre, &u.PortfolioURL)
+	err := row.Scan(append([]any{&u.ID, &u.Email, &u.FirstName, &u.LastName, &u.Role, &u.PasswordHash,
+		&u.Referentiel, &u.Parcours, &u.CandidateNumber, &u.SessionYear, &u.Centre, &u.PortfolioURL}, extra...)...)
 	if errors.Is(err, sql.ErrNoRows) {
 		return u, portfolio.ErrNotFound
 	}
@@ -60,4 +69,20 @@ func (s *Store) CountUsers(ctx context.Context) (int, error) {
 	var n int
 	err := s.DB.QueryRowContext(ctx, `SELECT count(*) FROM users`).Scan(&n)
 	return n, err
+}
+
+// Users lists accounts of a role, sorted by name.
+func (s *Store) Users(ctx context.Context, role portfolio.Role) ([]portfolio.User, error) {
+	var out []portfolio.User
+	err := s.each(ctx, `SELECT `+userColumnsU+` FROM users u WHERE u.role = ?
+		ORDER BY u.last_name COLLATE NOCASE, u.first_name COLLATE NOCASE`, []any{role},
+		func(rows *sql.Rows) error {
+			u, err := scanUserRow(rows)
+			if err != nil {
+				return err
+			}
+			out = append(out, u)
+			return nil
+		})
+	return out, err
 }

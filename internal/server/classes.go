@@ -1,0 +1,232 @@
+package server
+
+import (
+	"errors"
+	"net/http"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/go-chi/chi/v5"
+
+	"github.com/portfolio-sio/portfolio/internal/portfolio"
+	"github.com/portfolio-sio/portfolio/internal/store"
+	"github.com/portfolio-sio/portfolio/web"
+)
+
+// Admins manage classes: create, rename, set a deadline, archive, enrol
+// students and assign teachers.
+
+var schoolYearRE = regexp.MustCompile(`^(\d{4})-(\d{4})$`)
+
+// decodeClass reads and checks the class form.
+func decodeClass(r *http.Request) (store.Class, web.ClassForm) {
+	f := web.ClassForm{
+		Name:       strings.TrimSpace(r.PostForm.Get("name")),
+		SchoolYear: strings.TrimSpace(r.PostForm.Get("school_year")),
+		Parcours:   r.PostForm.Get("parcours"),
+		Deadline:   strings.TrimSpace(r.PostForm.Get("deadline")),
+		Archived:   r.PostForm.Get("archived") == "1",
+		Errors:     portfolio.Errors{},
+	}
+	c := store.Class{Name: f.Name, SchoolYear: f.SchoolYear, Parcours: f.Parcours, Archived: f.Archived}
+	switch {
+	case f.Name == "":
+		f.Errors["name"] = "Le nom de la classe est obligatoire."
+	case !utf8.ValidString(f.Name) || strings.ContainsAny(f.Name, "\x00\n\r"):
+		f.Errors["name"] = "Le nom contient des caractères invalides."
+	case utf8.RuneCountInString(f.Name) > 100:
+		f.Errors["name"] = "Le nom ne doit pas dépasser 100 caractères."
+	}
+	if m := schoolYearRE.FindStringSubmatch(f.SchoolYear); m == nil {
+		f.Errors["school_year"] = "Indiquez l'année scolaire sous la forme 2026-2027."
+	} else if a, _ := strconv.Atoi(m[1]); m[2] != strconv.Itoa(a+1) {
+		f.Errors["school_year"] = "La seconde année doit suivre la première (ex. 2026-2027)."
+	}
+	if f.Parcours != "" && f.Parcours != "SISR" && f.Parcours != "SLAM" {
+		f.Errors["parcours"] = "Parcours inconnu."
+	}
+	if f.Deadline != "" {
+		t, err := time.Parse(time.DateOnly, f.Deadline)
+		if err != nil || t.Year() < 2000 || t.Year() > 2100 {
+			f.Errors["deadline"] = "Date invalide : utilisez le sélecteur de date ou le format AAAA-MM-JJ."
+		} else {
+			c.Deadline = portfolio.Deadline{Time: t}
+		}
+	}
+	return c, f
+}
+
+func (s *Server) adminClasses(w http.ResponseWriter, r *http.Request) {
+	s.renderAdminClasses(w, r, http.StatusOK, web.ClassForm{SchoolYear: schoolYear(s.now())})
+}
+
+// schoolYear is the school year running at now ("2026-2027" from
+// September 2026 to August 2027).
+func schoolYear(now time.Time) string {
+	y := now.Year()
+	if now.Month() < time.September {
+		y--
+	}
+	return strconv.Itoa(y) + "-" + strconv.Itoa(y+1)
+}
+
+func (s *Server) renderAdminClasses(w http.ResponseWriter, r *http.Request, status int, f web.ClassForm) {
+	classes, err := s.store.Classes(r.Context(), 0)
+	if err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	s.render(w, r, status, web.AdminClasses(s.page(r, "Classes", "admin"), classSummaries(classes), f))
+}
+
+func (s *Server) createClass(w http.ResponseWriter, r *http.Request) {
+	if !s.parseForm(w, r) {
+		return
+	}
+	c, f := decodeClass(r)
+	if len(f.Errors) > 0 {
+		s.renderAdminClasses(w, r, http.StatusUnprocessableEntity, f)
+		return
+	}
+	id, err := s.store.CreateClass(r.Context(), c)
+	if errors.Is(err, store.ErrClassExists) {
+		f.Errors["name"] = "Une classe porte déjà ce nom pour cette année scolaire."
+		s.renderAdminClasses(w, r, http.StatusUnprocessableEntity, f)
+		return
+	}
+	if err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	s.flash(r.Context(), "Classe créée : inscrivez-y les étudiants et affectez-lui ses enseignants.")
+	http.Redirect(w, r, adminClassURL(id), http.StatusSeeOther)
+}
+
+func adminClassURL(id int64) string { return "/admin/classes/" + strconv.FormatInt(id, 10) }
+
+func (s *Server) adminClass(w http.ResponseWriter, r *http.Request) {
+	c := routeClass(r.Context())
+	f := web.ClassForm{Name: c.Name, SchoolYear: c.SchoolYear, Parcours: c.Parcours, Archived: c.Archived}
+	if !c.Deadline.IsZero() {
+		f.Deadline = c.Deadline.Format(time.DateOnly)
+	}
+	s.renderAdminClass(w, r, http.StatusOK, c.ID, f)
+}
+
+func (s *Server) renderAdminClass(w http.ResponseWriter, r *http.Request, status int, id int64, f web.ClassForm) {
+	students, teachers, err := s.store.ClassMembers(r.Context(), id)
+	if err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	allStudents, err := s.store.Users(r.Context(), portfolio.RoleStudent)
+	if err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	allTeachers, err := s.store.Users(r.Context(), portfolio.RoleTeacher)
+	if err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	admins, err := s.store.Users(r.Context(), portfolio.RoleAdmin)
+	if err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	v := web.AdminClassView{ID: id, Form: f, Students: students, Teachers: teachers,
+		Available: notIn(allStudents, students), Staff: notIn(append(allTeachers, admins...), teachers)}
+	s.render(w, r, status, web.AdminClass(s.page(r, f.Name, "admin"), v))
+}
+
+// notIn is all less members.
+func notIn(all, members []portfolio.User) []portfolio.User {
+	in := map[int64]bool{}
+	for _, m := range members {
+		in[m.ID] = true
+	}
+	var out []portfolio.User
+	for _, u := range all {
+		if !in[u.ID] {
+			out = append(out, u)
+		}
+	}
+	return out
+}
+
+func (s *Server) updateClass(w http.ResponseWriter, r *http.Request) {
+	cur := routeClass(r.Context())
+	if !s.parseForm(w, r) {
+		return
+	}
+	c, f := decodeClass(r)
+	if len(f.Errors) > 0 {
+		s.renderAdminClass(w, r, http.StatusUnprocessableEntity, cur.ID, f)
+		return
+	}
+	c.ID = cur.ID
+	err := s.store.UpdateClass(r.Context(), c)
+	if errors.Is(err, store.ErrClassExists) {
+		f.Errors["name"] = "Une classe porte déjà ce nom pour cette année scolaire."
+		s.renderAdminClass(w, r, http.StatusUnprocessableEntity, cur.ID, f)
+		return
+	}
+	if err != nil {
+		s.storeError(w, r, err)
+		return
+	}
+	s.flash(r.Context(), "Classe enregistrée.")
+	http.Redirect(w, r, adminClassURL(cur.ID), http.StatusSeeOther)
+}
+
+// memberAction enrols or removes a student, assigns or removes a teacher.
+func (s *Server) memberAction(add bool, role portfolio.Role) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		c := routeClass(r.Context())
+		if !s.parseForm(w, r) {
+			return
+		}
+		raw := chi.URLParam(r, "userID")
+		if add {
+			if role == portfolio.RoleStudent {
+				raw = r.PostForm.Get("student_id")
+			} else {
+				raw = r.PostForm.Get("teacher_id")
+			}
+		}
+		uid, err := strconv.ParseInt(raw, 10, 64)
+		if err != nil || uid <= 0 {
+			s.badRequest(w, r, "Personne inconnue.")
+			return
+		}
+		u, err := s.store.UserByID(r.Context(), uid)
+		if errors.Is(err, portfolio.ErrNotFound) || (err == nil && (role == portfolio.RoleStudent) != (u.Role == portfolio.RoleStudent)) {
+			s.badRequest(w, r, "Personne inconnue.")
+			return
+		}
+		if err != nil {
+			s.serverError(w, r, err)
+			return
+		}
+		var msg string
+		switch {
+		case add && role == portfolio.RoleStudent:
+			err, msg = s.store.Enrol(r.Context(), c.ID, uid), u.FullName()+" inscrit(e) dans la classe."
+		case add:
+			err, msg = s.store.AssignTeacher(r.Context(), c.ID, uid), u.FullName()+" affecté(e) à la classe."
+		case role == portfolio.RoleStudent:
+			err, msg = s.store.Unenrol(r.Context(), c.ID, uid), u.FullName()+" retiré(e) de la classe."
+		default:
+			err, msg = s.store.UnassignTeacher(r.Context(), c.ID, uid), u.FullName()+" n'enseigne plus dans la classe."
+		}
+		if err != nil {
+			s.serverError(w, r, err)
+			return
+		}
+		s.flash(r.Context(), msg)
+		http.Redirect(w, r, adminClassURL(c.ID), http.StatusSeeOther)
+	}
+}

@@ -1,0 +1,168 @@
+package server
+
+import (
+	"context"
+	"net/http"
+	"strconv"
+
+	"github.com/go-chi/chi/v5"
+
+	"github.com/portfolio-sio/portfolio/internal/portfolio"
+	"github.com/portfolio-sio/portfolio/internal/store"
+	"github.com/portfolio-sio/portfolio/web"
+)
+
+// home sends students to their réalisations and shows the staff their
+// classes.
+func (s *Server) home(w http.ResponseWriter, r *http.Request) {
+	u := currentUser(r.Context())
+	if u.Role == portfolio.RoleStudent {
+		http.Redirect(w, r, "/realisations", http.StatusSeeOther)
+		return
+	}
+	teacher := u.ID
+	if u.Role == portfolio.RoleAdmin {
+		teacher = 0
+	}
+	classes, err := s.store.Classes(r.Context(), teacher)
+	if err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	s.render(w, r, http.StatusOK, web.StaffHome(s.page(r, "Mes classes", "home"), classSummaries(classes), u.Role == portfolio.RoleAdmin))
+}
+
+func classSummary(c store.Class) web.ClassSummary {
+	cs := web.ClassSummary{ID: c.ID, Name: c.Name, SchoolYear: c.SchoolYear, Parcours: c.Parcours,
+		Archived: c.Archived, Students: c.Students, Submitted: c.Submitted}
+	if !c.Deadline.IsZero() {
+		cs.Deadline = c.Deadline.Format("02/01/2006")
+	}
+	return cs
+}
+
+func classSummaries(cs []store.Class) []web.ClassSummary {
+	out := make([]web.ClassSummary, len(cs))
+	for i, c := range cs {
+		out[i] = classSummary(c)
+	}
+	return out
+}
+
+const classKey ctxKey = 101
+
+// loadClass resolves {classID}: an admin sees every class, a teacher only
+// the classes they teach (others are a 404).
+func (s *Server) loadClass(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		id, err := strconv.ParseInt(chi.URLParam(r, "classID"), 10, 64)
+		if err != nil || id <= 0 {
+			s.notFound(w, r)
+			return
+		}
+		c, err := s.store.ClassByID(r.Context(), id)
+		if err != nil {
+			s.storeError(w, r, err)
+			return
+		}
+		if u := currentUser(r.Context()); u.Role != portfolio.RoleAdmin {
+			ok, err := s.store.TeachesClass(r.Context(), u.ID, c.ID)
+			if err != nil {
+				s.serverError(w, r, err)
+				return
+			}
+			if !ok {
+				s.notFound(w, r)
+				return
+			}
+		}
+		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), classKey, &c)))
+	})
+}
+
+func routeClass(ctx context.Context) *store.Class {
+	c, _ := ctx.Value(classKey).(*store.Class)
+	return c
+}
+
+// reviewStatuses are the columns of per-student counts on a dashboard.
+var reviewStatuses = []portfolio.Status{portfolio.StatusDraft, portfolio.StatusSubmitted, portfolio.StatusRework, portfolio.StatusValidated}
+
+// showClass is a class dashboard: the review queue, oldest first, and the
+// students × activities heat map of the class's parcours.
+func (s *Server) showClass(w http.ResponseWriter, r *http.Request) {
+	c := routeClass(r.Context())
+	d, err := s.store.ClassDashboard(r.Context(), c.ID)
+	if err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	ref := s.refs[c.Referentiel]
+	if ref == nil {
+		ref = s.ref(nil)
+	}
+	cols, groups := portfolio.Columns(ref, c.Parcours)
+	v := web.ClassView{Class: classSummary(*c), Columns: cols, Groups: groups, Types: ref.Types, Statuses: reviewStatuses}
+	for _, st := range d.Students {
+		row := web.HeatRow{ID: st.User.ID, Name: st.User.LastName + " " + st.User.FirstName, Parcours: st.User.Parcours, Total: st.Total()}
+		for _, status := range reviewStatuses {
+			row.ByStatus = append(row.ByStatus, st.ByStatus[status])
+		}
+		for _, col := range cols {
+			cov := st.Coverage[col.Code]
+			row.Cells = append(row.Cells, cov)
+			switch cov {
+			case portfolio.CoveredValidated:
+				row.Validated++
+			case portfolio.CoveredPending:
+				row.Pending++
+			}
+		}
+		for _, t := range ref.Types {
+			row.Types = append(row.Types, st.Types[t.Code])
+		}
+		v.Rows = append(v.Rows, row)
+	}
+	for _, q := range d.Queue {
+		v.Queue = append(v.Queue, web.QueueRow{URL: studentsRealisationURL(q.StudentID, q.RealisationID),
+			Student: q.StudentName, Title: q.Title, SubmittedAt: q.SubmittedAt})
+	}
+	s.render(w, r, http.StatusOK, web.ClassDashboard(s.page(r, c.Name, "home"), v))
+}
+
+// showStudent is a student's page for the staff: coverage and réalisations.
+func (s *Server) showStudent(w http.ResponseWriter, r *http.Request) {
+	student := routeStudent(r.Context())
+	viewer := currentUser(r.Context())
+	list, err := s.store.ListRealisations(r.Context(), student.ID, store.RealisationFilter{})
+	if err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	summary, err := s.coverageSummary(r.Context(), student)
+	if err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	unread, err := s.store.Unread(r.Context(), viewer.ID, student.ID)
+	if err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	classes, err := s.store.StudentClasses(r.Context(), student.ID)
+	if err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	s.render(w, r, http.StatusOK, web.StudentOverview(s.page(r, student.FullName(), "home"), web.StudentView{
+		Student: *student, Classes: classSummaries(classes), Realisations: list, Summary: summary, Unread: unread,
+	}))
+}
+
+func (s *Server) coverageSummary(ctx context.Context, student *portfolio.User) (portfolio.CoverageSummary, error) {
+	acts, types, err := s.store.StudentCoverage(ctx, student.ID)
+	if err != nil {
+		return portfolio.CoverageSummary{}, err
+	}
+	return portfolio.Summarize(s.ref(student), student.Parcours, acts, types), nil
+}

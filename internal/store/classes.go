@@ -1,0 +1,240 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"strings"
+	"time"
+
+	"github.com/portfolio-sio/portfolio/internal/portfolio"
+)
+
+// ErrClassExists is returned when a class name is already used that year.
+var ErrClassExists = errors.New("class name already used for that school year")
+
+// Class is a group of students followed by teachers for a school year.
+type Class struct {
+	ID          int64
+	Name        string
+	SchoolYear  string
+	Referentiel string
+	Parcours    string
+	Deadline    portfolio.Deadline
+	Archived    bool
+	Students    int // count, filled by list queries
+	Submitted   int // réalisations awaiting review, filled by list queries
+}
+
+const classColumns = `c.id, c.name, c.school_year, c.referentiel, c.parcours, c.deadline, c.archived`
+
+func scanClass(row interface{ Scan(...any) error }, extra ...any) (Class, error) {
+	var c Class
+	var deadline string
+	err := row.Scan(append([]any{&c.ID, &c.Name, &c.SchoolYear, &c.Referentiel, &c.Parcours, &deadline, &c.Archived}, extra...)...)
+	if errors.Is(err, sql.ErrNoRows) {
+		return c, portfolio.ErrNotFound
+	}
+	if deadline != "" {
+		t, _ := time.Parse(time.DateOnly, deadline)
+		c.Deadline = portfolio.Deadline{Time: t}
+	}
+	return c, err
+}
+
+func deadlineValue(d portfolio.Deadline) string {
+	if d.IsZero() {
+		return ""
+	}
+	return d.Format(time.DateOnly)
+}
+
+// CreateClass inserts a class and returns its id.
+func (s *Store) CreateClass(ctx context.Context, c Class) (int64, error) {
+	if c.Referentiel == "" {
+		c.Referentiel = "sio-2011"
+	}
+	var id int64
+	err := s.DB.QueryRowContext(ctx, `INSERT INTO classes (name, school_year, referentiel, parcours, deadline)
+		VALUES (?, ?, ?, ?, ?) RETURNING id`, c.Name, c.SchoolYear, c.Referentiel, c.Parcours, deadlineValue(c.Deadline)).Scan(&id)
+	if err != nil && strings.Contains(err.Error(), "UNIQUE constraint failed") {
+		return 0, ErrClassExists
+	}
+	return id, err
+}
+
+// UpdateClass changes a class's name, year, parcours, deadline and
+// archived flag.
+func (s *Store) UpdateClass(ctx context.Context, c Class) error {
+	res, err := s.DB.ExecContext(ctx, `UPDATE classes SET name = ?, school_year = ?, parcours = ?, deadline = ?, archived = ?
+		WHERE id = ?`, c.Name, c.SchoolYear, c.Parcours, deadlineValue(c.Deadline), c.Archived, c.ID)
+	if err != nil {
+		if strings.Contains(err.Error(), "UNIQUE constraint failed") {
+			return ErrClassExists
+		}
+		return err
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return err
+	} else if n == 0 {
+		return portfolio.ErrNotFound
+	}
+	return nil
+}
+
+// ClassByID returns a class.
+func (s *Store) ClassByID(ctx context.Context, id int64) (Class, error) {
+	return scanClass(s.DB.QueryRowContext(ctx, `SELECT `+classColumns+` FROM classes c WHERE c.id = ?`, id))
+}
+
+// Classes lists classes with their student and pending-review counts:
+// every class for an admin (teacherID 0), else the teacher's classes.
+// Archived classes come last.
+func (s *Store) Classes(ctx context.Context, teacherID int64) ([]Class, error) {
+	where, args := "", []any{}
+	if teacherID != 0 {
+		where = `WHERE c.id IN (SELECT class_id FROM class_teachers WHERE teacher_id = ?)`
+		args = append(args, teacherID)
+	}
+	var out []Class
+	err := s.each(ctx, `SELECT `+classColumns+`,
+			(SELECT count(*) FROM class_students cs WHERE cs.class_id = c.id),
+			(SELECT count(*) FROM class_students cs JOIN realisations r ON r.student_id = cs.student_id
+				WHERE cs.class_id = c.id AND r.status = 'soumise')
+		FROM classes c `+where+` ORDER BY c.archived, c.school_year DESC, c.name`, args,
+		func(rows *sql.Rows) error {
+			var students, submitted int
+			c, err := scanClass(rows, &students, &submitted)
+			if err != nil {
+				return err
+			}
+			c.Students, c.Submitted = students, submitted
+			out = append(out, c)
+			return nil
+		})
+	return out, err
+}
+
+// ClassMembers lists the students (sorted by name) and the teachers of a
+// class.
+func (s *Store) ClassMembers(ctx context.Context, classID int64) (students, teachers []portfolio.User, err error) {
+	err = s.each(ctx, `SELECT `+userColumnsU+`, (ct.teacher_id IS NOT NULL) FROM users u
+		LEFT JOIN class_students cs ON cs.student_id = u.id AND cs.class_id = ?
+		LEFT JOIN class_teachers ct ON ct.teacher_id = u.id AND ct.class_id = ?
+		WHERE cs.class_id IS NOT NULL OR ct.class_id IS NOT NULL
+		ORDER BY u.last_name COLLATE NOCASE, u.first_name COLLATE NOCASE`, []any{classID, classID},
+		func(rows *sql.Rows) error {
+			var teacher bool
+			u, err := scanUserRow(rows, &teacher)
+			if err != nil {
+				return err
+			}
+			if teacher {
+				teachers = append(teachers, u)
+			} else {
+				students = append(students, u)
+			}
+			return nil
+		})
+	return students, teachers, err
+}
+
+// Enrol adds a student to a class (idempotent).
+func (s *Store) Enrol(ctx context.Context, classID, studentID int64) error {
+	_, err := s.DB.ExecContext(ctx, `INSERT OR IGNORE INTO class_students (class_id, student_id)
+		SELECT ?, id FROM users WHERE id = ? AND role = 'student'`, classID, studentID)
+	return err
+}
+
+// Unenrol removes a student from a class.
+func (s *Store) Unenrol(ctx context.Context, classID, studentID int64) error {
+	_, err := s.DB.ExecContext(ctx, `DELETE FROM class_students WHERE class_id = ? AND student_id = ?`, classID, studentID)
+	return err
+}
+
+// AssignTeacher makes a teacher (or admin) teach a class (idempotent).
+func (s *Store) AssignTeacher(ctx context.Context, classID, teacherID int64) error {
+	_, err := s.DB.ExecContext(ctx, `INSERT OR IGNORE INTO class_teachers (class_id, teacher_id)
+		SELECT ?, id FROM users WHERE id = ? AND role IN ('teacher', 'admin')`, classID, teacherID)
+	return err
+}
+
+// UnassignTeacher removes a teacher from a class.
+func (s *Store) UnassignTeacher(ctx context.Context, classID, teacherID int64) error {
+	_, err := s.DB.ExecContext(ctx, `DELETE FROM class_teachers WHERE class_id = ? AND teacher_id = ?`, classID, teacherID)
+	return err
+}
+
+// TeachesStudent reports whether the teacher teaches a class the student
+// is enrolled in.
+func (s *Store) TeachesStudent(ctx context.Context, teacherID, studentID int64) (bool, error) {
+	var ok bool
+	err := s.DB.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM class_teachers ct
+		JOIN class_students cs ON cs.class_id = ct.class_id
+		WHERE ct.teacher_id = ? AND cs.student_id = ?)`, teacherID, studentID).Scan(&ok)
+	return ok, err
+}
+
+// TeachesClass reports whether the teacher teaches the class.
+func (s *Store) TeachesClass(ctx context.Context, teacherID, classID int64) (bool, error) {
+	var ok bool
+	err := s.DB.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM class_teachers
+		WHERE teacher_id = ? AND class_id = ?)`, teacherID, classID).Scan(&ok)
+	return ok, err
+}
+
+// StudentDeadline is the earliest deadline of the student's active
+// classes (zero when none).
+func (s *Store) StudentDeadline(ctx context.Context, studentID int64) (portfolio.Deadline, error) {
+	var d string
+	err := s.DB.QueryRowContext(ctx, `SELECT coalesce(min(c.deadline), '') FROM classes c
+		JOIN class_students cs ON cs.class_id = c.id
+		WHERE cs.student_id = ? AND c.archived = 0 AND c.deadline <> ''`, studentID).Scan(&d)
+	if err != nil || d == "" {
+		return portfolio.Deadline{}, err
+	}
+	t, err := time.Parse(time.DateOnly, d)
+	return portfolio.Deadline{Time: t}, err
+}
+
+// StudentClasses lists the classes a student is enrolled in.
+func (s *Store) StudentClasses(ctx context.Context, studentID int64) ([]Class, error) {
+	var out []Class
+	err := s.each(ctx, `SELECT `+classColumns+` FROM classes c JOIN class_students cs ON cs.class_id = c.id
+		WHERE cs.student_id = ? ORDER BY c.archived, c.school_year DESC, c.name`, []any{studentID},
+		func(rows *sql.Rows) error {
+			c, err := scanClass(rows)
+			if err != nil {
+				return err
+			}
+			out = append(out, c)
+			return nil
+		})
+	return out, err
+}
+
+// Validators lists the names of the teachers who validated the given
+// réalisations, sorted and without repetition.
+func (s *Store) Validators(ctx context.Context, ids []int64) ([]string, error) {
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	ph := strings.TrimSuffix(strings.Repeat("?,", len(ids)), ",")
+	args := make([]any, len(ids))
+	for i, id := range ids {
+		args[i] = id
+	}
+	var out []string
+	err := s.each(ctx, `SELECT DISTINCT u.first_name || ' ' || u.last_name FROM realisations r
+		JOIN users u ON u.id = r.validated_by
+		WHERE r.id IN (`+ph+`) ORDER BY u.last_name, u.first_name`, args,
+		func(rows *sql.Rows) error {
+			var n string
+			if err := rows.Scan(&n); err != nil {
+				return err
+			}
+			out = append(out, n)
+			return nil
+		})
+	return out, err
+}
