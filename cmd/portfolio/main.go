@@ -14,6 +14,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"strings"
 	"syscall"
 	"time"
@@ -35,7 +36,7 @@ Usage:
   portfolio user create --data DIR --email EMAIL --name "Prénom Nom" --role student|teacher|admin
                         [--parcours SISR|SLAM] [--candidate N] [--session YEAR] [--centre TEXT]
                         (password read from standard input)
-  portfolio export tableau --data DIR --student EMAIL --format csv -o FILE
+  portfolio export tableau --data DIR --student EMAIL [--format csv] -o FILE
 
 Run "portfolio COMMAND --help" for the options of a command.
 `
@@ -63,11 +64,19 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	case "serve":
 		return serve(ctx, args[1:], stdout, stderr)
 	case "user":
+		if len(args) == 2 && (args[1] == "--help" || args[1] == "-h") {
+			fmt.Fprint(stdout, usage)
+			return nil
+		}
 		if len(args) < 2 || args[1] != "create" {
 			return errors.New(`usage: portfolio user create … (see "portfolio --help")`)
 		}
 		return createUser(ctx, args[2:], stdin, stdout, stderr)
 	case "export":
+		if len(args) == 2 && (args[1] == "--help" || args[1] == "-h") {
+			fmt.Fprint(stdout, usage)
+			return nil
+		}
 		if len(args) < 2 || args[1] != "tableau" {
 			return errors.New(`usage: portfolio export tableau … (see "portfolio --help")`)
 		}
@@ -78,6 +87,17 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	}
 	fmt.Fprint(stderr, usage)
 	return fmt.Errorf("unknown command %q", args[0])
+}
+
+// parse parses the flags and refuses stray arguments.
+func parse(fs *flag.FlagSet, args []string) error {
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("unexpected argument %q (see --help)", fs.Arg(0))
+	}
+	return nil
 }
 
 func newFlags(name, synopsis string, stderr io.Writer) *flag.FlagSet {
@@ -107,7 +127,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	dataDir := fs.String("data", "./data", "directory of the SQLite database (created if missing)")
 	addr := fs.String("addr", "127.0.0.1:8080", "address to listen on")
 	demoMode := fs.Bool("demo", false, "fill an empty database with demo accounts and réalisations (loopback addresses only)")
-	if err := fs.Parse(args); err != nil {
+	if err := parse(fs, args); err != nil {
 		return err
 	}
 	if *demoMode && !isLoopback(*addr) {
@@ -123,9 +143,14 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	defer st.Close()
+	if demoDB, err := st.Setting(ctx, demo.SettingKey); err != nil {
+		return err
+	} else if demoDB != "" && !isLoopback(*addr) {
+		return fmt.Errorf("the database in %s holds the demo accounts (public password): it is only served on a loopback address; use another --data for a real instance", *dataDir)
+	}
 
 	if *demoMode {
-		seeded, err := demo.Seed(ctx, st, refs["sio-2011"], auth.Hasher{}, examSession(time.Now()))
+		seeded, err := demo.Seed(ctx, st, refs["sio-2011"], auth.Hasher{}, time.Now())
 		if err != nil {
 			return fmt.Errorf("demo data: %w", err)
 		}
@@ -171,15 +196,6 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	return httpServer.Shutdown(shutdownCtx)
 }
 
-// examSession is the exam year of second-year students at date now: the
-// school year starting in September ends with the June exam.
-func examSession(now time.Time) int {
-	if now.Month() >= time.September {
-		return now.Year() + 1
-	}
-	return now.Year()
-}
-
 // isLoopback reports whether addr listens only on a loopback address.
 func isLoopback(addr string) bool {
 	host, _, err := net.SplitHostPort(addr)
@@ -203,9 +219,10 @@ func createUser(ctx context.Context, args []string, stdin io.Reader, stdout, std
 	candidate := fs.String("candidate", "", "numéro de candidat (students)")
 	session := fs.Int("session", 0, "exam session year, e.g. 2027 (students)")
 	centre := fs.String("centre", "", "centre de formation (students)")
-	if err := fs.Parse(args); err != nil {
+	if err := parse(fs, args); err != nil {
 		return err
 	}
+	*email = strings.TrimSpace(*email)
 	role, err := portfolio.ParseRole(*roleFlag)
 	if err != nil {
 		return err
@@ -227,11 +244,17 @@ func createUser(ctx context.Context, args []string, stdin io.Reader, stdout, std
 	}
 	password = strings.TrimRight(password, "\r\n")
 	if len([]rune(password)) < 8 || len(password) > 72 {
-		return errors.New("the password (read from standard input) must have 8 to 72 characters")
+		return errors.New("the password (read from standard input) must have at least 8 characters and at most 72 bytes")
 	}
 	hash, err := auth.Hasher{}.Hash(password)
 	if err != nil {
 		return err
+	}
+	// The first admin is created before the server ever ran, so this
+	// command may create the database; it says so, so a mistyped --data
+	// shows.
+	if _, err := os.Stat(filepath.Join(*dataDir, store.DBFile)); errors.Is(err, os.ErrNotExist) {
+		fmt.Fprintf(stderr, "new database created: %s\n", filepath.Join(*dataDir, store.DBFile))
 	}
 	st, err := store.Open(ctx, *dataDir)
 	if err != nil {
@@ -258,7 +281,7 @@ func exportTableau(ctx context.Context, args []string, stdout, stderr io.Writer)
 	email := fs.String("student", "", "e-mail of the student (required)")
 	format := fs.String("format", "csv", "output format: csv")
 	out := fs.String("o", "", `output file ("-" for standard output) (required)`)
-	if err := fs.Parse(args); err != nil {
+	if err := parse(fs, args); err != nil {
 		return err
 	}
 	if *format != "csv" {
@@ -271,7 +294,7 @@ func exportTableau(ctx context.Context, args []string, stdout, stderr io.Writer)
 	if err != nil {
 		return err
 	}
-	st, err := store.Open(ctx, *dataDir)
+	st, err := store.OpenExisting(ctx, *dataDir)
 	if err != nil {
 		return err
 	}

@@ -7,8 +7,10 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/portfolio-sio/portfolio/internal/auth"
+	"github.com/portfolio-sio/portfolio/internal/demo"
 	"github.com/portfolio-sio/portfolio/internal/store"
 )
 
@@ -67,6 +69,38 @@ func TestUserCreateAndExport(t *testing.T) {
 	}
 	if _, err := runCmd(t, "", "export", "tableau", "--data", dir, "--student", "nobody@example.org", "--format", "csv", "-o", file); err == nil {
 		t.Error("exported an unknown student")
+	}
+	// A mistyped --data does not create an empty database.
+	typo := filepath.Join(dir, "typo")
+	if _, err := runCmd(t, "", "export", "tableau", "--data", typo, "--student", "lea@example.org", "-o", file); err == nil || !strings.Contains(err.Error(), "no database") {
+		t.Errorf("export from a missing database: %v", err)
+	}
+	if _, err := os.Stat(typo); !os.IsNotExist(err) {
+		t.Errorf("export created %s", typo)
+	}
+	if _, err := runCmd(t, "", "export", "tableau", "--data", dir, "--student", "lea@example.org", "-o", file, "extra"); err == nil {
+		t.Error("stray argument accepted")
+	}
+}
+
+func TestDemoDatabaseStaysOnLoopback(t *testing.T) {
+	dir := t.TempDir()
+	st, err := store.Open(context.Background(), dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	refs, err := loadReferentiels()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := demo.Seed(context.Background(), st, refs["sio-2011"], auth.Hasher{Cost: 4}, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	st.Close()
+	// Served without --demo on a public address, a demo database is refused.
+	_, err = runCmd(t, "", "serve", "--data", dir, "--addr", "0.0.0.0:0")
+	if err == nil || !strings.Contains(err.Error(), "holds the demo accounts") {
+		t.Fatalf("demo database on 0.0.0.0: %v", err)
 	}
 }
 

@@ -113,11 +113,16 @@ func cell(s string) string {
 // FileName is the ASCII-safe download name of a student's tableau,
 // NOM_Prenom_tableau.ext.
 func FileName(u portfolio.User, ext string) string {
-	name := asciiName(strings.ToUpper(u.LastName)) + "_" + asciiName(u.FirstName)
-	if name == "_" {
-		name = "etudiant"
+	var parts []string
+	for _, p := range []string{asciiName(strings.ToUpper(u.LastName)), asciiName(u.FirstName)} {
+		if p != "" {
+			parts = append(parts, p)
+		}
 	}
-	return name + "_tableau." + ext
+	if len(parts) == 0 {
+		parts = []string{"etudiant"}
+	}
+	return strings.Join(parts, "_") + "_tableau." + ext
 }
 
 // asciiName strips accents and keeps letters, digits and dashes.

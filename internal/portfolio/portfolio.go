@@ -25,11 +25,11 @@ const (
 func (r Role) Label() string {
 	switch r {
 	case RoleStudent:
-		return "étudiant"
+		return "étudiant(e)"
 	case RoleTeacher:
-		return "enseignant"
+		return "enseignant(e)"
 	case RoleAdmin:
-		return "administrateur"
+		return "administrateur(trice)"
 	}
 	return string(r)
 }
@@ -79,6 +79,9 @@ func ParseMonth(s string) (Month, error) {
 	s = strings.TrimSpace(s)
 	var y, m string
 	if a, b, ok := strings.Cut(s, "-"); ok {
+		if len(a) != 4 {
+			return Month{}, errors.New("format de mois attendu : AAAA-MM ou MM/AAAA")
+		}
 		y, m = a, b
 	} else if a, b, ok := strings.Cut(s, "/"); ok {
 		m, y = a, b
@@ -87,7 +90,7 @@ func ParseMonth(s string) (Month, error) {
 	}
 	mi, err1 := strconv.Atoi(m)
 	yi, err2 := strconv.Atoi(y)
-	if err1 != nil || err2 != nil || len(m) < 1 || len(m) > 2 {
+	if err1 != nil || err2 != nil || len(m) < 1 || len(m) > 2 || !digits(m) || !digits(y) || len(y) < 2 {
 		return Month{}, errors.New("format de mois attendu : AAAA-MM ou MM/AAAA")
 	}
 	if len(y) == 2 {
@@ -102,6 +105,15 @@ func ParseMonth(s string) (Month, error) {
 		return Month{}, errors.New("l'année doit être entre 2000 et 2100")
 	}
 	return Month{Year: yi, Month: time.Month(mi)}, nil
+}
+
+func digits(s string) bool {
+	for _, r := range s {
+		if r < '0' || r > '9' {
+			return false
+		}
+	}
+	return s != ""
 }
 
 // ISO is "2025-09", the storage and HTML form.

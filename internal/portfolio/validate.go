@@ -3,6 +3,7 @@ package portfolio
 import (
 	"fmt"
 	"net/url"
+	"slices"
 	"sort"
 	"strings"
 	"unicode/utf8"
@@ -42,6 +43,10 @@ type RealisationInput struct {
 	Activities  []string
 	How         map[string]string // activity code → sentence
 	Competences []string
+	// TickedBefore lists the activities ticked when the form was drawn:
+	// unticking one of them also drops its competences, while a competence
+	// ticked under an activity that never was is an error to show.
+	TickedBefore []string
 }
 
 // InputFrom turns a stored réalisation back into form input (to edit or
@@ -96,7 +101,7 @@ func (in RealisationInput) Validate(ref *referentiel.Referentiel) (Realisation, 
 	errs := Errors{}
 	r := Realisation{Status: StatusDraft}
 
-	r.Title = text(errs, "title", in.Title, MaxTitle, true, "L'intitulé")
+	r.Title = line(text(errs, "title", in.Title, MaxTitle, true, "L'intitulé"))
 	r.Description = text(errs, "description", in.Description, MaxDescription, false, "La description")
 	r.Contexte = text(errs, "contexte", in.Contexte, MaxContexte, false, "Le contexte")
 
@@ -152,7 +157,7 @@ func (in RealisationInput) Validate(ref *referentiel.Referentiel) (Realisation, 
 
 	n := 0
 	for i, p := range in.Productions {
-		title, link := strings.TrimSpace(p.Title), strings.TrimSpace(p.URL)
+		title, link := line(strings.TrimSpace(p.Title)), strings.TrimSpace(p.URL)
 		if title == "" && link == "" {
 			continue
 		}
@@ -163,7 +168,7 @@ func (in RealisationInput) Validate(ref *referentiel.Referentiel) (Realisation, 
 			break
 		}
 		switch {
-		case !utf8.ValidString(title) || !utf8.ValidString(link):
+		case !utf8.ValidString(title) || !utf8.ValidString(link) || strings.ContainsRune(title, 0):
 			errs[key] = "Texte invalide."
 		case title == "":
 			errs[key] = "Donnez un titre à ce lien."
@@ -189,7 +194,7 @@ func (in RealisationInput) Validate(ref *referentiel.Referentiel) (Realisation, 
 			continue
 		}
 		ticked[code] = len(r.Activities)
-		how := text(errs, "how."+code, in.How[code], MaxHow, false, "La phrase")
+		how := line(text(errs, "how."+code, in.How[code], MaxHow, false, "La phrase"))
 		r.Activities = append(r.Activities, ActivityEntry{Code: a.Code, How: how})
 	}
 	seenComp := map[string]bool{}
@@ -204,6 +209,9 @@ func (in RealisationInput) Validate(ref *referentiel.Referentiel) (Realisation, 
 		}
 		seenComp[code] = true
 		i, ok := ticked[c.Activity]
+		if !ok && slices.Contains(in.TickedBefore, c.Activity) {
+			continue // the student unticked the activity: its competences go with it
+		}
 		if !ok {
 			errs["competence."+code] = fmt.Sprintf("Cochez l'activité %s pour pouvoir cocher la compétence %s.", c.Activity, c.Code)
 			if !errs.Has("activities") {
@@ -243,6 +251,21 @@ func text(errs Errors, field, s string, max int, required bool, what string) str
 		errs[field] = fmt.Sprintf("%s ne doit pas dépasser %d caractères (actuellement %d).", what, max, utf8.RuneCountInString(s))
 	}
 	return s
+}
+
+// line makes a one-line text: line breaks become spaces, and the
+// invisible bidirectional controls that could reverse how it reads on the
+// tableau are removed.
+func line(s string) string {
+	return strings.Map(func(r rune) rune {
+		switch {
+		case r == '\n' || r == '\r' || r == '\t':
+			return ' '
+		case r >= 0x202A && r <= 0x202E, r >= 0x2066 && r <= 0x2069, r == 0x200E, r == 0x200F:
+			return -1
+		}
+		return r
+	}, s)
 }
 
 func validURL(s string) bool {

@@ -181,7 +181,7 @@ func jsString(s string) string {
 // once, sees it on the tableau with its X marks, then edits it.
 func TestBrowserStudentJourney(t *testing.T) {
 	app := newTestApp(t)
-	if _, err := demo.Seed(context.Background(), app.store, app.ref, app.hasher, 2027); err != nil {
+	if _, err := demo.Seed(context.Background(), app.store, app.ref, app.hasher, time.Date(2026, 11, 24, 10, 0, 0, 0, time.UTC)); err != nil {
 		t.Fatal(err)
 	}
 	ctx := newTab(t)

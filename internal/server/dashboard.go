@@ -3,7 +3,6 @@ package server
 import (
 	"context"
 	"net/http"
-	"strconv"
 
 	"github.com/go-chi/chi/v5"
 
@@ -55,8 +54,8 @@ const classKey ctxKey = 101
 // the classes they teach (others are a 404).
 func (s *Server) loadClass(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		id, err := strconv.ParseInt(chi.URLParam(r, "classID"), 10, 64)
-		if err != nil || id <= 0 {
+		id, ok := parseID(chi.URLParam(r, "classID"))
+		if !ok {
 			s.notFound(w, r)
 			return
 		}

@@ -20,8 +20,16 @@ func realisationURL(id int64) string { return "/realisations/" + strconv.FormatI
 
 // idParam reads the {id} of the route; a malformed id is treated as absent.
 func idParam(r *http.Request) (int64, bool) {
-	id, err := strconv.ParseInt(chi.URLParam(r, "id"), 10, 64)
-	return id, err == nil && id > 0
+	return parseID(chi.URLParam(r, "id"))
+}
+
+// parseID accepts only canonical positive ids ("12", not "+12" or "012").
+func parseID(s string) (int64, bool) {
+	if s == "" || s[0] < '1' || s[0] > '9' {
+		return 0, false
+	}
+	id, err := strconv.ParseInt(s, 10, 64)
+	return id, err == nil
 }
 
 func (s *Server) listRealisations(w http.ResponseWriter, r *http.Request) {
@@ -205,7 +213,7 @@ func (s *Server) duplicateRealisation(w http.ResponseWriter, r *http.Request) {
 		s.serverError(w, r, err)
 		return
 	}
-	s.flash(r.Context(), "Copie créée (brouillon) : modifiez-la puis enregistrez.")
+	s.flash(r.Context(), "Copie créée, en brouillon : adaptez-la à la nouvelle situation.")
 	http.Redirect(w, r, realisationURL(id)+"/edit", http.StatusSeeOther)
 }
 
@@ -259,6 +267,8 @@ func decodeRealisation(f url.Values) portfolio.RealisationInput {
 		Activities:  f["activity"],
 		Competences: f["competence"],
 		How:         map[string]string{},
+
+		TickedBefore: f["ticked_before"],
 	}
 	titles, urls := f["production_title"], f["production_url"]
 	for i := 0; i < max(len(titles), len(urls)) && i <= portfolio.MaxProductions; i++ {
@@ -303,7 +313,7 @@ func (s *Server) renderForm(w http.ResponseWriter, r *http.Request, status int, 
 		Input:    in,
 		Errors:   errs,
 		Ref:      ref,
-		Sections: activitySections(ref, u.Parcours, in),
+		Sections: activitySections(ref, u.Parcours, in, errs),
 		Blanks:   blanks,
 	}))
 }
@@ -311,7 +321,7 @@ func (s *Server) renderForm(w http.ResponseWriter, r *http.Request, status int, 
 // activitySections splits the référentiel into the student's parcours and
 // the other activities; the second section opens when one of its
 // activities is ticked.
-func activitySections(ref *referentiel.Referentiel, parcours string, in portfolio.RealisationInput) []web.ActivitySection {
+func activitySections(ref *referentiel.Referentiel, parcours string, in portfolio.RealisationInput, errs portfolio.Errors) []web.ActivitySection {
 	pc, ok := ref.ParcoursByCode(parcours)
 	if !ok {
 		return []web.ActivitySection{{Title: "Toutes les activités du référentiel", Open: true,
@@ -320,7 +330,7 @@ func activitySections(ref *referentiel.Referentiel, parcours string, in portfoli
 	other := groupActivities(ref, func(a *referentiel.Activity) bool { return !ref.InParcours(parcours, a.Code) })
 	openOther := false
 	for _, a := range ref.Activities() {
-		if !ref.InParcours(parcours, a.Code) && in.Ticked(a.Code) {
+		if !ref.InParcours(parcours, a.Code) && (in.Ticked(a.Code) || blockHasError(errs, a)) {
 			openOther = true
 		}
 	}
@@ -329,6 +339,20 @@ func activitySections(ref *referentiel.Referentiel, parcours string, in portfoli
 			Processes: groupActivities(ref, func(a *referentiel.Activity) bool { return ref.InParcours(parcours, a.Code) })},
 		{Title: "Autres activités (hors parcours)", Open: openOther, Processes: other},
 	}
+}
+
+// blockHasError reports whether a field of the activity's block has an
+// error.
+func blockHasError(errs portfolio.Errors, a *referentiel.Activity) bool {
+	if errs.Has("how." + a.Code) {
+		return true
+	}
+	for _, c := range a.Competences {
+		if errs.Has("competence." + c.Code) {
+			return true
+		}
+	}
+	return false
 }
 
 // groupActivities groups the activities that keep returns by process and

@@ -31,8 +31,8 @@ func routeStudent(ctx context.Context) *portfolio.User {
 // teach; anyone else gets a 404, as for a student who does not exist.
 func (s *Server) loadStudent(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		id, err := strconv.ParseInt(chi.URLParam(r, "studentID"), 10, 64)
-		if err != nil || id <= 0 {
+		id, ok := parseID(chi.URLParam(r, "studentID"))
+		if !ok {
 			s.notFound(w, r)
 			return
 		}

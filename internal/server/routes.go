@@ -4,6 +4,7 @@ import (
 	"net/http"
 
 	"github.com/go-chi/chi/v5"
+	"github.com/go-chi/chi/v5/middleware"
 
 	"github.com/portfolio-sio/portfolio/internal/portfolio"
 	"github.com/portfolio-sio/portfolio/web"
@@ -12,7 +13,7 @@ import (
 // Handler is the whole application: the table of contents of every route.
 func (s *Server) Handler() http.Handler {
 	r := chi.NewRouter()
-	r.Use(s.recoverer)
+	r.Use(s.recoverer, middleware.GetHead)
 	r.NotFound(s.notFound)
 	r.MethodNotAllowed(func(w http.ResponseWriter, r *http.Request) {
 		s.errorPage(w, r, http.StatusMethodNotAllowed, "Méthode non autorisée", "Cette action n'est pas possible ici.")

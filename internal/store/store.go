@@ -58,6 +58,36 @@ func Open(ctx context.Context, dataDir string) (*Store, error) {
 	return &Store{DB: db}, nil
 }
 
+// ErrNoDatabase is returned by OpenExisting when the data directory holds
+// no database.
+var ErrNoDatabase = errors.New("no database in the data directory")
+
+// OpenExisting opens the database of dataDir only if it exists, so a
+// mistyped --data does not silently create an empty one.
+func OpenExisting(ctx context.Context, dataDir string) (*Store, error) {
+	if _, err := os.Stat(filepath.Join(dataDir, DBFile)); err != nil {
+		return nil, fmt.Errorf("%w: %s (start the server once with --data %s to create it)", ErrNoDatabase, filepath.Join(dataDir, DBFile), dataDir)
+	}
+	return Open(ctx, dataDir)
+}
+
+// Setting returns an instance setting, "" when unset.
+func (s *Store) Setting(ctx context.Context, key string) (string, error) {
+	var v string
+	err := s.DB.QueryRowContext(ctx, `SELECT value FROM settings WHERE key = ?`, key).Scan(&v)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", nil
+	}
+	return v, err
+}
+
+// SetSetting stores an instance setting.
+func (s *Store) SetSetting(ctx context.Context, key, value string) error {
+	_, err := s.DB.ExecContext(ctx, `INSERT INTO settings (key, value) VALUES (?, ?)
+		ON CONFLICT (key) DO UPDATE SET value = excluded.value`, key, value)
+	return err
+}
+
 // Migrate applies the embedded goose migrations.
 func Migrate(ctx context.Context, db *sql.DB) error {
 	p, err := goose.NewProvider(goose.DialectSQLite3, db, migrations.FS)
