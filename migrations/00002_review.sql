@@ -34,6 +34,8 @@ ALTER TABLE realisations ADD COLUMN on_tableau TEXT NOT NULL DEFAULT 'auto' CHEC
 -- A teacher reopened it for the student after the class deadline.
 ALTER TABLE realisations ADD COLUMN deadline_exempt INTEGER NOT NULL DEFAULT 0;
 CREATE INDEX realisations_status ON realisations (status, status_changed_at);
+-- Covers the per-student status counts and coverage of a class dashboard.
+CREATE INDEX realisations_student_status ON realisations (student_id, status);
 
 -- Every status change: who, when, from, to, why.
 CREATE TABLE realisation_events (
@@ -70,6 +72,7 @@ CREATE TABLE realisation_reads (
 DROP TABLE realisation_reads;
 DROP TABLE comments;
 DROP TABLE realisation_events;
+DROP INDEX realisations_student_status;
 DROP INDEX realisations_status;
 ALTER TABLE realisations DROP COLUMN deadline_exempt;
 ALTER TABLE realisations DROP COLUMN on_tableau;

@@ -286,3 +286,139 @@ func TestBrowserStudentJourney(t *testing.T) {
 		t.Fatalf("tableau marks after edit %v", marks)
 	}
 }
+
+// login opens the login page in ctx and logs in.
+func login(t *testing.T, ctx context.Context, base, email string) {
+	t.Helper()
+	do(t, ctx, "login "+email,
+		chromedp.Navigate(base+"/login"),
+		chromedp.WaitVisible(byID("email")),
+		chromedp.SendKeys(byID("email"), email),
+		chromedp.SendKeys(byID("password"), demo.Password),
+	)
+	if st := submit(t, ctx, "section.login button[type=submit]"); st != 200 {
+		t.Fatalf("login %s: status %d", email, st)
+	}
+}
+
+// heatCell is the text of the heat map cell of a student and an activity.
+func heatCell(t *testing.T, ctx context.Context, student, activity string) string {
+	t.Helper()
+	js := `(() => {
+		const row = [...document.querySelectorAll('#heatmap tbody tr')].find(tr => tr.querySelector('th').textContent.includes(` + jsString(student) + `));
+		if (!row) return 'no row';
+		const cell = [...row.querySelectorAll('td')].find(td => (td.title || '').startsWith(` + jsString(activity+" :") + `));
+		return cell ? cell.title : 'no cell';
+	})()`
+	s, err := chromedp.Run(ctx, chromedp.Evaluate[string](js))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// TestBrowserReviewJourney: the demo student submits, the demo teacher
+// finds it in the queue and asks for changes; the student reads the
+// reason, edits and resubmits; the teacher validates; the réalisation is
+// read-only for the student, on the tableau, and the heat map shows it.
+func TestBrowserReviewJourney(t *testing.T) {
+	app := newTestApp(t)
+	if _, err := demo.Seed(context.Background(), app.store, app.ref, app.hasher, time.Date(2026, 11, 24, 10, 0, 0, 0, time.UTC)); err != nil {
+		t.Fatal(err)
+	}
+	base := app.server.URL
+	student, teacher := newTab(t), newTab(t)
+	title := "Documentation utilisateur de l'application de prêts"
+
+	login(t, student, base, "slam@demo.local")
+	do(t, student, "open the draft by title", chromedp.Navigate(base+"/realisations"), chromedp.WaitVisible("table.list"))
+	href, err := chromedp.Run(student, chromedp.Evaluate[string](`[...document.querySelectorAll('table.list a')].find(a => a.textContent === `+jsString(title)+`).getAttribute('href')`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	do(t, student, "open", chromedp.Navigate(base+href), chromedp.WaitVisible(byID("submit-realisation")))
+	if st := submit(t, student, "#submit-realisation"); st != 200 {
+		t.Fatalf("submit: %d", st)
+	}
+	if s := text(t, student, "#status"); s != "Soumise" {
+		t.Fatalf("status after submit %q", s)
+	}
+
+	login(t, teacher, base, "prof@demo.local")
+	classHref, err := chromedp.Run(teacher, chromedp.Evaluate[string](`[...document.querySelectorAll('a[href^="/classes/"]')].find(a => a.textContent === 'SIO2 SLAM').getAttribute('href')`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	do(t, teacher, "open the class", chromedp.Navigate(base+classHref), chromedp.WaitVisible("#heatmap"))
+	if got := heatCell(t, teacher, "Moreau", "A4.1.10"); got != "A4.1.10 : en cours (non validée)" {
+		t.Fatalf("heat map before: %q", got)
+	}
+	screenshot(t, teacher, "10-dashboard-queue")
+	queued, err := chromedp.Run(teacher, chromedp.Evaluate[[]string](`[...document.querySelectorAll('table.queue a')].map(a => a.textContent)`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(strings.Join(queued, "|"), title) {
+		t.Fatalf("queue %v", queued)
+	}
+	qhref, err := chromedp.Run(teacher, chromedp.Evaluate[string](`[...document.querySelectorAll('table.queue a')].find(a => a.textContent === `+jsString(title)+`).getAttribute('href')`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	reason := "Ajoute des captures d'écran de la documentation."
+	do(t, teacher, "ask for changes", chromedp.Navigate(base+qhref), chromedp.WaitVisible(byID("reason-rework")),
+		chromedp.SendKeys(byID("reason-rework"), reason))
+	screenshot(t, teacher, "11-review")
+	if st := submit(t, teacher, "#rework"); st != 200 {
+		t.Fatalf("rework: %d", st)
+	}
+
+	do(t, student, "see the reason", chromedp.Navigate(base+"/realisations"), chromedp.WaitVisible("table.list"))
+	if got := text(t, student, "table.list"); !strings.Contains(got, "nouveau") {
+		t.Errorf("no unread badge: %q", got)
+	}
+	do(t, student, "open", chromedp.Navigate(base+href), chromedp.WaitVisible("#reason"))
+	if got := text(t, student, "#reason"); !strings.Contains(got, reason) {
+		t.Fatalf("reason shown: %q", got)
+	}
+	screenshot(t, student, "12-rework-seen")
+	do(t, student, "edit", chromedp.Navigate(base+href+"/edit"), chromedp.WaitVisible(byID("description")),
+		chromedp.SendKeys(byID("description"), "Guide illustré de captures d'écran."))
+	if st := submit(t, student, "form.realisation .actions button[type=submit]"); st != 200 {
+		t.Fatalf("edit: %d", st)
+	}
+	if st := submit(t, student, "#submit-realisation"); st != 200 {
+		t.Fatalf("resubmit: %d", st)
+	}
+
+	do(t, teacher, "validate", chromedp.Navigate(base+qhref), chromedp.WaitVisible(byID("validate")))
+	if st := submit(t, teacher, "#validate"); st != 200 {
+		t.Fatalf("validate: %d", st)
+	}
+	if s := text(t, teacher, "#status"); s != "Validée" {
+		t.Fatalf("status after validation %q", s)
+	}
+
+	do(t, student, "read-only", chromedp.Navigate(base+href), chromedp.WaitVisible("#status"))
+	if s := text(t, student, "#status"); s != "Validée" {
+		t.Fatalf("student sees %q", s)
+	}
+	editLinks, err := chromedp.Run(student, chromedp.Evaluate[int](`document.querySelectorAll('a[href$="/edit"], #submit-realisation').length`))
+	if err != nil || editLinks != 0 {
+		t.Fatalf("edit controls on a validated réalisation: %d, %v", editLinks, err)
+	}
+	do(t, student, "tableau", chromedp.Navigate(base+"/tableau"), chromedp.WaitVisible("table.grid"))
+	if marks := tableauMarks(t, student, title); strings.Join(marks, ",") != "Documents de production,A4.1.10" {
+		t.Fatalf("tableau marks %v", marks)
+	}
+	if got := text(t, student, "#validators"); !strings.Contains(got, "Claire Dubois") {
+		t.Errorf("attestation: %q", got)
+	}
+	screenshot(t, student, "13-tableau-validated")
+
+	do(t, teacher, "heat map after", chromedp.Navigate(base+classHref), chromedp.WaitVisible("#heatmap"))
+	if got := heatCell(t, teacher, "Moreau", "A4.1.10"); got != "A4.1.10 : validée" {
+		t.Fatalf("heat map after: %q", got)
+	}
+	screenshot(t, teacher, "14-heatmap")
+}

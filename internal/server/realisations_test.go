@@ -259,6 +259,7 @@ func TestEditDuplicateDelete(t *testing.T) {
 	if n, _ := app.store.CountRealisations(context.Background(), u.ID); n != 1 {
 		t.Fatalf("%d réalisations left, want the copy only", n)
 	}
+	app.assertCoverageFresh()
 }
 
 func TestListFilter(t *testing.T) {

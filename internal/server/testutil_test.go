@@ -2,6 +2,8 @@ package server
 
 import (
 	"context"
+	"fmt"
+	"sort"
 	"io"
 	"log/slog"
 	"net/http"
@@ -36,11 +38,17 @@ const testPassword = "motdepasse-de-test"
 
 func newTestApp(t testing.TB) *testApp {
 	t.Helper()
+	return newTestAppDriver(t, "sqlite")
+}
+
+// newTestAppDriver is newTestApp on another registered SQLite driver.
+func newTestAppDriver(t testing.TB, driver string) *testApp {
+	t.Helper()
 	refs, err := referentiel.LoadAll(refdata.FS)
 	if err != nil {
 		t.Fatal(err)
 	}
-	st, err := store.Open(context.Background(), t.TempDir())
+	st, err := store.OpenDriver(context.Background(), driver, t.TempDir())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -238,4 +246,41 @@ func (a *testApp) validate(studentID, id, teacherID int64) {
 	if err := a.store.ApplyTransition(ctx, studentID, id, r.Version+1, portfolio.ActValidate, portfolio.StatusSubmitted, portfolio.StatusValidated, teacherID, ""); err != nil {
 		a.t.Fatal(err)
 	}
+}
+
+// assertCoverageFresh checks that the coverage kept by the writes equals a
+// recomputation from scratch.
+func (a *testApp) assertCoverageFresh() {
+	a.t.Helper()
+	snapshot := func() string {
+		var b strings.Builder
+		rows, err := a.store.DB.Query(`SELECT student_id, activities, types, counts FROM student_coverage
+			WHERE activities <> '' OR counts <> '' ORDER BY student_id`)
+		if err != nil {
+			a.t.Fatal(err)
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var id int64
+			var x, y, z string
+			if err := rows.Scan(&id, &x, &y, &z); err != nil {
+				a.t.Fatal(err)
+			}
+			fmt.Fprintf(&b, "%d|%s|%s|%s\n", id, sortList(x), sortList(y), sortList(z))
+		}
+		return b.String()
+	}
+	kept := snapshot()
+	if err := a.store.RefreshAllCoverage(context.Background()); err != nil {
+		a.t.Fatal(err)
+	}
+	if fresh := snapshot(); fresh != kept {
+		a.t.Fatalf("stale coverage:\nkept  %s\nfresh %s", kept, fresh)
+	}
+}
+
+func sortList(s string) string {
+	parts := strings.Split(s, ",")
+	sort.Strings(parts)
+	return strings.Join(parts, ",")
 }

@@ -3,6 +3,9 @@ package store
 import (
 	"context"
 	"database/sql"
+	"errors"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/portfolio-sio/portfolio/internal/portfolio"
@@ -45,53 +48,30 @@ type Dashboard struct {
 // queries whatever the class size.
 func (s *Store) ClassDashboard(ctx context.Context, classID int64) (Dashboard, error) {
 	var d Dashboard
-	idx := map[int64]int{}
-	err := s.each(ctx, `SELECT `+userColumnsU+` FROM users u JOIN class_students cs ON cs.student_id = u.id
+	err := s.each(ctx, `SELECT `+userColumnsU+`, coalesce(sc.activities, ''), coalesce(sc.types, ''), coalesce(sc.counts, '')
+		FROM users u JOIN class_students cs ON cs.student_id = u.id
+		LEFT JOIN student_coverage sc ON sc.student_id = u.id
 		WHERE cs.class_id = ? ORDER BY u.last_name COLLATE NOCASE, u.first_name COLLATE NOCASE`, []any{classID},
 		func(rows *sql.Rows) error {
-			u, err := scanUserRow(rows)
+			var acts, types, counts string
+			u, err := scanUserRow(rows, &acts, &types, &counts)
 			if err != nil {
 				return err
 			}
-			idx[u.ID] = len(d.Students)
-			d.Students = append(d.Students, StudentSummary{User: u, ByStatus: map[portfolio.Status]int{},
-				Coverage: map[string]portfolio.Coverage{}, Types: map[string]portfolio.Coverage{}})
+			st := StudentSummary{User: u, ByStatus: map[portfolio.Status]int{},
+				Coverage: parseLevels(acts), Types: parseLevels(types)}
+			for code, n := range parsePairs(counts) {
+				st.ByStatus[portfolio.Status(code)] = n
+			}
+			d.Students = append(d.Students, st)
 			return nil
 		})
 	if err != nil || len(d.Students) == 0 {
 		return d, err
 	}
-	member := `SELECT student_id FROM class_students WHERE class_id = ?`
-	err = s.each(ctx, `SELECT student_id, status, count(*) FROM realisations
-		WHERE student_id IN (`+member+`) GROUP BY student_id, status`, []any{classID},
-		func(rows *sql.Rows) error {
-			var id int64
-			var st portfolio.Status
-			var n int
-			if err := rows.Scan(&id, &st, &n); err != nil {
-				return err
-			}
-			d.Students[idx[id]].ByStatus[st] = n
-			return nil
-		})
-	if err != nil {
-		return d, err
-	}
-	err = s.coverage(ctx, member, []any{classID}, func(id int64, activity string, types bool, c portfolio.Coverage) {
-		if i, ok := idx[id]; ok {
-			if types {
-				d.Students[i].Types[activity] = c
-			} else {
-				d.Students[i].Coverage[activity] = c
-			}
-		}
-	})
-	if err != nil {
-		return d, err
-	}
 	err = s.each(ctx, `SELECT r.id, r.student_id, u.first_name || ' ' || u.last_name, r.title, r.status_changed_at
 		FROM realisations r JOIN users u ON u.id = r.student_id
-		WHERE r.status = 'soumise' AND r.student_id IN (`+member+`)
+		WHERE r.status = 'soumise' AND r.student_id IN (SELECT student_id FROM class_students WHERE class_id = ?)
 		ORDER BY r.status_changed_at, r.id`, []any{classID},
 		func(rows *sql.Rows) error {
 			var q QueueItem
@@ -108,43 +88,69 @@ func (s *Store) ClassDashboard(ctx context.Context, classID int64) (Dashboard, e
 
 // StudentCoverage is one student's coverage of activities and types.
 func (s *Store) StudentCoverage(ctx context.Context, studentID int64) (activities, types map[string]portfolio.Coverage, err error) {
-	activities, types = map[string]portfolio.Coverage{}, map[string]portfolio.Coverage{}
-	err = s.coverage(ctx, `SELECT ?`, []any{studentID}, func(_ int64, code string, isType bool, c portfolio.Coverage) {
-		if isType {
-			types[code] = c
-		} else {
-			activities[code] = c
-		}
-	})
-	return activities, types, err
+	var acts, typ string
+	err = s.DB.QueryRowContext(ctx, `SELECT activities, types FROM student_coverage WHERE student_id = ?`, studentID).Scan(&acts, &typ)
+	if errors.Is(err, sql.ErrNoRows) {
+		err = nil
+	}
+	return parseLevels(acts), parseLevels(typ), err
 }
 
-// coverage reports, for the students the sub-query selects, each activity
-// and type they have at least one réalisation for, validated or not.
-func (s *Store) coverage(ctx context.Context, students string, args []any, fn func(studentID int64, code string, isType bool, c portfolio.Coverage)) error {
-	scan := func(isType bool) func(*sql.Rows) error {
-		return func(rows *sql.Rows) error {
-			var id int64
-			var code string
-			var validated bool
-			if err := rows.Scan(&id, &code, &validated); err != nil {
-				return err
-			}
-			c := portfolio.CoveredPending
-			if validated {
-				c = portfolio.CoveredValidated
-			}
-			fn(id, code, isType, c)
-			return nil
+// coverageSQL recomputes the student_coverage row of the students that
+// the expression (of the users row u) selects.
+const coverageSQL = `INSERT INTO student_coverage (student_id, activities, types, counts)
+	SELECT u.id,
+		coalesce((SELECT group_concat(code || ':' || v, ',') FROM (
+			SELECT a.activity_code AS code, 1 + max(r.status = 'validee') AS v
+			FROM realisations r JOIN realisation_activities a ON a.realisation_id = r.id
+			WHERE r.student_id = u.id GROUP BY a.activity_code)), ''),
+		coalesce((SELECT group_concat(code || ':' || v, ',') FROM (
+			SELECT t.type_code AS code, 1 + max(r.status = 'validee') AS v
+			FROM realisations r JOIN realisation_types t ON t.realisation_id = r.id
+			WHERE r.student_id = u.id GROUP BY t.type_code)), ''),
+		coalesce((SELECT group_concat(status || ':' || n, ',') FROM (
+			SELECT status, count(*) AS n FROM realisations WHERE student_id = u.id GROUP BY status)), '')
+	FROM users u WHERE `
+
+const coverageUpsert = ` ON CONFLICT (student_id) DO UPDATE SET
+	activities = excluded.activities, types = excluded.types, counts = excluded.counts`
+
+// refreshCoverage recomputes one student's coverage inside a write.
+func refreshCoverage(ctx context.Context, tx *sql.Tx, studentID int64) error {
+	_, err := tx.ExecContext(ctx, coverageSQL+`u.id = ?`+coverageUpsert, studentID)
+	return err
+}
+
+// RefreshAllCoverage recomputes every student's coverage (after a bulk
+// load that bypassed the store's writes).
+func (s *Store) RefreshAllCoverage(ctx context.Context) error {
+	return s.inTx(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, coverageSQL+`u.role = 'student'`+coverageUpsert)
+		return err
+	})
+}
+
+// parsePairs reads "CODE:N,CODE:N".
+func parsePairs(s string) map[string]int {
+	out := map[string]int{}
+	for _, item := range strings.Split(s, ",") {
+		code, n, ok := strings.Cut(item, ":")
+		if !ok {
+			continue
+		}
+		v, err := strconv.Atoi(n)
+		if err == nil {
+			out[code] = v
 		}
 	}
-	err := s.each(ctx, `SELECT r.student_id, a.activity_code, max(r.status = 'validee')
-		FROM realisations r JOIN realisation_activities a ON a.realisation_id = r.id
-		WHERE r.student_id IN (`+students+`) GROUP BY r.student_id, a.activity_code`, args, scan(false))
-	if err != nil {
-		return err
+	return out
+}
+
+// parseLevels reads a coverage list.
+func parseLevels(s string) map[string]portfolio.Coverage {
+	out := map[string]portfolio.Coverage{}
+	for code, n := range parsePairs(s) {
+		out[code] = portfolio.Coverage(n)
 	}
-	return s.each(ctx, `SELECT r.student_id, t.type_code, max(r.status = 'validee')
-		FROM realisations r JOIN realisation_types t ON t.realisation_id = r.id
-		WHERE r.student_id IN (`+students+`) GROUP BY r.student_id, t.type_code`, args, scan(true))
+	return out
 }

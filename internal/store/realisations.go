@@ -205,7 +205,10 @@ func (s *Store) CreateRealisation(ctx context.Context, studentID int64, r portfo
 		if err != nil {
 			return err
 		}
-		return insertChildren(ctx, tx, id, r)
+		if err := insertChildren(ctx, tx, id, r); err != nil {
+			return err
+		}
+		return refreshCoverage(ctx, tx, studentID)
 	})
 	return id, err
 }
@@ -239,7 +242,10 @@ func (s *Store) UpdateRealisation(ctx context.Context, studentID int64, r portfo
 				return err
 			}
 		}
-		return insertChildren(ctx, tx, r.ID, r)
+		if err := insertChildren(ctx, tx, r.ID, r); err != nil {
+			return err
+		}
+		return refreshCoverage(ctx, tx, studentID)
 	})
 }
 
@@ -281,7 +287,7 @@ func (s *Store) DeleteRealisation(ctx context.Context, studentID, id int64, vers
 		} else if n == 0 {
 			return missingOrConflict(ctx, tx, studentID, id)
 		}
-		return nil
+		return refreshCoverage(ctx, tx, studentID)
 	})
 }
 

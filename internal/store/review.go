@@ -32,7 +32,10 @@ func (s *Store) ApplyTransition(ctx context.Context, studentID, id int64, versio
 		}
 		_, err = tx.ExecContext(ctx, `INSERT INTO realisation_events (realisation_id, actor_id, from_status, to_status, reason, at)
 			VALUES (?, ?, ?, ?, ?, `+nowMillis+`)`, id, actorID, from, to, reason)
-		return err
+		if err != nil {
+			return err
+		}
+		return refreshCoverage(ctx, tx, studentID)
 	})
 }
 

@@ -40,10 +40,16 @@ func DSN(path string) string {
 // Open opens (creating if needed) the database in dataDir and applies the
 // pending migrations.
 func Open(ctx context.Context, dataDir string) (*Store, error) {
+	return OpenDriver(ctx, "sqlite", dataDir)
+}
+
+// OpenDriver is Open with another registered driver name, for tests that
+// wrap the SQLite driver (to count queries, say).
+func OpenDriver(ctx context.Context, driver, dataDir string) (*Store, error) {
 	if err := os.MkdirAll(dataDir, 0o750); err != nil {
 		return nil, fmt.Errorf("create data directory: %w", err)
 	}
-	db, err := sql.Open("sqlite", DSN(filepath.Join(dataDir, DBFile)))
+	db, err := sql.Open(driver, DSN(filepath.Join(dataDir, DBFile)))
 	if err != nil {
 		return nil, err
 	}

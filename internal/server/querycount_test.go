@@ -1,0 +1,61 @@
+package server
+
+import (
+	"context"
+	"database/sql"
+	"database/sql/driver"
+	"sync/atomic"
+
+	"modernc.org/sqlite"
+)
+
+// A SQLite driver that counts the statements run through it, to prove that
+// a page's query count does not grow with the data.
+
+var queryCount atomic.Int64
+
+func init() {
+	sql.Register("sqlite-counting", countingDriver{&sqlite.Driver{}})
+}
+
+type countingDriver struct{ d driver.Driver }
+
+func (c countingDriver) Open(name string) (driver.Conn, error) {
+	conn, err := c.d.Open(name)
+	if err != nil {
+		return nil, err
+	}
+	return countingConn{conn}, nil
+}
+
+type countingConn struct{ driver.Conn }
+
+func (c countingConn) QueryContext(ctx context.Context, q string, args []driver.NamedValue) (driver.Rows, error) {
+	queryCount.Add(1)
+	return c.Conn.(driver.QueryerContext).QueryContext(ctx, q, args)
+}
+
+func (c countingConn) ExecContext(ctx context.Context, q string, args []driver.NamedValue) (driver.Result, error) {
+	queryCount.Add(1)
+	return c.Conn.(driver.ExecerContext).ExecContext(ctx, q, args)
+}
+
+func (c countingConn) PrepareContext(ctx context.Context, q string) (driver.Stmt, error) {
+	queryCount.Add(1)
+	return c.Conn.(driver.ConnPrepareContext).PrepareContext(ctx, q)
+}
+
+func (c countingConn) BeginTx(ctx context.Context, opts driver.TxOptions) (driver.Tx, error) {
+	return c.Conn.(driver.ConnBeginTx).BeginTx(ctx, opts)
+}
+
+func (c countingConn) Ping(ctx context.Context) error {
+	return c.Conn.(driver.Pinger).Ping(ctx)
+}
+
+func (c countingConn) ResetSession(ctx context.Context) error {
+	if r, ok := c.Conn.(driver.SessionResetter); ok {
+		return r.ResetSession(ctx)
+	}
+	return nil
+}
