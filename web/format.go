@@ -1,6 +1,9 @@
 package web
 
-import "strings"
+import (
+	"strconv"
+	"strings"
+)
 
 // joinNames lists names as "A, B et C".
 func joinNames(names []string) string {
@@ -11,4 +14,12 @@ func joinNames(names []string) string {
 		return names[0]
 	}
 	return strings.Join(names[:len(names)-1], ", ") + " et " + names[len(names)-1]
+}
+
+// plural is "1 activité", "3 activités" (French: 0 and 1 take the singular).
+func plural(n int, one, many string) string {
+	if n <= 1 {
+		return strconv.Itoa(n) + " " + one
+	}
+	return strconv.Itoa(n) + " " + many
 }

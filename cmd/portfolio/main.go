@@ -18,6 +18,7 @@ import (
 	"strings"
 	"syscall"
 	"time"
+	_ "time/tzdata" // --timezone works on machines without a zoneinfo database
 
 	"github.com/portfolio-sio/portfolio/internal/auth"
 	"github.com/portfolio-sio/portfolio/internal/demo"
@@ -32,7 +33,7 @@ import (
 const usage = `Portfolio SIO — le portfolio des étudiants de BTS SIO.
 
 Usage:
-  portfolio serve [--data DIR] [--addr HOST:PORT] [--demo]
+  portfolio serve [--data DIR] [--addr HOST:PORT] [--demo] [--timezone ZONE]
   portfolio user create --data DIR --email EMAIL --name "Prénom Nom" --role student|teacher|admin
                         [--parcours SISR|SLAM] [--candidate N] [--session YEAR] [--centre TEXT]
                         (password read from standard input)
@@ -123,13 +124,19 @@ func loadReferentiels() (map[string]*referentiel.Referentiel, error) {
 }
 
 func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("serve", "serve [--data DIR] [--addr HOST:PORT] [--demo]", stderr)
+	fs := newFlags("serve", "serve [--data DIR] [--addr HOST:PORT] [--demo] [--timezone ZONE]", stderr)
 	dataDir := fs.String("data", "./data", "directory of the SQLite database (created if missing)")
 	addr := fs.String("addr", "127.0.0.1:8080", "address to listen on")
 	demoMode := fs.Bool("demo", false, "fill an empty database with demo accounts and réalisations (loopback addresses only)")
+	tz := fs.String("timezone", "Europe/Paris", "time zone of dates shown to users and of class deadlines")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
+	loc, err := time.LoadLocation(*tz)
+	if err != nil {
+		return fmt.Errorf("--timezone: %w", err)
+	}
+	time.Local = loc // dates are stored in UTC and shown in this zone
 	if *demoMode && !isLoopback(*addr) {
 		return fmt.Errorf("--demo refuses to listen on %s: demo accounts have a known password; use a loopback address such as 127.0.0.1:8080", *addr)
 	}
