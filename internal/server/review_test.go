@@ -399,7 +399,11 @@ func TestAuthorisationMatrix(t *testing.T) {
 	adminRoutes := []route{
 		{"GET", "/admin/classes", nil}, {"POST", "/admin/classes", url.Values{"name": {"Z"}, "school_year": {"2026-2027"}}},
 		{"GET", fmt.Sprintf("/admin/classes/%d", c.classID), nil},
+		{"POST", fmt.Sprintf("/admin/classes/%d", c.classID), url.Values{"name": {"SIO2 SLAM"}, "school_year": {"2026-2027"}, "parcours": {"SLAM"}}},
 		{"POST", fmt.Sprintf("/admin/classes/%d/students", c.classID), url.Values{"student_id": {fmt.Sprint(c.other.ID)}}},
+		{"POST", fmt.Sprintf("/admin/classes/%d/students/%d/remove", c.classID, c.other.ID), nil},
+		{"POST", fmt.Sprintf("/admin/classes/%d/teachers", c.classID), url.Values{"teacher_id": {fmt.Sprint(c.outsider.ID)}}},
+		{"POST", fmt.Sprintf("/admin/classes/%d/teachers/%d/remove", c.classID, c.outsider.ID), nil},
 	}
 	ownPages := []route{{"GET", "/realisations", nil}, {"GET", "/realisations/new", nil}, {"GET", "/tableau", nil}, {"GET", "/tableau.csv", nil}}
 
