@@ -3,7 +3,7 @@ GO ?= go
 DATA ?= ./data
 ADDR ?= 127.0.0.1:8080
 
-.PHONY: run test test-go browser-deps generate check lint fmt bench build
+.PHONY: run test test-go test-deps generate check bench build
 
 ## run: start the app with demo data on an embedded SQLite file ($(DATA))
 run:
@@ -14,21 +14,25 @@ build:
 	$(GO) build -o bin/portfolio ./cmd/portfolio
 
 ## test: every check and every test (unit, HTTP, browser)
-test: browser-deps check test-go
+test: test-deps check test-go
 
 test-go:
 	$(GO) test -count=1 ./...
 
-## browser-deps: the browser tests drive Debian's chromium; install it when
-## missing and we may (root with apt-get), else say how.
-browser-deps:
-	@command -v chromium >/dev/null 2>&1 || { \
+## test-deps: the browser tests drive Debian's chromium and the PDF tests
+## read PDFs with poppler-utils; install them when missing and we may (root
+## with apt-get), else say how.
+TEST_PKGS = chromium:chromium pdftotext:poppler-utils
+test-deps:
+	@missing=""; for p in $(TEST_PKGS); do command -v $${p%%:*} >/dev/null 2>&1 || missing="$$missing $${p#*:}"; done; \
+	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
-	    echo "chromium missing: installing Debian's chromium for the browser tests"; \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	    echo "installing Debian packages for the tests:$$missing"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
 	  else \
-	    echo "The browser tests need chromium: sudo apt-get install chromium" >&2; exit 1; \
-	  fi; }
+	    echo "The tests need:$$missing (sudo apt-get install$$missing)" >&2; exit 1; \
+	  fi; \
+	fi
 
 ## generate: regenerate the templ views
 generate:
@@ -44,6 +48,6 @@ check:
 	$(GO) tool staticcheck ./...
 	$(GO) mod tidy -diff
 
-## bench: Go benchmarks of the pages (medians: run with -count)
+## bench: Go benchmarks of the pages and the PDF (medians, queries per page)
 bench:
-	$(GO) test -run '^$$' -bench . -benchmem -count 5 ./internal/server/
+	$(GO) test -run '^$$' -bench . -benchmem -count 5 ./internal/server/ ./internal/export/

@@ -37,7 +37,8 @@ Usage:
   portfolio user create --data DIR --email EMAIL --name "Prénom Nom" --role student|teacher|admin
                         [--parcours SISR|SLAM] [--candidate N] [--session YEAR] [--centre TEXT]
                         (password read from standard input)
-  portfolio export tableau --data DIR --student EMAIL [--format csv] -o FILE
+  portfolio export tableau --data DIR --student EMAIL [--format pdf|csv] [--paper A3|A4] -o FILE
+  portfolio export tableau --data DIR --class NAME [--year YYYY-YYYY] [--format pdf|csv] [--paper A3|A4] -o DIR
 
 Run "portfolio COMMAND --help" for the options of a command.
 `
@@ -283,19 +284,26 @@ func createUser(ctx context.Context, args []string, stdin io.Reader, stdout, std
 }
 
 func exportTableau(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("export tableau", "export tableau --data DIR --student EMAIL --format csv -o FILE", stderr)
+	fs := newFlags("export tableau", "export tableau --data DIR (--student EMAIL -o FILE | --class NAME [--year YYYY-YYYY] -o DIR) [--format pdf|csv] [--paper A3|A4]", stderr)
 	dataDir := fs.String("data", "./data", "directory of the SQLite database")
-	email := fs.String("student", "", "e-mail of the student (required)")
-	format := fs.String("format", "csv", "output format: csv")
-	out := fs.String("o", "", `output file ("-" for standard output) (required)`)
+	email := fs.String("student", "", "e-mail of the student")
+	class := fs.String("class", "", "name of a class: one file per student, written into the -o directory")
+	year := fs.String("year", "", "school year of --class (e.g. 2026-2027), when several classes have that name")
+	format := fs.String("format", "pdf", "output format: pdf or csv")
+	paperFlag := fs.String("paper", "A3", "paper of the PDF, landscape: A3 or A4")
+	out := fs.String("o", "", `output file ("-" for standard output) with --student, output directory with --class (required)`)
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	if *format != "csv" {
-		return fmt.Errorf("format %q not supported: csv", *format)
+	if *format != "csv" && *format != "pdf" {
+		return fmt.Errorf("format %q not supported: pdf or csv", *format)
 	}
-	if *email == "" || *out == "" {
-		return errors.New("--student and -o are required")
+	paper, err := export.ParsePaper(*paperFlag)
+	if err != nil {
+		return err
+	}
+	if (*email == "") == (*class == "") || *out == "" {
+		return errors.New("give -o and either --student or --class")
 	}
 	refs, err := loadReferentiels()
 	if err != nil {
@@ -306,6 +314,55 @@ func exportTableau(ctx context.Context, args []string, stdout, stderr io.Writer)
 		return err
 	}
 	defer st.Close()
+	now := time.Now()
+	tableau := func(u portfolio.User) (portfolio.Tableau, error) {
+		reals, err := st.ListRealisations(ctx, u.ID, store.RealisationFilter{})
+		if err != nil {
+			return portfolio.Tableau{}, err
+		}
+		ref, ok := refs[u.Referentiel]
+		if !ok {
+			ref = refs["sio-2011"]
+		}
+		return portfolio.BuildTableau(ref, u, reals, now), nil
+	}
+	write := func(w io.Writer, t portfolio.Tableau) error {
+		if *format == "csv" {
+			return export.CSV(w, t)
+		}
+		return export.PDF(w, t, paper)
+	}
+
+	if *class != "" {
+		c, err := findClass(ctx, st, *class, *year)
+		if err != nil {
+			return err
+		}
+		students, _, err := st.ClassMembers(ctx, c.ID)
+		if err != nil {
+			return err
+		}
+		if err := os.MkdirAll(*out, 0o755); err != nil {
+			return err
+		}
+		used := map[string]int{}
+		for _, u := range students {
+			t, err := tableau(u)
+			if err != nil {
+				return err
+			}
+			name := export.FileName(u, *format)
+			if used[name]++; used[name] > 1 {
+				name = strings.TrimSuffix(name, "."+*format) + fmt.Sprintf("_%d.%s", used[name], *format)
+			}
+			if err := writeFile(filepath.Join(*out, name), func(w io.Writer) error { return write(w, t) }); err != nil {
+				return err
+			}
+		}
+		fmt.Fprintf(stdout, "%d tableau(x) written to %s\n", len(students), *out)
+		return nil
+	}
+
 	u, err := st.UserByEmail(ctx, *email)
 	if errors.Is(err, portfolio.ErrNotFound) || (err == nil && u.Role != portfolio.RoleStudent) {
 		return fmt.Errorf("no student with e-mail %s", *email)
@@ -313,24 +370,51 @@ func exportTableau(ctx context.Context, args []string, stdout, stderr io.Writer)
 	if err != nil {
 		return err
 	}
-	reals, err := st.ListRealisations(ctx, u.ID, store.RealisationFilter{})
+	t, err := tableau(u)
 	if err != nil {
 		return err
 	}
-	ref, ok := refs[u.Referentiel]
-	if !ok {
-		ref = refs["sio-2011"]
-	}
-	t := portfolio.BuildTableau(ref, u, reals, time.Now())
 	if *out == "-" {
-		return export.CSV(stdout, t)
+		return write(stdout, t)
 	}
-	f, err := os.Create(*out)
+	return writeFile(*out, func(w io.Writer) error { return write(w, t) })
+}
+
+// findClass finds a class by name (and school year when given); several
+// matches are an error that lists them.
+func findClass(ctx context.Context, st *store.Store, name, year string) (store.Class, error) {
+	all, err := st.Classes(ctx, 0)
+	if err != nil {
+		return store.Class{}, err
+	}
+	var found []store.Class
+	for _, c := range all {
+		if strings.EqualFold(c.Name, name) && (year == "" || c.SchoolYear == year) {
+			found = append(found, c)
+		}
+	}
+	switch len(found) {
+	case 0:
+		return store.Class{}, fmt.Errorf("no class named %q", name)
+	case 1:
+		return found[0], nil
+	}
+	var years []string
+	for _, c := range found {
+		years = append(years, c.SchoolYear)
+	}
+	return store.Class{}, fmt.Errorf("several classes are named %q (%s): add --year", name, strings.Join(years, ", "))
+}
+
+// writeFile writes a file through fn, removing it if fn fails.
+func writeFile(path string, fn func(io.Writer) error) error {
+	f, err := os.Create(path)
 	if err != nil {
 		return err
 	}
-	if err := export.CSV(f, t); err != nil {
+	if err := fn(f); err != nil {
 		f.Close()
+		os.Remove(path)
 		return err
 	}
 	return f.Close()

@@ -59,6 +59,16 @@ func TestUserCreateAndExport(t *testing.T) {
 		t.Error("accepted a 5-character password")
 	}
 
+	pdf := filepath.Join(dir, "t.pdf")
+	if out, err := runCmd(t, "", "export", "tableau", "--data", dir, "--student", "lea@example.org", "--paper", "a4", "-o", pdf); err != nil {
+		t.Fatalf("export pdf: %v\n%s", err, out)
+	}
+	if b, err := os.ReadFile(pdf); err != nil || !strings.HasPrefix(string(b), "%PDF-") {
+		t.Fatalf("not a PDF: %v", err)
+	}
+	if _, err := runCmd(t, "", "export", "tableau", "--data", dir, "--student", "lea@example.org", "--paper", "A5", "-o", pdf); err == nil {
+		t.Error("A5 accepted")
+	}
 	file := filepath.Join(dir, "t.csv")
 	if out, err := runCmd(t, "", "export", "tableau", "--data", dir, "--student", "lea@example.org", "--format", "csv", "-o", file); err != nil {
 		t.Fatalf("export: %v\n%s", err, out)
@@ -80,6 +90,36 @@ func TestUserCreateAndExport(t *testing.T) {
 	}
 	if _, err := runCmd(t, "", "export", "tableau", "--data", dir, "--student", "lea@example.org", "-o", file, "extra"); err == nil {
 		t.Error("stray argument accepted")
+	}
+}
+
+func TestExportClass(t *testing.T) {
+	dir := t.TempDir()
+	st, err := store.Open(context.Background(), dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	refs, err := loadReferentiels()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := demo.Seed(context.Background(), st, refs["sio-2011"], auth.Hasher{Cost: 4}, time.Date(2026, 11, 24, 0, 0, 0, 0, time.UTC)); err != nil {
+		t.Fatal(err)
+	}
+	st.Close()
+	out := filepath.Join(dir, "out")
+	if msg, err := runCmd(t, "", "export", "tableau", "--data", dir, "--class", "sio2 slam", "-o", out); err != nil {
+		t.Fatalf("%v\n%s", err, msg)
+	}
+	entries, err := os.ReadDir(out)
+	if err != nil || len(entries) != 1 || entries[0].Name() != "MOREAU_Lea_tableau.pdf" {
+		t.Fatalf("class export wrote %v, %v", entries, err)
+	}
+	if _, err := runCmd(t, "", "export", "tableau", "--data", dir, "--class", "SIO9", "-o", out); err == nil || !strings.Contains(err.Error(), "no class") {
+		t.Errorf("unknown class: %v", err)
+	}
+	if _, err := runCmd(t, "", "export", "tableau", "--data", dir, "--class", "SIO2 SLAM", "--student", "slam@demo.local", "-o", out); err == nil {
+		t.Error("--class and --student together accepted")
 	}
 }
 

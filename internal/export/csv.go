@@ -143,3 +143,12 @@ func asciiName(s string) string {
 	}
 	return b.String()
 }
+
+// ClassFileName is the ASCII-safe name of a class's ZIP of tableaux.
+func ClassFileName(class, schoolYear string) string {
+	name := asciiName(class)
+	if name == "" {
+		name = "classe"
+	}
+	return name + "_" + asciiName(schoolYear) + "_tableaux.zip"
+}

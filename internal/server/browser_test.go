@@ -1,6 +1,7 @@
 package server
 
 import (
+	"bytes"
 	"context"
 	"os"
 	"os/exec"
@@ -10,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/browser"
 	"github.com/chromedp/chromedp"
 
 	"github.com/portfolio-sio/portfolio/internal/demo"
@@ -415,10 +417,69 @@ func TestBrowserReviewJourney(t *testing.T) {
 		t.Errorf("attestation: %q", got)
 	}
 	screenshot(t, student, "13-tableau-validated")
+	pdf := downloadPDF(t, student, "#download-pdf")
+	if !bytes.HasPrefix(pdf, []byte("%PDF-")) {
+		t.Fatalf("downloaded file is not a PDF: %.20q", pdf)
+	}
+	if text := pdfText(t, pdf); !strings.Contains(text, title) || !strings.Contains(text, "Léa Moreau") {
+		t.Fatalf("PDF text lacks the réalisation or the name")
+	}
 
 	do(t, teacher, "heat map after", chromedp.Navigate(base+classHref), chromedp.WaitVisible("#heatmap"))
 	if got := heatCell(t, teacher, "Moreau", "A4.1.10"); got != "A4.1.10 : validée" {
 		t.Fatalf("heat map after: %q", got)
 	}
 	screenshot(t, teacher, "14-heatmap")
+}
+
+// downloadPDF clicks a download link and returns the file the browser saved.
+func downloadPDF(t *testing.T, ctx context.Context, sel chromedp.CSS) []byte {
+	t.Helper()
+	dir := t.TempDir()
+	progress := chromedp.Events(ctx, browser.DownloadProgress)
+	do(t, ctx, "download",
+		chromedp.Func(func(ctx context.Context, _ *chromedp.Target) error {
+			_, err := chromedp.Call(ctx, browser.SetDownloadBehavior, browser.SetDownloadBehaviorParams{
+				Behavior:         browser.SetDownloadBehaviorBehaviorAllowAndName,
+				BrowserContextID: chromedp.FromContext(ctx).BrowserContextID, // each test has its own
+				DownloadPath:     dir,
+				EventsEnabled:    ptr(true),
+			})
+			return err
+		}),
+		chromedp.Click(sel),
+	)
+	for ev, err := range progress {
+		if err != nil {
+			t.Fatalf("download: %v", err)
+		}
+		switch ev.State {
+		case browser.DownloadProgressStateCanceled:
+			t.Fatal("download canceled")
+		case browser.DownloadProgressStateCompleted:
+			b, err := os.ReadFile(filepath.Join(dir, ev.GUID))
+			if err != nil {
+				t.Fatal(err)
+			}
+			return b
+		}
+	}
+	t.Fatal("no download")
+	return nil
+}
+
+func ptr[T any](v T) *T { return &v }
+
+// pdfText extracts a PDF's text with pdftotext (poppler-utils).
+func pdfText(t *testing.T, pdf []byte) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "t.pdf")
+	if err := os.WriteFile(path, pdf, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out, err := exec.Command("pdftotext", path, "-").CombinedOutput()
+	if err != nil {
+		t.Fatalf("pdftotext: %v %s (install poppler-utils)", err, out)
+	}
+	return string(out)
 }

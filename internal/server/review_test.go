@@ -384,18 +384,19 @@ func TestAuthorisationMatrix(t *testing.T) {
 			{"POST", p + "/comments", url.Values{"body": {"x"}}}, {"POST", p + "/tableau", url.Values{"on_tableau": {"show"}}},
 		}
 	}
-	// staffRoutes: the student's pages, then (from index 3) the routes of
+	// staffRoutes: the student's pages, then (from index 4) the routes of
 	// one réalisation.
 	staffRoutes := func(student, id int64) []route {
 		s := fmt.Sprintf("/students/%d", student)
 		return []route{
-			{"GET", s, nil}, {"GET", s + "/tableau", nil}, {"GET", s + "/tableau.csv", nil},
+			{"GET", s, nil}, {"GET", s + "/tableau", nil}, {"GET", s + "/tableau.csv", nil}, {"GET", s + "/tableau.pdf", nil},
 			{"GET", staff(student, id), nil},
 			{"POST", staff(student, id) + "/review", review("", 1, "reopen", "x")},
 			{"POST", staff(student, id) + "/comments", url.Values{"body": {"x"}}},
 		}
 	}
-	classRoutes := []route{{"GET", fmt.Sprintf("/classes/%d", c.classID), nil}}
+	classRoutes := []route{{"GET", fmt.Sprintf("/classes/%d", c.classID), nil},
+		{"POST", fmt.Sprintf("/classes/%d/export", c.classID), url.Values{"paper": {"A3"}}}}
 	adminRoutes := []route{
 		{"GET", "/admin/classes", nil}, {"POST", "/admin/classes", url.Values{"name": {"Z"}, "school_year": {"2026-2027"}}},
 		{"GET", fmt.Sprintf("/admin/classes/%d", c.classID), nil},
@@ -405,7 +406,8 @@ func TestAuthorisationMatrix(t *testing.T) {
 		{"POST", fmt.Sprintf("/admin/classes/%d/teachers", c.classID), url.Values{"teacher_id": {fmt.Sprint(c.outsider.ID)}}},
 		{"POST", fmt.Sprintf("/admin/classes/%d/teachers/%d/remove", c.classID, c.outsider.ID), nil},
 	}
-	ownPages := []route{{"GET", "/realisations", nil}, {"GET", "/realisations/new", nil}, {"GET", "/tableau", nil}, {"GET", "/tableau.csv", nil}}
+	ownPages := []route{{"GET", "/realisations", nil}, {"GET", "/realisations/new", nil}, {"GET", "/tableau", nil},
+		{"GET", "/tableau.csv", nil}, {"GET", "/tableau.pdf", nil}}
 
 	check := func(t *testing.T, cl *client, routes []route, allowed func(int) bool, want string) {
 		t.Helper()
@@ -445,7 +447,7 @@ func TestAuthorisationMatrix(t *testing.T) {
 		check(t, prof, ownPages, is(403), "403")
 		check(t, prof, staffRoutes(c.lea.ID, leaR), ok, "allowed (own class)")
 		check(t, prof, staffRoutes(c.other.ID, otherR), is(404), "404 (other class)")
-		check(t, prof, staffRoutes(c.lea.ID, otherR)[3:], is(404), "404 (id of another student)")
+		check(t, prof, staffRoutes(c.lea.ID, otherR)[4:], is(404), "404 (id of another student)")
 		check(t, prof, staffRoutes(c.prof.ID, leaR), is(404), "404 (not a student)")
 		check(t, prof, classRoutes, ok, "allowed")
 		check(t, prof, adminRoutes, is(403), "403")
@@ -455,6 +457,6 @@ func TestAuthorisationMatrix(t *testing.T) {
 		adm := c.app.login("admin@example.org")
 		check(t, adm, append(append(staffRoutes(c.other.ID, otherR), classRoutes...), adminRoutes...), ok, "allowed")
 		check(t, adm, studentRoutes(leaR), is(403), "403 (student routes)")
-		check(t, adm, staffRoutes(c.lea.ID, otherR)[3:], is(404), "404 (mismatched ids)")
+		check(t, adm, staffRoutes(c.lea.ID, otherR)[4:], is(404), "404 (mismatched ids)")
 	})
 }

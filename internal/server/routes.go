@@ -50,17 +50,22 @@ func (s *Server) Handler() http.Handler {
 				r.Post("/realisations/{id}/tableau", s.setTableauVisibility)
 				r.Get("/tableau", s.showTableau)
 				r.Get("/tableau.csv", s.tableauCSV)
+				r.Get("/tableau.pdf", s.tableauPDF)
 			})
 
 			// Teachers (their classes) and admins (everything) follow students.
 			r.Group(func(r chi.Router) {
 				r.Use(requireRole(s, portfolio.RoleTeacher, portfolio.RoleAdmin))
 				r.With(s.loadClass).Get("/classes/{classID}", s.showClass)
+				r.With(s.loadClass).Post("/classes/{classID}/export", s.startClassExport)
+				r.Get("/exports/{jobID}", s.showExport)
+				r.Get("/exports/{jobID}/download", s.downloadExport)
 				r.Route("/students/{studentID}", func(r chi.Router) {
 					r.Use(s.loadStudent)
 					r.Get("/", s.showStudent)
 					r.Get("/tableau", s.showStudentTableau)
 					r.Get("/tableau.csv", s.studentTableauCSV)
+					r.Get("/tableau.pdf", s.studentTableauPDF)
 					r.Get("/realisations/{id}", s.showStudentRealisation)
 					r.Post("/realisations/{id}/review", s.staffTransition)
 					r.Post("/realisations/{id}/comments", s.staffComment)

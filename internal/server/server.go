@@ -46,6 +46,7 @@ type Server struct {
 	sessions *scs.SessionManager
 	now      func() time.Time
 	stop     func()
+	exports  exportJobs
 }
 
 // New builds a server; call Close when done.

@@ -22,7 +22,7 @@ func (s *Server) studentTableau(r *http.Request, student *portfolio.User) (portf
 
 // showTableau is the logged-in student's own tableau.
 func (s *Server) showTableau(w http.ResponseWriter, r *http.Request) {
-	s.renderTableau(w, r, currentUser(r.Context()), "/tableau.csv", realisationURL, "tableau")
+	s.renderTableau(w, r, currentUser(r.Context()), "/tableau", realisationURL, "tableau")
 }
 
 func (s *Server) tableauCSV(w http.ResponseWriter, r *http.Request) {
@@ -33,7 +33,7 @@ func (s *Server) tableauCSV(w http.ResponseWriter, r *http.Request) {
 func (s *Server) showStudentTableau(w http.ResponseWriter, r *http.Request) {
 	student := routeStudent(r.Context())
 	base := "/students/" + strconv.FormatInt(student.ID, 10)
-	s.renderTableau(w, r, student, base+"/tableau.csv", func(id int64) string {
+	s.renderTableau(w, r, student, base+"/tableau", func(id int64) string {
 		return studentsRealisationURL(student.ID, id)
 	}, "home")
 }
@@ -42,14 +42,16 @@ func (s *Server) studentTableauCSV(w http.ResponseWriter, r *http.Request) {
 	s.writeTableauCSV(w, r, routeStudent(r.Context()))
 }
 
-func (s *Server) renderTableau(w http.ResponseWriter, r *http.Request, student *portfolio.User, csvURL string, rowURL func(int64) string, active string) {
+// renderTableau draws a student's tableau page; base is the page's URL,
+// base+".pdf" and base+".csv" its downloads.
+func (s *Server) renderTableau(w http.ResponseWriter, r *http.Request, student *portfolio.User, base string, rowURL func(int64) string, active string) {
 	t, err := s.studentTableau(r, student)
 	if err != nil {
 		s.serverError(w, r, err)
 		return
 	}
 	s.render(w, r, http.StatusOK, web.TableauPage(s.page(r, "Tableau de synthèse", active), web.TableauView{
-		T: t, CSVURL: csvURL, EditURL: rowURL,
+		T: t, Base: base, EditURL: rowURL,
 	}))
 }
 

@@ -1,0 +1,203 @@
+package server
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"net/http"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+
+	"github.com/portfolio-sio/portfolio/internal/export"
+	"github.com/portfolio-sio/portfolio/internal/portfolio"
+	"github.com/portfolio-sio/portfolio/internal/store"
+	"github.com/portfolio-sio/portfolio/web"
+)
+
+// paperParam reads ?paper=A3|A4 (A3 by default; anything else is A3 too,
+// a link cannot be "wrong").
+func paperParam(r *http.Request) export.Paper {
+	p, err := export.ParsePaper(r.URL.Query().Get("paper"))
+	if err != nil {
+		return export.A3
+	}
+	return p
+}
+
+func (s *Server) tableauPDF(w http.ResponseWriter, r *http.Request) {
+	s.writeTableauPDF(w, r, currentUser(r.Context()))
+}
+
+func (s *Server) studentTableauPDF(w http.ResponseWriter, r *http.Request) {
+	s.writeTableauPDF(w, r, routeStudent(r.Context()))
+}
+
+func (s *Server) writeTableauPDF(w http.ResponseWriter, r *http.Request, student *portfolio.User) {
+	t, err := s.studentTableau(r, student)
+	if err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	var buf bytes.Buffer
+	if err := export.PDF(&buf, t, paperParam(r)); err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	w.Header().Set("Content-Type", "application/pdf")
+	w.Header().Set("Content-Disposition", `attachment; filename="`+export.FileName(*student, "pdf")+`"`)
+	w.Header().Set("Content-Length", strconv.Itoa(buf.Len()))
+	_, _ = buf.WriteTo(w)
+}
+
+// A class export builds one PDF per student into a ZIP, in the background:
+// the teacher is sent to a page that refreshes itself (no script needed)
+// with the progress, then offers the download. Jobs live in memory for an
+// hour; a restart forgets them (the teacher just starts again).
+
+const exportTTL = time.Hour
+
+type exportJob struct {
+	id      string
+	owner   int64
+	class   string
+	total   int
+	done    atomic.Int64
+	created time.Time
+
+	mu   sync.Mutex
+	zip  []byte
+	err  error
+	name string
+}
+
+type exportJobs struct {
+	mu   sync.Mutex
+	jobs map[string]*exportJob
+}
+
+func (j *exportJobs) add(job *exportJob) {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	if j.jobs == nil {
+		j.jobs = map[string]*exportJob{}
+	}
+	for id, old := range j.jobs {
+		if time.Since(old.created) > exportTTL {
+			delete(j.jobs, id)
+		}
+	}
+	j.jobs[job.id] = job
+}
+
+// get returns the job if it exists and belongs to the user.
+func (j *exportJobs) get(id string, owner int64) *exportJob {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	job := j.jobs[id]
+	if job == nil || job.owner != owner || time.Since(job.created) > exportTTL {
+		return nil
+	}
+	return job
+}
+
+// startClassExport builds the class's tableaux in the background.
+func (s *Server) startClassExport(w http.ResponseWriter, r *http.Request) {
+	c := routeClass(r.Context())
+	if !s.parseForm(w, r) {
+		return
+	}
+	paper, err := export.ParsePaper(r.PostForm.Get("paper"))
+	if err != nil {
+		s.badRequest(w, r, "Format de papier inconnu (A3 ou A4).")
+		return
+	}
+	students, _, err := s.store.ClassMembers(r.Context(), c.ID)
+	if err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	if len(students) == 0 {
+		s.flash(r.Context(), "Cette classe n'a pas encore d'étudiant : rien à exporter.")
+		http.Redirect(w, r, classURLFor(c.ID), http.StatusSeeOther)
+		return
+	}
+	id := make([]byte, 16)
+	_, _ = rand.Read(id)
+	job := &exportJob{id: hex.EncodeToString(id), owner: currentUser(r.Context()).ID, class: c.Name,
+		total: len(students), created: time.Now(), name: export.ClassFileName(c.Name, c.SchoolYear)}
+	s.exports.add(job)
+	go s.runClassExport(job, students, paper)
+	http.Redirect(w, r, "/exports/"+job.id, http.StatusSeeOther)
+}
+
+func classURLFor(id int64) string { return "/classes/" + strconv.FormatInt(id, 10) }
+
+func (s *Server) runClassExport(job *exportJob, students []portfolio.User, paper export.Paper) {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+	defer cancel()
+	items := make([]export.StudentTableau, 0, len(students))
+	fail := func(err error) {
+		s.log.Error("class export failed", "class", job.class, "err", err)
+		job.mu.Lock()
+		job.err = err
+		job.mu.Unlock()
+	}
+	now := s.now()
+	for _, st := range students {
+		reals, err := s.store.ListRealisations(ctx, st.ID, store.RealisationFilter{})
+		if err != nil {
+			fail(err)
+			return
+		}
+		items = append(items, export.StudentTableau{Student: st, Tableau: portfolio.BuildTableau(s.ref(&st), st, reals, now)})
+	}
+	var buf bytes.Buffer
+	if err := export.ClassZIP(&buf, items, paper, func(done int) { job.done.Store(int64(done)) }); err != nil {
+		fail(err)
+		return
+	}
+	job.mu.Lock()
+	job.zip = buf.Bytes()
+	job.mu.Unlock()
+}
+
+func (s *Server) showExport(w http.ResponseWriter, r *http.Request) {
+	job := s.exports.get(chi.URLParam(r, "jobID"), currentUser(r.Context()).ID)
+	if job == nil {
+		s.notFound(w, r)
+		return
+	}
+	job.mu.Lock()
+	v := web.ExportView{ID: job.id, Class: job.class, Total: job.total, Done: int(job.done.Load()),
+		Ready: job.zip != nil, Failed: job.err != nil, Name: job.name}
+	job.mu.Unlock()
+	p := s.page(r, "Export des tableaux — "+job.class, "home")
+	if !v.Ready && !v.Failed {
+		p.Refresh = 1
+	}
+	s.render(w, r, http.StatusOK, web.ExportPage(p, v))
+}
+
+func (s *Server) downloadExport(w http.ResponseWriter, r *http.Request) {
+	job := s.exports.get(chi.URLParam(r, "jobID"), currentUser(r.Context()).ID)
+	if job == nil {
+		s.notFound(w, r)
+		return
+	}
+	job.mu.Lock()
+	data, name := job.zip, job.name
+	job.mu.Unlock()
+	if data == nil {
+		http.Redirect(w, r, "/exports/"+job.id, http.StatusSeeOther)
+		return
+	}
+	w.Header().Set("Content-Type", "application/zip")
+	w.Header().Set("Content-Disposition", `attachment; filename="`+name+`"`)
+	w.Header().Set("Content-Length", strconv.Itoa(len(data)))
+	_, _ = w.Write(data)
+}

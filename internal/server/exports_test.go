@@ -1,0 +1,92 @@
+package server
+
+import (
+	"archive/zip"
+	"bytes"
+	"fmt"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestTableauPDFDownloads(t *testing.T) {
+	c := newClassroom(t)
+	id := c.app.addRealisation(c.lea.ID, sampleInput("Réalisation œuvre d’été"))
+	c.app.validate(c.lea.ID, id, c.prof.ID)
+	lea := c.app.login("lea@example.org")
+	for _, path := range []string{"/tableau.pdf", "/tableau.pdf?paper=A4", "/tableau.pdf?paper=n%27importe"} {
+		res := lea.get(path)
+		wantStatus(t, res, http.StatusOK)
+		if res.header.Get("Content-Type") != "application/pdf" || !strings.HasPrefix(res.body, "%PDF-") {
+			t.Fatalf("%s: %s, %.10q", path, res.header.Get("Content-Type"), res.body)
+		}
+		wantContains(t, res.header.Get("Content-Disposition"), `attachment; filename="LEA_Prenom_tableau.pdf"`)
+	}
+	wantContains(t, lea.get("/tableau").body, `href="/tableau.pdf"`, `href="/tableau.pdf?paper=A4"`, `href="/tableau.csv"`)
+
+	staff := fmt.Sprintf("/students/%d/tableau", c.lea.ID)
+	prof := c.app.login("prof@example.org")
+	res := prof.get(staff + ".pdf")
+	wantStatus(t, res, http.StatusOK)
+	if !strings.HasPrefix(res.body, "%PDF-") {
+		t.Fatal("teacher download is not a PDF")
+	}
+	wantContains(t, prof.get(staff).body, `href="`+staff+`.pdf"`)
+	wantStatus(t, c.app.login("outsider@example.org").get(staff+".pdf"), http.StatusNotFound)
+	wantStatus(t, c.app.login("max@example.org").get(staff+".pdf"), http.StatusForbidden)
+}
+
+func TestClassExport(t *testing.T) {
+	c := newClassroom(t)
+	c.app.validate(c.lea.ID, c.app.addRealisation(c.lea.ID, sampleInput("Une")), c.prof.ID)
+	prof := c.app.login("prof@example.org")
+	class := fmt.Sprintf("/classes/%d", c.classID)
+	wantContains(t, prof.get(class).body, `action="`+class+`/export"`)
+	wantStatus(t, prof.post(class+"/export", url.Values{"paper": {"A5"}}), http.StatusBadRequest)
+	res := prof.post(class+"/export", url.Values{"paper": {"A4"}})
+	wantStatus(t, res, http.StatusSeeOther)
+	job := res.header.Get("Location")
+	if !regexp.MustCompile(`^/exports/[0-9a-f]{32}$`).MatchString(job) {
+		t.Fatalf("job URL %q", job)
+	}
+	// The progress page refreshes itself until the ZIP is ready.
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		res = prof.get(job)
+		wantStatus(t, res, http.StatusOK)
+		if strings.Contains(res.body, "sont prêts") {
+			wantNotContains(t, res.body, `http-equiv="refresh"`)
+			break
+		}
+		wantContains(t, res.body, `http-equiv="refresh"`, "Préparation en cours")
+		if time.Now().After(deadline) {
+			t.Fatal("export did not finish")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	res = prof.get(job + "/download")
+	wantStatus(t, res, http.StatusOK)
+	wantContains(t, res.header.Get("Content-Disposition"), `filename="SIO2-SLAM_2026-2027_tableaux.zip"`)
+	zr, err := zip.NewReader(bytes.NewReader([]byte(res.body)), int64(len(res.body)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, f := range zr.File {
+		names = append(names, f.Name)
+	}
+	if strings.Join(names, ",") != "LEA_Prenom_tableau.pdf,MAX_Prenom_tableau.pdf" {
+		t.Fatalf("ZIP holds %v", names)
+	}
+	// Nobody else can see or download the job.
+	for _, email := range []string{"outsider@example.org", "admin@example.org"} {
+		cl := c.app.login(email)
+		wantStatus(t, cl.get(job), http.StatusNotFound)
+		wantStatus(t, cl.get(job+"/download"), http.StatusNotFound)
+	}
+	wantStatus(t, c.app.login("lea@example.org").get(job), http.StatusForbidden)
+	wantStatus(t, c.app.login("outsider@example.org").post(class+"/export", url.Values{"paper": {"A3"}}), http.StatusNotFound)
+}
