@@ -239,3 +239,27 @@ func BenchmarkClassZIP35(b *testing.B) {
 	}
 	b.ReportMetric(float64(size)/1024, "KB")
 }
+
+// TestClassZIP35 builds the ZIP of a class of 35 (set PORTFOLIO_PDF_DIR to
+// keep it and look at the pages).
+func TestClassZIP35(t *testing.T) {
+	var items []export.StudentTableau
+	for i := 0; i < 35; i++ {
+		parcours := []string{"SLAM", "SISR"}[i%2]
+		u := portfolio.User{Email: fmt.Sprint(i), FirstName: "Élève", LastName: fmt.Sprintf("Nom%02d", i), Parcours: parcours}
+		items = append(items, export.StudentTableau{Student: u, Tableau: sampleTableau(t, parcours, 5+i%25)})
+	}
+	var buf bytes.Buffer
+	if err := export.ClassZIP(&buf, items, export.A3, nil); err != nil {
+		t.Fatal(err)
+	}
+	zr, err := zip.NewReader(bytes.NewReader(buf.Bytes()), int64(buf.Len()))
+	if err != nil || len(zr.File) != 35 {
+		t.Fatalf("%v entries, %v", len(zr.File), err)
+	}
+	if dir := os.Getenv("PORTFOLIO_PDF_DIR"); dir != "" {
+		if err := os.WriteFile(filepath.Join(dir, "classe-35.zip"), buf.Bytes(), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
