@@ -57,7 +57,12 @@ type User struct {
 	SessionYear     int
 	Centre          string
 	PortfolioURL    string
+	Disabled        bool // cannot log in; open sessions end
 }
+
+// HasPassword reports whether the user chose a password (else they need
+// an activation link).
+func (u User) HasPassword() bool { return u.PasswordHash != "" }
 
 // FullName is "Prénom Nom".
 func (u User) FullName() string {
