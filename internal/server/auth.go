@@ -1,9 +1,12 @@
 package server
 
 import (
+	"context"
 	"errors"
 	"net/http"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/portfolio-sio/portfolio/internal/auth"
 	"github.com/portfolio-sio/portfolio/internal/portfolio"
@@ -44,14 +47,29 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 	if !s.parseForm(w, r) {
 		return
 	}
-	email := strings.TrimSpace(r.PostForm.Get("email"))
+	email := strings.ToLower(strings.TrimSpace(r.PostForm.Get("email")))
 	password := r.PostForm.Get("password")
-	fail := func(msg string) {
-		s.render(w, r, http.StatusUnprocessableEntity, web.LoginPage(s.page(r, "Connexion", ""), email, msg))
+	fail := func(status int, msg string) {
+		s.render(w, r, status, web.LoginPage(s.page(r, "Connexion", ""), email, msg))
 	}
 	if email == "" || password == "" {
-		fail("Saisissez votre adresse e-mail et votre mot de passe.")
+		fail(http.StatusUnprocessableEntity, "Saisissez votre adresse e-mail et votre mot de passe.")
 		return
+	}
+	keys := []string{"account:" + email, "ip:" + clientIP(r)}
+	wait, locked := s.limiter.check(keys...)
+	if !locked.IsZero() {
+		s.audit(r, "login_refused", email, "trop de tentatives")
+		mins := int(locked.Sub(s.now()).Minutes()) + 1
+		fail(http.StatusTooManyRequests, "Trop de tentatives de connexion : réessayez dans "+strconv.Itoa(mins)+" minute(s).")
+		return
+	}
+	if wait > 0 {
+		select {
+		case <-time.After(wait):
+		case <-r.Context().Done():
+			return
+		}
 	}
 	u, err := s.store.UserByEmail(r.Context(), email)
 	if err != nil && !errors.Is(err, portfolio.ErrNotFound) {
@@ -60,16 +78,24 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 	}
 	// Check a hash even for unknown accounts: same time either way.
 	if !auth.Check(u.PasswordHash, password) || u.ID == 0 {
-		s.log.Info("login failed", "email", email)
-		fail("Adresse e-mail ou mot de passe incorrect.")
+		s.limiter.fail(keys...)
+		s.audit(r, "login_failed", email, "")
+		fail(http.StatusUnprocessableEntity, "Adresse e-mail ou mot de passe incorrect.")
+		return
+	}
+	if u.Disabled {
+		s.audit(r, "login_refused", email, "compte désactivé")
+		fail(http.StatusForbidden, "Ce compte est désactivé : adressez-vous à l'administrateur de l'établissement.")
 		return
 	}
 	if err := s.sessions.RenewToken(r.Context()); err != nil {
 		s.serverError(w, r, err)
 		return
 	}
+	s.limiter.succeed(keys[0])
 	s.sessions.Put(r.Context(), "user_id", u.ID)
-	s.log.Info("login", "user", u.ID)
+	ctx := context.WithValue(r.Context(), userKey, &u)
+	s.audit(r.WithContext(ctx), "login", email, "")
 	http.Redirect(w, r, "/", http.StatusSeeOther)
 }
 

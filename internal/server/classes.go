@@ -101,6 +101,7 @@ func (s *Server) createClass(w http.ResponseWriter, r *http.Request) {
 		s.serverError(w, r, err)
 		return
 	}
+	s.audit(r, "class_create", c.Name, c.SchoolYear)
 	s.flash(r.Context(), "Classe créée : inscrivez-y les étudiants et affectez-lui ses enseignants.")
 	http.Redirect(w, r, adminClassURL(id), http.StatusSeeOther)
 }
@@ -178,6 +179,7 @@ func (s *Server) updateClass(w http.ResponseWriter, r *http.Request) {
 		s.storeError(w, r, err)
 		return
 	}
+	s.audit(r, "class_update", c.Name, c.SchoolYear)
 	s.flash(r.Context(), "Classe enregistrée.")
 	http.Redirect(w, r, adminClassURL(cur.ID), http.StatusSeeOther)
 }
@@ -226,6 +228,7 @@ func (s *Server) memberAction(add bool, role portfolio.Role) http.HandlerFunc {
 			s.serverError(w, r, err)
 			return
 		}
+		s.audit(r, "class_members", c.Name, msg)
 		s.flash(r.Context(), msg)
 		http.Redirect(w, r, adminClassURL(c.ID), http.StatusSeeOther)
 	}

@@ -27,10 +27,14 @@ func (s *Server) Handler() http.Handler {
 		r.Get("/login", s.showLogin)
 		r.Post("/login", s.login)
 		r.Post("/logout", s.logout)
+		r.Get("/activation/{token}", s.showActivation)
+		r.Post("/activation/{token}", s.activate)
 
 		r.Group(func(r chi.Router) {
 			r.Use(s.requireLogin)
 			r.Get("/", s.home)
+			r.Get("/compte", s.showAccount)
+			r.With(requireRole(s, portfolio.RoleStudent)).Get("/compte/donnees.zip", s.personalDataZIP)
 
 			// The student's own portfolio.
 			r.Group(func(r chi.Router) {
@@ -58,6 +62,7 @@ func (s *Server) Handler() http.Handler {
 				r.Use(requireRole(s, portfolio.RoleTeacher, portfolio.RoleAdmin))
 				r.With(s.loadClass).Get("/classes/{classID}", s.showClass)
 				r.With(s.loadClass).Post("/classes/{classID}/export", s.startClassExport)
+				r.With(s.loadClass).Post("/classes/{classID}/activation-sheet", s.activationSheet)
 				r.Get("/exports/{jobID}", s.showExport)
 				r.Get("/exports/{jobID}/download", s.downloadExport)
 				r.Route("/students/{studentID}", func(r chi.Router) {
@@ -85,7 +90,21 @@ func (s *Server) Handler() http.Handler {
 					r.Post("/students/{userID}/remove", s.memberAction(false, portfolio.RoleStudent))
 					r.Post("/teachers", s.memberAction(true, portfolio.RoleTeacher))
 					r.Post("/teachers/{userID}/remove", s.memberAction(false, portfolio.RoleTeacher))
+					r.Get("/import", s.importForm)
+					r.Post("/import", s.importPreview)
+					r.Post("/import/confirm", s.importConfirm)
 				})
+				r.Get("/users", s.adminUsers)
+				r.Get("/users/new", s.newUser)
+				r.Post("/users", s.createUser)
+				r.Get("/users/{userID}", s.adminUser)
+				r.Post("/users/{userID}", s.updateUser)
+				r.Post("/users/{userID}/disable", s.setUserDisabled(true))
+				r.Post("/users/{userID}/enable", s.setUserDisabled(false))
+				r.Post("/users/{userID}/activation", s.resetUser)
+				r.Get("/users/{userID}/delete", s.confirmDeleteUser)
+				r.Post("/users/{userID}/delete", s.deleteUser)
+				r.Get("/audit", s.auditLog)
 			})
 		})
 	})

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/a-h/templ"
@@ -35,6 +36,19 @@ type Config struct {
 	SecureCookies bool
 	// Now returns the current time; nil means time.Now.
 	Now func() time.Time
+	// LoginDelay is the unit of the slow-down after failed logins (1 s
+	// when zero).
+	LoginDelay time.Duration
+	// BaseURL is the public address of the site, for the links handed to
+	// students (activation); empty means the address of the request.
+	BaseURL string
+	// Mailer sends activation links by e-mail when set (SMTP configured).
+	Mailer Mailer
+}
+
+// Mailer sends a plain-text e-mail.
+type Mailer interface {
+	Send(ctx context.Context, to, subject, body string) error
 }
 
 // Server holds the dependencies of the handlers.
@@ -47,6 +61,9 @@ type Server struct {
 	now      func() time.Time
 	stop     func()
 	exports  exportJobs
+	limiter  *loginLimiter
+	baseURL  string
+	mailer   Mailer
 }
 
 // New builds a server; call Close when done.
@@ -64,6 +81,12 @@ func New(cfg Config) *Server {
 	if s.now == nil {
 		s.now = time.Now
 	}
+	if cfg.LoginDelay == 0 {
+		cfg.LoginDelay = time.Second
+	}
+	s.limiter = newLoginLimiter(s.now, cfg.LoginDelay)
+	s.baseURL = strings.TrimSuffix(cfg.BaseURL, "/")
+	s.mailer = cfg.Mailer
 	st := sqlite3store.NewWithCleanupInterval(cfg.Store.DB, cfg.SessionCleanup)
 	s.stop = func() {
 		if cfg.SessionCleanup > 0 {
@@ -168,4 +191,38 @@ func (s *Server) storeError(w http.ResponseWriter, r *http.Request, err error) {
 		return
 	}
 	s.serverError(w, r, err)
+}
+
+// audit records an action in the audit log; a failure to record is
+// logged, not shown (the action itself succeeded).
+func (s *Server) audit(r *http.Request, action, target, detail string) {
+	e := store.AuditEntry{Action: action, Target: target, Detail: detail, IP: clientIP(r)}
+	if u := currentUser(r.Context()); u != nil {
+		e.ActorID, e.ActorEmail = u.ID, u.Email
+	}
+	if err := s.store.Audit(r.Context(), e); err != nil {
+		s.log.Error("audit log", "action", action, "err", err)
+	}
+}
+
+// clientIP is the address of the client (the connection's, until a
+// trusted proxy is configured).
+func clientIP(r *http.Request) string {
+	host := r.RemoteAddr
+	if i := strings.LastIndexByte(host, ':'); i > 0 {
+		host = host[:i]
+	}
+	return strings.Trim(host, "[]")
+}
+
+// siteURL is the public address of the site, without a trailing slash.
+func (s *Server) siteURL(r *http.Request) string {
+	if s.baseURL != "" {
+		return s.baseURL
+	}
+	scheme := "http"
+	if r.TLS != nil {
+		scheme = "https"
+	}
+	return scheme + "://" + r.Host
 }

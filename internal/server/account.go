@@ -1,0 +1,120 @@
+package server
+
+import (
+	"archive/zip"
+	"bytes"
+	"encoding/json"
+	"net/http"
+	"time"
+
+	"github.com/portfolio-sio/portfolio/internal/export"
+	"github.com/portfolio-sio/portfolio/internal/portfolio"
+	"github.com/portfolio-sio/portfolio/internal/store"
+	"github.com/portfolio-sio/portfolio/web"
+)
+
+func (s *Server) showAccount(w http.ResponseWriter, r *http.Request) {
+	u := currentUser(r.Context())
+	var classes []web.ClassSummary
+	if u.Role == portfolio.RoleStudent {
+		cs, err := s.store.StudentClasses(r.Context(), u.ID)
+		if err != nil {
+			s.serverError(w, r, err)
+			return
+		}
+		classes = classSummaries(cs)
+	}
+	s.render(w, r, http.StatusOK, web.AccountPage(s.page(r, "Mon compte", "account"), web.AccountView{User: *u, Classes: classes}))
+}
+
+// personalData is everything kept about a student, as exported to them.
+type personalData struct {
+	ExportedAt   time.Time             `json:"exported_at"`
+	Account      accountData           `json:"account"`
+	Classes      []string              `json:"classes"`
+	Realisations []realisationDataJSON `json:"realisations"`
+}
+
+type accountData struct {
+	Email           string `json:"email"`
+	FirstName       string `json:"first_name"`
+	LastName        string `json:"last_name"`
+	Parcours        string `json:"parcours"`
+	CandidateNumber string `json:"candidate_number"`
+	SessionYear     int    `json:"session_year"`
+	Centre          string `json:"centre"`
+}
+
+type realisationDataJSON struct {
+	portfolio.Realisation
+	Start    string              `json:"start"`
+	End      string              `json:"end"`
+	Comments []portfolio.Comment `json:"comments"`
+	History  []portfolio.Event   `json:"history"`
+}
+
+// personalDataZIP gives the student everything about them: a JSON file and
+// their tableau as PDF (RGPD right of access and portability).
+func (s *Server) personalDataZIP(w http.ResponseWriter, r *http.Request) {
+	u := currentUser(r.Context())
+	ctx := r.Context()
+	reals, err := s.store.ListRealisations(ctx, u.ID, store.RealisationFilter{})
+	if err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	classes, err := s.store.StudentClasses(ctx, u.ID)
+	if err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	d := personalData{ExportedAt: s.now().UTC(), Account: accountData{Email: u.Email, FirstName: u.FirstName, LastName: u.LastName,
+		Parcours: u.Parcours, CandidateNumber: u.CandidateNumber, SessionYear: u.SessionYear, Centre: u.Centre}}
+	for _, c := range classes {
+		d.Classes = append(d.Classes, c.Name+" ("+c.SchoolYear+")")
+	}
+	for _, re := range reals {
+		comments, err := s.store.Comments(ctx, re.ID)
+		if err != nil {
+			s.serverError(w, r, err)
+			return
+		}
+		events, err := s.store.Events(ctx, re.ID)
+		if err != nil {
+			s.serverError(w, r, err)
+			return
+		}
+		d.Realisations = append(d.Realisations, realisationDataJSON{Realisation: re, Start: re.Start.ISO(), End: re.End.ISO(), Comments: comments, History: events})
+	}
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	jw, err := zw.Create("donnees.json")
+	if err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	enc := json.NewEncoder(jw)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(d); err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	pw, err := zw.Create(export.FileName(*u, "pdf"))
+	if err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	if err := export.PDF(pw, portfolio.BuildTableau(s.ref(u), *u, reals, s.now()), export.A3); err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	if err := zw.Close(); err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	s.audit(r, "data_export", u.Email, "")
+	w.Header().Set("Content-Type", "application/zip")
+	w.Header().Set("Content-Disposition", `attachment; filename="portfolio-sio-mes-donnees.zip"`)
+	w.Header().Set("Cache-Control", "no-store")
+	_, _ = buf.WriteTo(w)
+}

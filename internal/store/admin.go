@@ -1,0 +1,384 @@
+package store
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"database/sql"
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/portfolio-sio/portfolio/internal/portfolio"
+	"github.com/portfolio-sio/portfolio/internal/roster"
+)
+
+// UserFilter narrows the admin's list of users.
+type UserFilter struct {
+	Query string // part of the name or e-mail
+	Role  portfolio.Role
+	Limit int
+}
+
+// SearchUsers lists users matching the filter, sorted by name.
+func (s *Store) SearchUsers(ctx context.Context, f UserFilter) ([]portfolio.User, error) {
+	where, args := []string{"1 = 1"}, []any{}
+	if q := strings.TrimSpace(f.Query); q != "" {
+		like := "%" + strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(q) + "%"
+		where = append(where, `(u.email LIKE ? ESCAPE '\' OR u.first_name || ' ' || u.last_name LIKE ? ESCAPE '\'
+			OR u.last_name || ' ' || u.first_name LIKE ? ESCAPE '\')`)
+		args = append(args, like, like, like)
+	}
+	if f.Role != "" {
+		where = append(where, "u.role = ?")
+		args = append(args, f.Role)
+	}
+	if f.Limit <= 0 {
+		f.Limit = 200
+	}
+	var out []portfolio.User
+	err := s.each(ctx, `SELECT `+userColumnsU+` FROM users u WHERE `+strings.Join(where, " AND ")+`
+		ORDER BY u.last_name COLLATE NOCASE, u.first_name COLLATE NOCASE LIMIT ?`, append(args, f.Limit),
+		func(rows *sql.Rows) error {
+			u, err := scanUserRow(rows)
+			if err != nil {
+				return err
+			}
+			out = append(out, u)
+			return nil
+		})
+	return out, err
+}
+
+// UpdateUser changes a user's identity, role and student fields.
+func (s *Store) UpdateUser(ctx context.Context, u portfolio.User) error {
+	res, err := s.DB.ExecContext(ctx, `UPDATE users SET email = ?, first_name = ?, last_name = ?, role = ?,
+		parcours = ?, candidate_number = ?, session_year = ?, centre = ? WHERE id = ?`,
+		strings.TrimSpace(u.Email), u.FirstName, u.LastName, u.Role, u.Parcours, u.CandidateNumber, u.SessionYear, u.Centre, u.ID)
+	if err != nil {
+		if strings.Contains(err.Error(), "UNIQUE constraint failed: users.email") {
+			return ErrEmailTaken
+		}
+		return err
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return err
+	} else if n == 0 {
+		return portfolio.ErrNotFound
+	}
+	return nil
+}
+
+// SetDisabled disables or re-enables an account; disabling ends its
+// sessions at once (every request reloads the user).
+func (s *Store) SetDisabled(ctx context.Context, id int64, disabled bool) error {
+	_, err := s.DB.ExecContext(ctx, `UPDATE users SET disabled = ? WHERE id = ?`, disabled, id)
+	return err
+}
+
+// ErrLinkInvalid is an activation link that does not exist, was used or
+// expired.
+var ErrLinkInvalid = errors.New("activation link invalid, used or expired")
+
+// ActivationTTL is how long an activation link works.
+const ActivationTTL = 7 * 24 * time.Hour
+
+func hashToken(token string) string {
+	sum := sha256.Sum256([]byte(token))
+	return hex.EncodeToString(sum[:])
+}
+
+// CreateActivation makes a one-time link token for the user, valid for
+// ActivationTTL, and retires the user's earlier unused ones. Only its hash
+// is stored: the token is shown once.
+func (s *Store) CreateActivation(ctx context.Context, userID, createdBy int64, now time.Time) (string, error) {
+	b := make([]byte, 24)
+	if _, err := rand.Read(b); err != nil {
+		return "", err
+	}
+	token := base64.RawURLEncoding.EncodeToString(b)
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM activation_tokens WHERE user_id = ? AND used_at IS NULL`, userID); err != nil {
+			return err
+		}
+		var by any
+		if createdBy != 0 {
+			by = createdBy
+		}
+		_, err := tx.ExecContext(ctx, `INSERT INTO activation_tokens (user_id, token_hash, created_by, expires_at) VALUES (?, ?, ?, ?)`,
+			userID, hashToken(token), by, now.Add(ActivationTTL).UTC().Format(time.RFC3339))
+		return err
+	})
+	return token, err
+}
+
+// ActivationUser returns the user an activation token is for, if the
+// token is unused and not expired.
+func (s *Store) ActivationUser(ctx context.Context, token string, now time.Time) (portfolio.User, error) {
+	var id int64
+	var expires string
+	err := s.DB.QueryRowContext(ctx, `SELECT user_id, expires_at FROM activation_tokens
+		WHERE token_hash = ? AND used_at IS NULL`, hashToken(token)).Scan(&id, &expires)
+	if errors.Is(err, sql.ErrNoRows) {
+		return portfolio.User{}, ErrLinkInvalid
+	}
+	if err != nil {
+		return portfolio.User{}, err
+	}
+	if t, _ := time.Parse(time.RFC3339, expires); !now.Before(t) {
+		return portfolio.User{}, ErrLinkInvalid
+	}
+	u, err := s.UserByID(ctx, id)
+	if err == nil && u.Disabled {
+		return portfolio.User{}, ErrLinkInvalid
+	}
+	return u, err
+}
+
+// UseActivation sets the password chosen through a link and spends the
+// link, atomically: a link works once even if used twice at the same time.
+func (s *Store) UseActivation(ctx context.Context, token, passwordHash string, now time.Time) (portfolio.User, error) {
+	u, err := s.ActivationUser(ctx, token, now)
+	if err != nil {
+		return u, err
+	}
+	err = s.inTx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE activation_tokens SET used_at = ? WHERE token_hash = ? AND used_at IS NULL`,
+			now.UTC().Format(time.RFC3339), hashToken(token))
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return ErrLinkInvalid
+		}
+		_, err = tx.ExecContext(ctx, `UPDATE users SET password_hash = ? WHERE id = ?`, passwordHash, u.ID)
+		return err
+	})
+	return u, err
+}
+
+// AuditEntry is one line of the audit log.
+type AuditEntry struct {
+	ID         int64
+	At         time.Time
+	ActorID    int64
+	ActorEmail string
+	Action     string
+	Target     string
+	Detail     string
+	IP         string
+}
+
+// Audit records an entry; an audit failure is returned to the caller.
+func (s *Store) Audit(ctx context.Context, e AuditEntry) error {
+	var actor any
+	if e.ActorID != 0 {
+		actor = e.ActorID
+	}
+	_, err := s.DB.ExecContext(ctx, `INSERT INTO audit_log (actor_id, actor_email, action, target, detail, ip, at)
+		VALUES (?, ?, ?, ?, ?, ?, `+nowMillis+`)`, actor, e.ActorEmail, e.Action, e.Target, e.Detail, e.IP)
+	return err
+}
+
+// AuditLog lists entries, newest first, optionally of one action.
+func (s *Store) AuditLog(ctx context.Context, action string, limit, offset int) ([]AuditEntry, error) {
+	where, args := "", []any{}
+	if action != "" {
+		where = "WHERE action = ?"
+		args = append(args, action)
+	}
+	var out []AuditEntry
+	err := s.each(ctx, `SELECT id, at, coalesce(actor_id, 0), actor_email, action, target, detail, ip FROM audit_log `+where+`
+		ORDER BY id DESC LIMIT ? OFFSET ?`, append(args, limit, offset),
+		func(rows *sql.Rows) error {
+			var e AuditEntry
+			var at string
+			if err := rows.Scan(&e.ID, &at, &e.ActorID, &e.ActorEmail, &e.Action, &e.Target, &e.Detail, &e.IP); err != nil {
+				return err
+			}
+			e.At = parseTime(at)
+			out = append(out, e)
+			return nil
+		})
+	return out, err
+}
+
+// ImportAction is what importing a roster line will do.
+type ImportAction string
+
+// Import actions.
+const (
+	ImportCreate    ImportAction = "create"
+	ImportUpdate    ImportAction = "update"
+	ImportUnchanged ImportAction = "unchanged"
+	ImportError     ImportAction = "error"
+)
+
+// ImportLine is a roster line with what importing it will do.
+type ImportLine struct {
+	roster.Row
+	Action  ImportAction
+	Changes []string // for an update, what changes
+	userID  int64
+}
+
+// PlanImport tells, for each line, whether importing it into the class
+// creates a student, updates one, changes nothing, or is refused.
+func (s *Store) PlanImport(ctx context.Context, classID int64, rows []roster.Row) ([]ImportLine, error) {
+	out := make([]ImportLine, 0, len(rows))
+	for _, r := range rows {
+		l := ImportLine{Row: r}
+		if r.Problem != "" {
+			l.Action = ImportError
+			out = append(out, l)
+			continue
+		}
+		u, err := s.UserByEmail(ctx, r.Email)
+		switch {
+		case errors.Is(err, portfolio.ErrNotFound):
+			l.Action = ImportCreate
+		case err != nil:
+			return nil, err
+		case u.Role != portfolio.RoleStudent:
+			l.Action, l.Problem = ImportError, "Cet e-mail est celui d'un compte "+u.Role.Label()+"."
+		default:
+			l.userID = u.ID
+			if u.LastName != r.LastName {
+				l.Changes = append(l.Changes, fmt.Sprintf("nom : %s → %s", u.LastName, r.LastName))
+			}
+			if u.FirstName != r.FirstName {
+				l.Changes = append(l.Changes, fmt.Sprintf("prénom : %s → %s", u.FirstName, r.FirstName))
+			}
+			if r.Parcours != "" && u.Parcours != r.Parcours {
+				l.Changes = append(l.Changes, fmt.Sprintf("parcours : %s → %s", orNone(u.Parcours), r.Parcours))
+			}
+			if r.CandidateNumber != "" && u.CandidateNumber != r.CandidateNumber {
+				l.Changes = append(l.Changes, fmt.Sprintf("numéro de candidat : %s → %s", orNone(u.CandidateNumber), r.CandidateNumber))
+			}
+			var enrolled bool
+			if err := s.DB.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM class_students WHERE class_id = ? AND student_id = ?)`,
+				classID, u.ID).Scan(&enrolled); err != nil {
+				return nil, err
+			}
+			if !enrolled {
+				l.Changes = append(l.Changes, "inscription dans la classe")
+			}
+			l.Action = ImportUpdate
+			if len(l.Changes) == 0 {
+				l.Action = ImportUnchanged
+			}
+		}
+		out = append(out, l)
+	}
+	return out, nil
+}
+
+func orNone(s string) string {
+	if s == "" {
+		return "(aucun)"
+	}
+	return s
+}
+
+// ApplyImport writes every good line of a roster into the class in one
+// transaction: new students are created (without password: they activate
+// their account through a link), existing ones updated and enrolled. It
+// returns the counts created and updated.
+func (s *Store) ApplyImport(ctx context.Context, classID int64, rows []roster.Row, sessionYear int) (created, updated int, err error) {
+	err = s.inTx(ctx, func(tx *sql.Tx) error {
+		created, updated = 0, 0
+		for _, r := range rows {
+			if r.Problem != "" {
+				continue
+			}
+			var id int64
+			var role portfolio.Role
+			err := tx.QueryRowContext(ctx, `SELECT id, role FROM users WHERE email = ?`, r.Email).Scan(&id, &role)
+			switch {
+			case errors.Is(err, sql.ErrNoRows):
+				err = tx.QueryRowContext(ctx, `INSERT INTO users (email, first_name, last_name, role, parcours, candidate_number, session_year)
+					VALUES (?, ?, ?, 'student', ?, ?, ?) RETURNING id`, r.Email, r.FirstName, r.LastName, r.Parcours, r.CandidateNumber, sessionYear).Scan(&id)
+				if err != nil {
+					return err
+				}
+				created++
+			case err != nil:
+				return err
+			case role != portfolio.RoleStudent:
+				continue // refused in the plan
+			default:
+				res, err := tx.ExecContext(ctx, `UPDATE users SET first_name = ?, last_name = ?,
+					parcours = CASE WHEN ? <> '' THEN ? ELSE parcours END,
+					candidate_number = CASE WHEN ? <> '' THEN ? ELSE candidate_number END
+					WHERE id = ? AND (first_name <> ? OR last_name <> ? OR (? <> '' AND parcours <> ?) OR (? <> '' AND candidate_number <> ?))`,
+					r.FirstName, r.LastName, r.Parcours, r.Parcours, r.CandidateNumber, r.CandidateNumber, id,
+					r.FirstName, r.LastName, r.Parcours, r.Parcours, r.CandidateNumber, r.CandidateNumber)
+				if err != nil {
+					return err
+				}
+				changed, _ := res.RowsAffected()
+				res, err = tx.ExecContext(ctx, `INSERT OR IGNORE INTO class_students (class_id, student_id) VALUES (?, ?)`, classID, id)
+				if err != nil {
+					return err
+				}
+				enrolled, _ := res.RowsAffected()
+				if changed+enrolled > 0 {
+					updated++
+				}
+				continue
+			}
+			if _, err := tx.ExecContext(ctx, `INSERT INTO class_students (class_id, student_id) VALUES (?, ?)`, classID, id); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	return created, updated, err
+}
+
+// StudentFootprint counts what deleting a student removes.
+type StudentFootprint struct {
+	Realisations, Comments, Events, Classes int
+}
+
+// Footprint counts a student's data.
+func (s *Store) Footprint(ctx context.Context, studentID int64) (StudentFootprint, error) {
+	var f StudentFootprint
+	err := s.DB.QueryRowContext(ctx, `SELECT
+		(SELECT count(*) FROM realisations WHERE student_id = ?1),
+		(SELECT count(*) FROM comments c JOIN realisations r ON r.id = c.realisation_id WHERE r.student_id = ?1),
+		(SELECT count(*) FROM realisation_events e JOIN realisations r ON r.id = e.realisation_id WHERE r.student_id = ?1),
+		(SELECT count(*) FROM class_students WHERE student_id = ?1)`, studentID).Scan(&f.Realisations, &f.Comments, &f.Events, &f.Classes)
+	return f, err
+}
+
+// DeleteUser deletes an account and, by cascade, everything that belongs
+// to it (réalisations, comments on them, history, enrolments, sessions
+// end at the next request). Comments the user wrote elsewhere stay, signed
+// "compte supprimé".
+func (s *Store) DeleteUser(ctx context.Context, id int64) error {
+	res, err := s.DB.ExecContext(ctx, `DELETE FROM users WHERE id = ?`, id)
+	if err != nil {
+		return err
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return portfolio.ErrNotFound
+	}
+	return nil
+}
+
+// SetPassword replaces a user's password hash.
+func (s *Store) SetPassword(ctx context.Context, id int64, hash string) error {
+	_, err := s.DB.ExecContext(ctx, `UPDATE users SET password_hash = ? WHERE id = ?`, hash, id)
+	return err
+}
+
+// Backup writes a consistent copy of the live database to path (which must
+// not exist), while the server keeps running.
+func (s *Store) Backup(ctx context.Context, path string) error {
+	_, err := s.DB.ExecContext(ctx, `VACUUM INTO ?`, path)
+	return err
+}
