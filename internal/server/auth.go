@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"errors"
+	"math"
 	"net/http"
 	"strconv"
 	"strings"
@@ -60,7 +61,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 	wait, locked := s.limiter.check(keys...)
 	if !locked.IsZero() {
 		s.audit(r, "login_refused", email, "trop de tentatives")
-		mins := int(locked.Sub(s.now()).Minutes()) + 1
+		mins := int(math.Ceil(locked.Sub(s.now()).Minutes()))
 		fail(http.StatusTooManyRequests, "Trop de tentatives de connexion : réessayez dans "+strconv.Itoa(mins)+" minute(s).")
 		return
 	}

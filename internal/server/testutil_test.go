@@ -56,7 +56,8 @@ func newTestAppDriver(t testing.TB, driver string) *testApp {
 	srv := New(Config{
 		Store: st, Referentiels: refs, Hasher: h,
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
-		Now:    func() time.Time { return time.Date(2026, 11, 24, 10, 0, 0, 0, time.UTC) },
+		Now:        func() time.Time { return time.Date(2026, 11, 24, 10, 0, 0, 0, time.UTC) },
+		LoginDelay: time.Millisecond,
 	})
 	ts := httptest.NewServer(srv.Handler())
 	t.Cleanup(func() {

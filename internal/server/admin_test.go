@@ -1,0 +1,388 @@
+package server
+
+import (
+	"archive/zip"
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"mime/multipart"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"golang.org/x/text/encoding/charmap"
+
+	"github.com/portfolio-sio/portfolio/internal/portfolio"
+	"github.com/portfolio-sio/portfolio/internal/store"
+)
+
+// upload posts a file as multipart form data.
+func (c *client) upload(path, field, name string, data []byte) response {
+	c.t.Helper()
+	var body bytes.Buffer
+	mw := multipart.NewWriter(&body)
+	fw, err := mw.CreateFormFile(field, name)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	fw.Write(data)
+	mw.Close()
+	req, err := http.NewRequest(http.MethodPost, c.app.server.URL+path, &body)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", mw.FormDataContentType())
+	return c.do(req)
+}
+
+// classCSV is a list of n students, `bad` of them with a problem.
+func classCSV(n int) string {
+	var b strings.Builder
+	b.WriteString("Nom;Prénom;E-mail;Parcours;Numéro de candidat\n")
+	for i := 1; i <= n; i++ {
+		fmt.Fprintf(&b, "Élève%02d;Prénom%02d;eleve%02d@example.org;SLAM;%011d\n", i, i, i, i)
+	}
+	b.WriteString("Sans;Adresse;pas-une-adresse;SLAM;\n")
+	b.WriteString("Mauvais;Parcours;mauvais@example.org;SIO;\n")
+	b.WriteString("Double;Élève;eleve01@example.org;SLAM;\n")
+	return b.String()
+}
+
+func hiddenData(t *testing.T, body string) string {
+	t.Helper()
+	m := regexp.MustCompile(`name="data" value="([^"]+)"`).FindStringSubmatch(body)
+	if m == nil {
+		t.Fatal("no data field on the preview")
+	}
+	return strings.ReplaceAll(m[1], "&#43;", "+")
+}
+
+func TestImportPreviewConfirmAndReimport(t *testing.T) {
+	c := newClassroom(t)
+	adm := c.app.login("admin@example.org")
+	path := fmt.Sprintf("/admin/classes/%d/import", c.classID)
+	wantStatus(t, adm.get(path), http.StatusOK)
+
+	res := adm.upload(path, "file", "classe.csv", []byte(classCSV(27)))
+	wantStatus(t, res, http.StatusOK)
+	wantContains(t, res.body, "27 à créer, 0 à mettre à jour, 0 sans changement, <strong>3 en erreur</strong>",
+		"E-mail invalide : « pas-une-adresse »", "Parcours inconnu : « SIO »", "E-mail déjà présent ligne 2 du fichier")
+	users, _ := c.app.store.SearchUsers(context.Background(), store.UserFilter{Role: portfolio.RoleStudent})
+	if len(users) != 3 {
+		t.Fatalf("the preview wrote: %d students", len(users))
+	}
+
+	data := hiddenData(t, res.body)
+	res = adm.post(path+"/confirm", url.Values{"data": {data}})
+	wantStatus(t, res, http.StatusSeeOther)
+	wantContains(t, adm.get(res.header.Get("Location")).body, "Import terminé : 27 étudiant(s) créé(s), 0 mis à jour")
+	students, _, _ := c.app.store.ClassMembers(context.Background(), c.classID)
+	if len(students) != 2+27 {
+		t.Fatalf("%d students in the class", len(students))
+	}
+	u, err := c.app.store.UserByEmail(context.Background(), "eleve07@example.org")
+	if err != nil || u.LastName != "Élève07" || u.Parcours != "SLAM" || u.CandidateNumber != "00000000007" || u.HasPassword() || u.SessionYear != 2027 {
+		t.Fatalf("imported %+v, %v", u, err)
+	}
+
+	// The same file again changes nothing.
+	snapshot := func() string {
+		var b strings.Builder
+		rows, _ := c.app.store.DB.Query(`SELECT u.email, u.first_name, u.last_name, u.parcours, u.candidate_number,
+			(SELECT group_concat(class_id) FROM class_students WHERE student_id = u.id) FROM users u ORDER BY u.id`)
+		defer rows.Close()
+		for rows.Next() {
+			var a, b1, c1, d, e string
+			var f *string
+			rows.Scan(&a, &b1, &c1, &d, &e, &f)
+			fmt.Fprintln(&b, a, b1, c1, d, e, f != nil && *f != "")
+		}
+		return b.String()
+	}
+	before := snapshot()
+	res = adm.upload(path, "file", "classe.csv", []byte(classCSV(27)))
+	wantContains(t, res.body, "0 à créer, 0 à mettre à jour, 27 sans changement")
+	res = adm.post(path+"/confirm", url.Values{"data": {hiddenData(t, res.body)}})
+	wantStatus(t, res, http.StatusSeeOther)
+	wantContains(t, adm.get(res.header.Get("Location")).body, "Import terminé : 0 étudiant(s) créé(s), 0 mis à jour")
+	if after := snapshot(); after != before {
+		t.Fatal("re-importing the same file changed the database")
+	}
+
+	// An unusable file is a 422 with the reason next to the field.
+	res = adm.upload(path, "file", "x.csv", []byte("nom;prénom\nA;B\n"))
+	wantStatus(t, res, http.StatusUnprocessableEntity)
+	wantContains(t, res.body, `id="err-file"`, "Colonne(s) manquante(s)")
+	wantStatus(t, adm.post(path+"/confirm", url.Values{"data": {"%%%"}}), http.StatusBadRequest)
+}
+
+func TestImportWindows1252(t *testing.T) {
+	c := newClassroom(t)
+	adm := c.app.login("admin@example.org")
+	text := "nom,prénom,email,parcours\nCœur-Lefèvre,Élodie,elodie@example.org,sisr\nD'Aubigné,Jérôme,jerome@example.org,\n"
+	data, err := charmap.Windows1252.NewEncoder().Bytes([]byte(text))
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := fmt.Sprintf("/admin/classes/%d/import", c.classID)
+	res := adm.upload(path, "file", "export-excel.csv", data)
+	wantStatus(t, res, http.StatusOK)
+	wantContains(t, res.body, "Cœur-Lefèvre Élodie", "D&#39;Aubigné Jérôme", "2 à créer")
+	wantStatus(t, adm.post(path+"/confirm", url.Values{"data": {hiddenData(t, res.body)}}), http.StatusSeeOther)
+	u, err := c.app.store.UserByEmail(context.Background(), "elodie@example.org")
+	if err != nil || u.LastName != "Cœur-Lefèvre" || u.FirstName != "Élodie" || u.Parcours != "SISR" {
+		t.Fatalf("imported %+v, %v", u, err)
+	}
+}
+
+// activationToken reads the token off an activation link page.
+func activationToken(t *testing.T, body string) string {
+	t.Helper()
+	m := regexp.MustCompile(`/activation/([A-Za-z0-9_-]+)`).FindStringSubmatch(body)
+	if m == nil {
+		t.Fatalf("no activation link in:\n%.1500s", body)
+	}
+	return m[1]
+}
+
+func TestActivationLink(t *testing.T) {
+	c := newClassroom(t)
+	adm := c.app.login("admin@example.org")
+	res := adm.post("/admin/users", url.Values{"first_name": {"Inès"}, "last_name": {"Nouvelle"}, "email": {"ines@example.org"},
+		"role": {"student"}, "parcours": {"SLAM"}, "class_id": {fmt.Sprint(c.classID)}})
+	wantStatus(t, res, http.StatusOK)
+	wantContains(t, res.body, "Lien d'activation — Inès Nouvelle", "/activation/")
+	token := activationToken(t, res.body)
+
+	anon := c.app.client()
+	wantStatus(t, anon.get("/activation/"+token), http.StatusOK)
+	res = anon.post("/activation/"+token, url.Values{"password": {"motdepasse123"}, "password2": {"motdepasse123"}})
+	wantStatus(t, res, http.StatusUnprocessableEntity)
+	wantContains(t, res.body, "plus courants")
+	res = anon.post("/activation/"+token, url.Values{"password": {"trois chats sur le toit"}, "password2": {"trois chats sur le TOIT"}})
+	wantStatus(t, res, http.StatusUnprocessableEntity)
+	wantContains(t, res.body, "pas identiques")
+	res = anon.post("/activation/"+token, url.Values{"password": {"trois chats sur le toit"}, "password2": {"trois chats sur le toit"}})
+	wantStatus(t, res, http.StatusSeeOther)
+
+	// The link worked once; now it is refused.
+	wantStatus(t, anon.get("/activation/"+token), http.StatusNotFound)
+	wantStatus(t, anon.post("/activation/"+token, url.Values{"password": {"autre phrase secrète"}, "password2": {"autre phrase secrète"}}), http.StatusNotFound)
+	res = anon.post("/login", url.Values{"email": {"ines@example.org"}, "password": {"trois chats sur le toit"}})
+	wantStatus(t, res, http.StatusSeeOther)
+
+	// An expired link is refused.
+	u, _ := c.app.store.UserByEmail(context.Background(), "lea@example.org")
+	old, err := c.app.store.CreateActivation(context.Background(), u.ID, 0, time.Date(2026, 11, 16, 9, 0, 0, 0, time.UTC))
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantStatus(t, anon.get("/activation/"+old), http.StatusNotFound)
+	wantStatus(t, anon.get("/activation/not-a-token"), http.StatusNotFound)
+	// A new link replaces the earlier unused one.
+	first, _ := c.app.store.CreateActivation(context.Background(), u.ID, 0, time.Date(2026, 11, 24, 9, 0, 0, 0, time.UTC))
+	second, _ := c.app.store.CreateActivation(context.Background(), u.ID, 0, time.Date(2026, 11, 24, 9, 0, 0, 0, time.UTC))
+	wantStatus(t, anon.get("/activation/"+first), http.StatusNotFound)
+	wantStatus(t, anon.get("/activation/"+second), http.StatusOK)
+}
+
+func TestActivationSheet(t *testing.T) {
+	c := newClassroom(t)
+	if err := c.app.store.SetPassword(context.Background(), c.max.ID, ""); err != nil {
+		t.Fatal(err)
+	}
+	prof := c.app.login("prof@example.org")
+	res := prof.post(fmt.Sprintf("/classes/%d/activation-sheet", c.classID), nil)
+	wantStatus(t, res, http.StatusOK)
+	wantContains(t, res.body, "premiers accès — SIO2 SLAM", "max@example.org", "compte déjà activé")
+	if n := len(regexp.MustCompile(`/activation/[A-Za-z0-9_-]+`).FindAllString(res.body, -1)); n != 1 {
+		t.Fatalf("%d links on the sheet, want 1 (max)", n)
+	}
+	wantStatus(t, c.app.login("outsider@example.org").post(fmt.Sprintf("/classes/%d/activation-sheet", c.classID), nil), http.StatusNotFound)
+}
+
+func TestDisabledUserSessionEnds(t *testing.T) {
+	c := newClassroom(t)
+	lea := c.app.login("lea@example.org")
+	wantStatus(t, lea.get("/realisations"), http.StatusOK)
+	adm := c.app.login("admin@example.org")
+	wantStatus(t, adm.post(fmt.Sprintf("/admin/users/%d/disable", c.lea.ID), nil), http.StatusSeeOther)
+	// The open session stops working at the next request.
+	res := lea.get("/realisations")
+	wantStatus(t, res, http.StatusSeeOther)
+	if res.header.Get("Location") != "/login" {
+		t.Fatalf("redirected to %q", res.header.Get("Location"))
+	}
+	res = c.app.client().post("/login", url.Values{"email": {"lea@example.org"}, "password": {testPassword}})
+	wantStatus(t, res, http.StatusForbidden)
+	wantContains(t, res.body, "Ce compte est désactivé")
+	wantStatus(t, adm.post(fmt.Sprintf("/admin/users/%d/enable", c.lea.ID), nil), http.StatusSeeOther)
+	c.app.login("lea@example.org")
+	// An admin cannot disable themself.
+	wantStatus(t, adm.post(fmt.Sprintf("/admin/users/%d/disable", c.adm.ID), nil), http.StatusConflict)
+}
+
+func TestLoginBruteForce(t *testing.T) {
+	c := newClassroom(t)
+	cl := c.app.client()
+	for i := 0; i < lockAfter; i++ {
+		res := cl.post("/login", url.Values{"email": {"lea@example.org"}, "password": {"mauvais"}})
+		wantStatus(t, res, http.StatusUnprocessableEntity)
+	}
+	// Locked now, even with the right password, with a clear message.
+	res := cl.post("/login", url.Values{"email": {"lea@example.org"}, "password": {testPassword}})
+	wantStatus(t, res, http.StatusTooManyRequests)
+	wantContains(t, res.body, "Trop de tentatives de connexion : réessayez dans 15 minute(s).")
+	// The address is locked for other accounts too.
+	wantStatus(t, cl.post("/login", url.Values{"email": {"max@example.org"}, "password": {testPassword}}), http.StatusTooManyRequests)
+	entries, err := c.app.store.AuditLog(context.Background(), "login_failed", 100, 0)
+	if err != nil || len(entries) != lockAfter || entries[0].Target != "lea@example.org" || entries[0].IP == "" {
+		t.Fatalf("audit: %d entries, %v", len(entries), err)
+	}
+}
+
+func TestLimiterSlowsThenLocks(t *testing.T) {
+	now := time.Date(2026, 11, 24, 10, 0, 0, 0, time.UTC)
+	l := newLoginLimiter(func() time.Time { return now }, time.Second)
+	for i := 1; i <= lockAfter; i++ {
+		wait, locked := l.check("a")
+		switch {
+		case i <= slowAfter && wait != 0:
+			t.Errorf("attempt %d waits %v", i, wait)
+		case i > slowAfter && wait == 0:
+			t.Errorf("attempt %d not slowed", i)
+		case wait > 5*time.Second:
+			t.Errorf("wait %v", wait)
+		case !locked.IsZero():
+			t.Errorf("locked before %d failures", lockAfter)
+		}
+		l.fail("a")
+	}
+	if _, locked := l.check("a"); !locked.Equal(now.Add(lockFor)) {
+		t.Fatalf("locked until %v", locked)
+	}
+	now = now.Add(lockFor + forgetAfter + time.Minute)
+	if wait, locked := l.check("a"); wait != 0 || !locked.IsZero() {
+		t.Fatal("not forgiven after the lock")
+	}
+	l.fail("b")
+	l.succeed("b")
+	if wait, _ := l.check("b"); wait != 0 {
+		t.Fatal("success did not clear")
+	}
+}
+
+func TestAuditLogPage(t *testing.T) {
+	c := newClassroom(t)
+	c.app.client().post("/login", url.Values{"email": {"lea@example.org"}, "password": {"faux"}})
+	adm := c.app.login("admin@example.org")
+	adm.post("/admin/classes", url.Values{"name": {"SIO1"}, "school_year": {"2026-2027"}})
+	res := adm.get("/admin/audit")
+	wantStatus(t, res, http.StatusOK)
+	wantContains(t, res.body, "login_failed", "lea@example.org", "class_create", "SIO1", ">login<")
+	wantStatus(t, c.app.login("prof@example.org").get("/admin/audit"), http.StatusForbidden)
+}
+
+func TestPersonalDataAndDeletion(t *testing.T) {
+	c := newClassroom(t)
+	id := c.app.addRealisation(c.lea.ID, sampleInput("Ma réalisation à moi"))
+	c.app.validate(c.lea.ID, id, c.prof.ID)
+	if err := c.app.store.AddComment(context.Background(), id, c.prof.ID, "", "Très bien."); err != nil {
+		t.Fatal(err)
+	}
+	lea := c.app.login("lea@example.org")
+	wantContains(t, lea.get("/compte").body, "Télécharger mes données")
+	res := lea.get("/compte/donnees.zip")
+	wantStatus(t, res, http.StatusOK)
+	zr, err := zip.NewReader(strings.NewReader(res.body), int64(len(res.body)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	files := map[string][]byte{}
+	for _, f := range zr.File {
+		rc, _ := f.Open()
+		files[f.Name], _ = io.ReadAll(rc)
+		rc.Close()
+	}
+	var d struct {
+		Account      struct{ Email string } `json:"account"`
+		Realisations []struct {
+			Title    string
+			Comments []struct{ Body string }
+			History  []struct{ To string }
+		} `json:"realisations"`
+	}
+	if err := json.Unmarshal(files["donnees.json"], &d); err != nil {
+		t.Fatal(err)
+	}
+	if d.Account.Email != "lea@example.org" || len(d.Realisations) != 1 || d.Realisations[0].Title != "Ma réalisation à moi" ||
+		d.Realisations[0].Comments[0].Body != "Très bien." || len(d.Realisations[0].History) != 2 {
+		t.Fatalf("personal data %+v", d)
+	}
+	if !bytes.HasPrefix(files["LEA_Prenom_tableau.pdf"], []byte("%PDF-")) {
+		t.Fatal("no tableau PDF in the export")
+	}
+	if strings.Contains(string(files["donnees.json"]), "password") {
+		t.Fatal("the export holds a password hash")
+	}
+	wantStatus(t, c.app.login("prof@example.org").get("/compte/donnees.zip"), http.StatusForbidden)
+
+	adm := c.app.login("admin@example.org")
+	del := fmt.Sprintf("/admin/users/%d/delete", c.lea.ID)
+	res = adm.get(del)
+	wantContains(t, res.body, "1 réalisation(s)", "1 commentaire(s)", "2 changement(s) de statut", "1 classe(s)")
+	wantStatus(t, adm.post(del, url.Values{"confirm": {"autre@example.org"}}), http.StatusUnprocessableEntity)
+	if _, err := c.app.store.UserByID(context.Background(), c.lea.ID); err != nil {
+		t.Fatal("deleted without the right confirmation")
+	}
+	wantStatus(t, adm.post(del, url.Values{"confirm": {"LEA@example.org"}}), http.StatusSeeOther)
+	if _, err := c.app.store.UserByID(context.Background(), c.lea.ID); err == nil {
+		t.Fatal("student still there")
+	}
+	var left int
+	c.app.store.DB.QueryRow(`SELECT (SELECT count(*) FROM realisations) + (SELECT count(*) FROM comments) +
+		(SELECT count(*) FROM realisation_events) + (SELECT count(*) FROM class_students WHERE student_id = ?)`, c.lea.ID).Scan(&left)
+	if left != 0 {
+		t.Fatalf("%d rows of the deleted student left", left)
+	}
+	// Her open session is over.
+	wantStatus(t, lea.get("/realisations"), http.StatusSeeOther)
+	// Teachers and admins are disabled, not deleted here.
+	wantStatus(t, adm.get(fmt.Sprintf("/admin/users/%d/delete", c.prof.ID)), http.StatusConflict)
+}
+
+func TestAdminUsersForm(t *testing.T) {
+	c := newClassroom(t)
+	adm := c.app.login("admin@example.org")
+	res := adm.get("/admin/users?q=lea")
+	wantContains(t, res.body, "lea@example.org")
+	wantNotContains(t, res.body, "max@example.org")
+	res = adm.post("/admin/users", url.Values{"first_name": {""}, "last_name": {"X"}, "email": {"pas un email"}, "role": {"roi"}, "session": {"20x7"}})
+	wantStatus(t, res, http.StatusUnprocessableEntity)
+	wantContains(t, res.body, "Le prénom est obligatoire.", "Adresse e-mail invalide.", "Rôle inconnu.", "Indiquez une année", `value="X"`)
+	res = adm.post("/admin/users", url.Values{"first_name": {"A"}, "last_name": {"B"}, "email": {"LEA@example.org"}, "role": {"teacher"}})
+	wantStatus(t, res, http.StatusUnprocessableEntity)
+	wantContains(t, res.body, "Un compte utilise déjà cette adresse.")
+	path := fmt.Sprintf("/admin/users/%d", c.lea.ID)
+	res = adm.post(path, url.Values{"first_name": {"Léa"}, "last_name": {"Moreau"}, "email": {"lea.moreau@example.org"}, "role": {"student"}, "parcours": {"SISR"}, "session": {"2027"}})
+	wantStatus(t, res, http.StatusSeeOther)
+	u, _ := c.app.store.UserByID(context.Background(), c.lea.ID)
+	if u.Email != "lea.moreau@example.org" || u.Parcours != "SISR" || u.LastName != "Moreau" {
+		t.Fatalf("updated %+v", u)
+	}
+	res = adm.post(path+"/activation", nil)
+	wantStatus(t, res, http.StatusOK)
+	activationToken(t, res.body)
+	for _, email := range []string{"prof@example.org", "max@example.org"} {
+		cl := c.app.login(email)
+		for _, p := range []string{"/admin/users", "/admin/users/new", path} {
+			wantStatus(t, cl.get(p), http.StatusForbidden)
+		}
+		wantStatus(t, cl.post(path+"/disable", nil), http.StatusForbidden)
+	}
+}
