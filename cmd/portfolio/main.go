@@ -292,9 +292,15 @@ func exportTableau(ctx context.Context, args []string, stdout, stderr io.Writer)
 	format := fs.String("format", "pdf", "output format: pdf or csv")
 	paperFlag := fs.String("paper", "A3", "paper of the PDF, landscape: A3 or A4")
 	out := fs.String("o", "", `output file ("-" for standard output) with --student, output directory with --class (required)`)
+	tz := fs.String("timezone", "Europe/Paris", "time zone of the generation date printed on the tableau")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
+	loc, err := time.LoadLocation(*tz)
+	if err != nil {
+		return fmt.Errorf("--timezone: %w", err)
+	}
+	time.Local = loc
 	if *format != "csv" && *format != "pdf" {
 		return fmt.Errorf("format %q not supported: pdf or csv", *format)
 	}

@@ -263,3 +263,41 @@ func TestClassZIP35(t *testing.T) {
 		}
 	}
 }
+
+// TestPDFTallRowFits: a row with more productions than a page can hold is
+// cut with a note, and its marks stay on the page.
+func TestPDFTallRowFits(t *testing.T) {
+	r := ref(t)
+	in := portfolio.RealisationInput{Title: strings.Repeat("Très long intitulé ", 10), Cadre: "formation", Types: []string{"T1"},
+		Start: "2026-01", End: "2026-02", Modalite: "seul", Activities: []string{"A1.1.1", "A5.2.4"}}
+	for i := 0; i < 20; i++ {
+		in.Productions = append(in.Productions, portfolio.Production{Title: fmt.Sprintf("Production %d", i),
+			URL: "https://example.org/" + strings.Repeat("chemin/", 40) + fmt.Sprint(i)})
+	}
+	x, errs := in.Validate(r)
+	if errs != nil {
+		t.Fatal(errs)
+	}
+	x.ID, x.Status = 1, portfolio.StatusValidated
+	tab := portfolio.BuildTableau(r, portfolio.User{FirstName: "A", LastName: "B", Parcours: "SISR"}, []portfolio.Realisation{x}, now)
+	path := writePDF(t, tab, export.A4)
+	text := poppler(t, "pdftotext", "-layout", path, "-")
+	if !strings.Contains(text, "liste des productions coupée") {
+		t.Error("no note of the cut")
+	}
+	// The whole row, its période and its marks, is on one page.
+	for _, page := range strings.Split(text, "\f") {
+		if !strings.Contains(page, "liste des productions coupée") {
+			continue
+		}
+		found := false
+		for _, l := range strings.Split(page, "\n") {
+			if strings.Contains(l, "01/26 – 02/26") && strings.Count(l, "X") >= 3 {
+				found = true
+			}
+		}
+		if !found {
+			t.Error("the row's période and marks are not on the page of its title")
+		}
+	}
+}

@@ -270,6 +270,9 @@ func (d *pdfDoc) ensure(h float64) {
 	if d.f.GetY()+h <= d.bottom {
 		return
 	}
+	// Gaps paragraph colour etc. are reset by the new page's header.
+	r, g, b := d.f.GetTextColor()
+	defer d.f.SetTextColor(r, g, b)
 	d.f.AddPage()
 	d.font("", d.l.font*0.9)
 	d.f.SetTextColor(90, 90, 90)
@@ -316,7 +319,9 @@ func (d *pdfDoc) drawBand(b portfolio.BandRows) {
 	d.band = ""
 }
 
-// rowLines are the wrapped lines of a row's title and productions.
+// rowLines are the wrapped lines of a row's title and productions, cut so
+// that the row fits on one page under the column headers (the cut is said
+// on the last line).
 func (d *pdfDoc) rowLines(r portfolio.Row) (titleLines, prods []string) {
 	d.font("", d.l.font)
 	titleLines = d.f.SplitText(r.Title, d.titleW-2)
@@ -326,6 +331,21 @@ func (d *pdfDoc) rowLines(r portfolio.Row) (titleLines, prods []string) {
 	d.font("", d.l.font*0.8)
 	for _, p := range r.Productions {
 		prods = append(prods, d.f.SplitText("• "+p.Title+" : "+p.URL, d.titleW-3)...)
+	}
+	// Room for one row: the page less the title line, headers and band bar.
+	room := d.bottom - d.l.margin - (d.lineH + 1) - d.l.headGroupH - d.l.headRotH - (d.lineH + 2) - 2
+	fits := func() bool {
+		return float64(len(titleLines))*d.lineH+float64(len(prods))*d.smallH+1.6 <= room
+	}
+	if !fits() && len(prods) > 0 {
+		for len(prods) > 1 && !fits() {
+			prods = prods[:len(prods)-1]
+		}
+		prods[len(prods)-1] = "… (liste des productions coupée : voir le portfolio)"
+	}
+	for len(titleLines) > 1 && !fits() {
+		titleLines = titleLines[:len(titleLines)-1]
+		titleLines[len(titleLines)-1] += " …"
 	}
 	return titleLines, prods
 }

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"strings"
-	"time"
 
 	"github.com/portfolio-sio/portfolio/internal/portfolio"
 )
@@ -35,7 +34,7 @@ func ClassZIP(w io.Writer, items []StudentTableau, paper Paper, progress func(do
 		if n := used[key]; n > 1 {
 			name = strings.TrimSuffix(name, ".pdf") + fmt.Sprintf("_%d.pdf", n)
 		}
-		fw, err := zw.CreateHeader(&zip.FileHeader{Name: name, Method: zip.Deflate, Modified: it.Tableau.GeneratedAt.In(time.UTC)})
+		fw, err := zw.CreateHeader(&zip.FileHeader{Name: name, Method: zip.Deflate, Modified: it.Tableau.GeneratedAt.Local()})
 		if err != nil {
 			return err
 		}

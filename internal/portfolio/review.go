@@ -57,7 +57,7 @@ func Transition(from Status, act Action, role Role, reason string) (Status, stri
 		switch {
 		case reason == "":
 			return &TransitionError{"Indiquez la raison : l'étudiant la verra.", "reason"}
-		case !utf8.ValidString(reason):
+		case !CleanText(reason):
 			return &TransitionError{"La raison contient des caractères invalides.", "reason"}
 		case utf8.RuneCountInString(reason) > MaxReason:
 			return &TransitionError{fmt.Sprintf("La raison ne doit pas dépasser %d caractères.", MaxReason), "reason"}
@@ -115,6 +115,25 @@ func Transition(from Status, act Action, role Role, reason string) (Status, stri
 	return refuse("Action inconnue.")
 }
 
+// CleanText reports whether free text holds only valid UTF-8 without
+// control characters (line breaks and tabs aside) nor the invisible
+// bidirectional overrides that can make text read backwards.
+func CleanText(s string) bool {
+	if !utf8.ValidString(s) {
+		return false
+	}
+	for _, r := range s {
+		switch {
+		case r == '\n' || r == '\r' || r == '\t':
+		case r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0):
+			return false
+		case r >= 0x202A && r <= 0x202E, r >= 0x2066 && r <= 0x2069:
+			return false
+		}
+	}
+	return true
+}
+
 // ReadyToSubmit checks what a réalisation needs before a teacher can
 // review it.
 func ReadyToSubmit(r *Realisation) error {
@@ -131,7 +150,7 @@ func CheckComment(body string) (clean, problem string) {
 	switch {
 	case body == "":
 		return "", "Écrivez un commentaire."
-	case !utf8.ValidString(body) || strings.ContainsRune(body, 0):
+	case !CleanText(body):
 		return "", "Le commentaire contient des caractères invalides."
 	case utf8.RuneCountInString(body) > MaxReason:
 		return "", fmt.Sprintf("Le commentaire ne doit pas dépasser %d caractères.", MaxReason)

@@ -241,9 +241,10 @@ func (in RealisationInput) Validate(ref *referentiel.Referentiel) (Realisation, 
 
 // text trims and checks one free-text field.
 func text(errs Errors, field, s string, max int, required bool, what string) string {
-	s = strings.TrimSpace(strings.ReplaceAll(s, "\r\n", "\n"))
+	valid := utf8.ValidString(s) // before strings.Map, which would repair it
+	s = strings.TrimSpace(dropBidi(strings.ReplaceAll(s, "\r\n", "\n")))
 	switch {
-	case !utf8.ValidString(s) || strings.ContainsRune(s, 0):
+	case !valid || !CleanText(s):
 		errs[field] = what + " contient des caractères invalides."
 	case required && s == "":
 		errs[field] = what + " est obligatoire."
@@ -257,11 +258,18 @@ func text(errs Errors, field, s string, max int, required bool, what string) str
 // invisible bidirectional controls that could reverse how it reads on the
 // tableau are removed.
 func line(s string) string {
-	return strings.Map(func(r rune) rune {
-		switch {
-		case r == '\n' || r == '\r' || r == '\t':
+	return dropBidi(strings.Map(func(r rune) rune {
+		if r == '\n' || r == '\r' || r == '\t' {
 			return ' '
-		case r >= 0x202A && r <= 0x202E, r >= 0x2066 && r <= 0x2069, r == 0x200E, r == 0x200F:
+		}
+		return r
+	}, s))
+}
+
+// dropBidi removes the invisible bidirectional controls.
+func dropBidi(s string) string {
+	return strings.Map(func(r rune) rune {
+		if (r >= 0x202A && r <= 0x202E) || (r >= 0x2066 && r <= 0x2069) || r == 0x200E || r == 0x200F {
 			return -1
 		}
 		return r

@@ -85,7 +85,7 @@ func decodeUser(r *http.Request) (portfolio.User, int64, web.UserForm) {
 		switch {
 		case v == "":
 			f.Errors[field] = what + " est obligatoire."
-		case !utf8.ValidString(v) || strings.ContainsFunc(v, isControl):
+		case !portfolio.CleanText(v) || strings.ContainsAny(v, "\n\r\t"):
 			f.Errors[field] = what + " contient des caractères invalides."
 		case utf8.RuneCountInString(v) > 100:
 			f.Errors[field] = what + " ne doit pas dépasser 100 caractères."

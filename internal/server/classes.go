@@ -35,7 +35,7 @@ func decodeClass(r *http.Request) (store.Class, web.ClassForm) {
 	switch {
 	case f.Name == "":
 		f.Errors["name"] = "Le nom de la classe est obligatoire."
-	case !utf8.ValidString(f.Name) || strings.ContainsAny(f.Name, "\x00\n\r"):
+	case !portfolio.CleanText(f.Name) || strings.ContainsAny(f.Name, "\n\r\t"):
 		f.Errors["name"] = "Le nom contient des caractères invalides."
 	case utf8.RuneCountInString(f.Name) > 100:
 		f.Errors["name"] = "Le nom ne doit pas dépasser 100 caractères."
@@ -44,6 +44,8 @@ func decodeClass(r *http.Request) (store.Class, web.ClassForm) {
 		f.Errors["school_year"] = "Indiquez l'année scolaire sous la forme 2026-2027."
 	} else if a, _ := strconv.Atoi(m[1]); m[2] != strconv.Itoa(a+1) {
 		f.Errors["school_year"] = "La seconde année doit suivre la première (ex. 2026-2027)."
+	} else if a < 2000 || a > 2100 {
+		f.Errors["school_year"] = "Année scolaire invalide."
 	}
 	if f.Parcours != "" && f.Parcours != "SISR" && f.Parcours != "SLAM" {
 		f.Errors["parcours"] = "Parcours inconnu."

@@ -64,6 +64,7 @@ const exportTTL = time.Hour
 type exportJob struct {
 	id      string
 	owner   int64
+	classID int64
 	class   string
 	total   int
 	done    atomic.Int64
@@ -80,21 +81,34 @@ type exportJobs struct {
 	jobs map[string]*exportJob
 }
 
-func (j *exportJobs) add(job *exportJob) {
+// maxExportsPerUser bounds the jobs (and ZIPs in memory) one user holds.
+const maxExportsPerUser = 3
+
+// add registers a job, or returns false when the user already holds too
+// many.
+func (j *exportJobs) add(job *exportJob) bool {
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	if j.jobs == nil {
 		j.jobs = map[string]*exportJob{}
 	}
+	mine := 0
 	for id, old := range j.jobs {
 		if time.Since(old.created) > exportTTL {
 			delete(j.jobs, id)
+		} else if old.owner == job.owner {
+			mine++
 		}
 	}
+	if mine >= maxExportsPerUser {
+		return false
+	}
 	j.jobs[job.id] = job
+	return true
 }
 
-// get returns the job if it exists and belongs to the user.
+// get returns the job if it exists and belongs to the user (whose access
+// to the class is checked again by the caller).
 func (j *exportJobs) get(id string, owner int64) *exportJob {
 	j.mu.Lock()
 	defer j.mu.Unlock()
@@ -128,9 +142,13 @@ func (s *Server) startClassExport(w http.ResponseWriter, r *http.Request) {
 	}
 	id := make([]byte, 16)
 	_, _ = rand.Read(id)
-	job := &exportJob{id: hex.EncodeToString(id), owner: currentUser(r.Context()).ID, class: c.Name,
+	job := &exportJob{id: hex.EncodeToString(id), owner: currentUser(r.Context()).ID, classID: c.ID, class: c.Name,
 		total: len(students), created: time.Now(), name: export.ClassFileName(c.Name, c.SchoolYear)}
-	s.exports.add(job)
+	if !s.exports.add(job) {
+		s.errorPage(w, r, http.StatusTooManyRequests, "Trop d'exports en cours",
+			"Vous avez déjà trois exports de classe de moins d'une heure : téléchargez-les ou attendez qu'ils expirent.")
+		return
+	}
 	go s.runClassExport(job, students, paper)
 	http.Redirect(w, r, "/exports/"+job.id, http.StatusSeeOther)
 }
@@ -166,10 +184,32 @@ func (s *Server) runClassExport(job *exportJob, students []portfolio.User, paper
 	job.mu.Unlock()
 }
 
-func (s *Server) showExport(w http.ResponseWriter, r *http.Request) {
-	job := s.exports.get(chi.URLParam(r, "jobID"), currentUser(r.Context()).ID)
+// ownExport is the {jobID} job of the current user, if they may still see
+// its class; it answers 404 itself otherwise.
+func (s *Server) ownExport(w http.ResponseWriter, r *http.Request) *exportJob {
+	u := currentUser(r.Context())
+	job := s.exports.get(chi.URLParam(r, "jobID"), u.ID)
 	if job == nil {
 		s.notFound(w, r)
+		return nil
+	}
+	if u.Role != portfolio.RoleAdmin {
+		ok, err := s.store.TeachesClass(r.Context(), u.ID, job.classID)
+		if err != nil {
+			s.serverError(w, r, err)
+			return nil
+		}
+		if !ok {
+			s.notFound(w, r)
+			return nil
+		}
+	}
+	return job
+}
+
+func (s *Server) showExport(w http.ResponseWriter, r *http.Request) {
+	job := s.ownExport(w, r)
+	if job == nil {
 		return
 	}
 	job.mu.Lock()
@@ -184,9 +224,8 @@ func (s *Server) showExport(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) downloadExport(w http.ResponseWriter, r *http.Request) {
-	job := s.exports.get(chi.URLParam(r, "jobID"), currentUser(r.Context()).ID)
+	job := s.ownExport(w, r)
 	if job == nil {
-		s.notFound(w, r)
 		return
 	}
 	job.mu.Lock()

@@ -3,6 +3,7 @@ package server
 import (
 	"archive/zip"
 	"bytes"
+	"context"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -89,4 +90,9 @@ func TestClassExport(t *testing.T) {
 	}
 	wantStatus(t, c.app.login("lea@example.org").get(job), http.StatusForbidden)
 	wantStatus(t, c.app.login("outsider@example.org").post(class+"/export", url.Values{"paper": {"A3"}}), http.StatusNotFound)
+	// A teacher removed from the class loses the export too.
+	if err := c.app.store.UnassignTeacher(context.Background(), c.classID, c.prof.ID); err != nil {
+		t.Fatal(err)
+	}
+	wantStatus(t, prof.get(job+"/download"), http.StatusNotFound)
 }

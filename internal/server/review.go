@@ -97,17 +97,16 @@ func (s *Server) renderDetail(w http.ResponseWriter, r *http.Request, status int
 		R: real, Ref: s.ref(owner), Base: detailURL(student, real.ID),
 		Events: events, Comments: comments, Staff: student != nil,
 	}
+	d, err := s.store.StudentDeadline(r.Context(), owner.ID)
+	if err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	v.DeadlinePassed = d.Passed(s.now())
 	if student != nil {
 		v.Student = student
-	} else {
-		d, err := s.store.StudentDeadline(r.Context(), viewer.ID)
-		if err != nil {
-			s.serverError(w, r, err)
-			return
-		}
-		if d.Passed(s.now()) && !real.DeadlineExempt {
-			v.Locked = "La date limite de saisie (" + d.Format("02/01/2006") + ") est passée : cette réalisation ne peut plus être modifiée ni soumise."
-		}
+	} else if v.DeadlinePassed && !real.DeadlineExempt {
+		v.Locked = "La date limite de saisie (" + d.Format("02/01/2006") + ") est passée : cette réalisation ne peut plus être modifiée ni soumise."
 	}
 	if mutate != nil {
 		mutate(&v)
@@ -169,6 +168,21 @@ func (s *Server) staffTransition(w http.ResponseWriter, r *http.Request) {
 	default:
 		s.badRequest(w, r, "Action inconnue.")
 		return
+	}
+	if act == portfolio.ActReopen && real.Status != portfolio.StatusValidated {
+		// Reopening a draft or a réalisation to rework only makes sense to
+		// let the student change it after the class deadline.
+		d, err := s.store.StudentDeadline(r.Context(), student.ID)
+		if err != nil {
+			s.serverError(w, r, err)
+			return
+		}
+		if !d.Passed(s.now()) || real.DeadlineExempt {
+			s.renderDetail(w, r, http.StatusConflict, student, real, func(v *web.DetailView) {
+				v.Notice = "Cette réalisation est déjà modifiable par l'étudiant : il n'y a rien à rouvrir."
+			})
+			return
+		}
 	}
 	s.transition(w, r, student, real, act)
 }

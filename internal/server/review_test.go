@@ -267,6 +267,27 @@ func TestDeadline(t *testing.T) {
 	wantStatus(t, lea.get(fmt.Sprintf("/realisations/%d/edit", second)), http.StatusForbidden)
 	wantStatus(t, lea.get("/realisations/new"), http.StatusForbidden)
 
+	// A réalisation submitted before the deadline and sent back after it
+	// can be fixed and resubmitted; once resubmitted, the exemption ends.
+	third := c.app.addRealisation(c.lea.ID, sampleInput("Soumise à temps"))
+	ctx2 := context.Background()
+	if err := c.app.store.ApplyTransition(ctx2, c.lea.ID, third, 1, portfolio.ActSubmit, portfolio.StatusDraft, portfolio.StatusSubmitted, c.lea.ID, ""); err != nil {
+		t.Fatal(err)
+	}
+	staff3 := fmt.Sprintf("/students/%d/realisations/%d", c.lea.ID, third)
+	wantStatus(t, prof.post(staff3+"/review", review(staff3, 2, "rework", "Ajoute la conclusion.")), http.StatusSeeOther)
+	own3 := fmt.Sprintf("/realisations/%d", third)
+	wantStatus(t, lea.post(own3, withVersion(formOf(sampleInput("Soumise à temps, corrigée")), 3)), http.StatusSeeOther)
+	wantStatus(t, lea.post(own3+"/submit", url.Values{"version": {"4"}}), http.StatusSeeOther)
+	wantStatus(t, lea.post(own3+"/withdraw", url.Values{"version": {"5"}}), http.StatusForbidden)
+	// Reopening a draft before the deadline is refused: it is editable.
+	class.Deadline = portfolio.Deadline{}
+	if err := c.app.store.UpdateClass(ctx, class); err != nil {
+		t.Fatal(err)
+	}
+	staff2 := fmt.Sprintf("/students/%d/realisations/%d", c.lea.ID, second)
+	wantStatus(t, prof.post(staff2+"/review", review(staff2, 1, "reopen", "Pour rien.")), http.StatusConflict)
+
 	// Deadline day itself is still open.
 	class.Deadline = portfolio.Deadline{Time: time.Date(2026, 11, 24, 0, 0, 0, 0, time.UTC)}
 	if err := c.app.store.UpdateClass(ctx, class); err != nil {

@@ -55,7 +55,7 @@ func newTestAppDriver(t testing.TB, driver string) *testApp {
 	h := auth.Hasher{Cost: bcrypt.MinCost}
 	srv := New(Config{
 		Store: st, Referentiels: refs, Hasher: h,
-		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
+		Logger:     slog.New(slog.NewTextHandler(io.Discard, nil)),
 		Now:        func() time.Time { return time.Date(2026, 11, 24, 10, 0, 0, 0, time.UTC) },
 		LoginDelay: time.Millisecond,
 	})

@@ -212,29 +212,3 @@ func (s *Store) StudentClasses(ctx context.Context, studentID int64) ([]Class, e
 		})
 	return out, err
 }
-
-// Validators lists the names of the teachers who validated the given
-// réalisations, sorted and without repetition.
-func (s *Store) Validators(ctx context.Context, ids []int64) ([]string, error) {
-	if len(ids) == 0 {
-		return nil, nil
-	}
-	ph := strings.TrimSuffix(strings.Repeat("?,", len(ids)), ",")
-	args := make([]any, len(ids))
-	for i, id := range ids {
-		args[i] = id
-	}
-	var out []string
-	err := s.each(ctx, `SELECT DISTINCT u.first_name || ' ' || u.last_name FROM realisations r
-		JOIN users u ON u.id = r.validated_by
-		WHERE r.id IN (`+ph+`) ORDER BY u.last_name, u.first_name`, args,
-		func(rows *sql.Rows) error {
-			var n string
-			if err := rows.Scan(&n); err != nil {
-				return err
-			}
-			out = append(out, n)
-			return nil
-		})
-	return out, err
-}

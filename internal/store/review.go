@@ -12,14 +12,16 @@ const nowMillis = `strftime('%Y-%m-%dT%H:%M:%fZ', 'now')`
 
 // ApplyTransition moves a réalisation of the student from status `from`
 // to `to` if it is still at version `version`, and records the event. It
-// returns ErrConflict when someone changed it first.
+// returns ErrConflict when someone changed it first. A réalisation a
+// teacher sends back (rework, reopen) may be changed by the student after
+// the class deadline, until it is submitted again.
 func (s *Store) ApplyTransition(ctx context.Context, studentID, id int64, version int, act portfolio.Action,
 	from, to portfolio.Status, actorID int64, reason string) error {
 	return s.inTx(ctx, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, `UPDATE realisations SET status = ?, status_reason = ?,
 			status_changed_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now'), version = version + 1,
 			validated_by = CASE WHEN ? = 'validee' THEN ? ELSE NULL END,
-			deadline_exempt = CASE WHEN ? = 'reopen' THEN 1 WHEN ? = 'validee' THEN 0 ELSE deadline_exempt END
+			deadline_exempt = CASE WHEN ? IN ('reopen', 'rework') THEN 1 WHEN ? IN ('soumise', 'validee') THEN 0 ELSE deadline_exempt END
 			WHERE id = ? AND student_id = ? AND version = ? AND status = ?`,
 			to, reason, to, actorID, act, to, id, studentID, version, from)
 		if err != nil {
