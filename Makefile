@@ -3,7 +3,7 @@ GO ?= go
 DATA ?= ./data
 ADDR ?= 127.0.0.1:8080
 
-.PHONY: run test test-go test-deps generate check bench build
+.PHONY: run test test-go test-deps fuzz generate check bench build
 
 ## run: start the app with demo data on an embedded SQLite file ($(DATA))
 run:
@@ -14,7 +14,7 @@ build:
 	$(GO) build -o bin/portfolio ./cmd/portfolio
 
 ## test: every check and every test (unit, HTTP, browser)
-test: test-deps check test-go
+test: test-deps check test-go fuzz
 
 test-go:
 	$(GO) test -count=1 ./...
@@ -33,6 +33,15 @@ test-deps:
 	    echo "The tests need:$$missing (sudo apt-get install$$missing)" >&2; exit 1; \
 	  fi; \
 	fi
+
+## fuzz: every fuzz target for a short fixed time (FUZZTIME each)
+FUZZTIME ?= 10s
+FUZZ_TARGETS = FuzzParse:./internal/roster FuzzParseMonth:./internal/portfolio
+fuzz:
+	@for t in $(FUZZ_TARGETS); do \
+	  echo "fuzz $${t%%:*} ($(FUZZTIME))"; \
+	  $(GO) test -run '^$$' -fuzz "^$${t%%:*}$$" -fuzztime $(FUZZTIME) $${t#*:} || exit 1; \
+	done
 
 ## generate: regenerate the templ views
 generate:

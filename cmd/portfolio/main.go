@@ -23,6 +23,7 @@ import (
 	"github.com/portfolio-sio/portfolio/internal/auth"
 	"github.com/portfolio-sio/portfolio/internal/demo"
 	"github.com/portfolio-sio/portfolio/internal/export"
+	"github.com/portfolio-sio/portfolio/internal/mailer"
 	"github.com/portfolio-sio/portfolio/internal/portfolio"
 	"github.com/portfolio-sio/portfolio/internal/referentiel"
 	"github.com/portfolio-sio/portfolio/internal/server"
@@ -33,12 +34,16 @@ import (
 const usage = `Portfolio SIO — le portfolio des étudiants de BTS SIO.
 
 Usage:
-  portfolio serve [--data DIR] [--addr HOST:PORT] [--demo] [--timezone ZONE]
+  portfolio serve [--data DIR] [--addr HOST:PORT] [--demo] [--timezone ZONE] [--base-url URL]
+                  [--backup-dir DIR] [--backup-keep N] [--smtp-host HOST ...]
   portfolio user create --data DIR --email EMAIL --name "Prénom Nom" --role student|teacher|admin
                         [--parcours SISR|SLAM] [--candidate N] [--session YEAR] [--centre TEXT]
                         (password read from standard input)
   portfolio export tableau --data DIR --student EMAIL [--format pdf|csv] [--paper A3|A4] -o FILE
   portfolio export tableau --data DIR --class NAME [--year YYYY-YYYY] [--format pdf|csv] [--paper A3|A4] -o DIR
+
+  portfolio backup --data DIR FILE      (while the server runs)
+  portfolio restore --data DIR FILE     (server stopped)
 
 Run "portfolio COMMAND --help" for the options of a command.
 `
@@ -83,6 +88,10 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 			return errors.New(`usage: portfolio export tableau … (see "portfolio --help")`)
 		}
 		return exportTableau(ctx, args[2:], stdout, stderr)
+	case "backup":
+		return backupCmd(ctx, args[1:], stdout, stderr)
+	case "restore":
+		return restoreCmd(ctx, args[1:], stdout, stderr)
 	case "-h", "--help", "help":
 		fmt.Fprint(stdout, usage)
 		return nil
@@ -130,8 +139,21 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	addr := fs.String("addr", "127.0.0.1:8080", "address to listen on")
 	demoMode := fs.Bool("demo", false, "fill an empty database with demo accounts and réalisations (loopback addresses only)")
 	tz := fs.String("timezone", "Europe/Paris", "time zone of dates shown to users and of class deadlines")
+	baseURL := fs.String("base-url", "", "public address of the site (e.g. https://portfolio.lycee.fr), used in activation links; default: the address of each request")
+	backupDir := fs.String("backup-dir", "", "take a backup into this directory at start-up and every 24 hours (off when empty)")
+	backupKeep := fs.Int("backup-keep", 14, "automatic backups to keep in --backup-dir")
+	smtpHost := fs.String("smtp-host", "", "SMTP relay that also e-mails activation links (off when empty); password in $PORTFOLIO_SMTP_PASSWORD")
+	smtpPort := fs.Int("smtp-port", 587, "SMTP port")
+	smtpUser := fs.String("smtp-user", "", "SMTP user (no authentication when empty)")
+	smtpFrom := fs.String("smtp-from", "", "sender address of the e-mails")
 	if err := parse(fs, args); err != nil {
 		return err
+	}
+	if *smtpHost != "" && *smtpFrom == "" {
+		return errors.New("--smtp-from is required with --smtp-host")
+	}
+	if *backupKeep < 1 {
+		return errors.New("--backup-keep must be at least 1")
 	}
 	loc, err := time.LoadLocation(*tz)
 	if err != nil {
@@ -146,6 +168,11 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	unlock, err := store.Lock(*dataDir)
+	if err != nil {
+		return fmt.Errorf("%s: %w", *dataDir, err)
+	}
+	defer unlock()
 	st, err := store.Open(ctx, *dataDir)
 	if err != nil {
 		return err
@@ -167,9 +194,14 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		}
 	}
 
-	srv := server.New(server.Config{
-		Store: st, Referentiels: refs, Logger: logger, SessionCleanup: 30 * time.Minute,
-	})
+	cfg := server.Config{
+		Store: st, Referentiels: refs, Logger: logger, SessionCleanup: 30 * time.Minute, BaseURL: *baseURL,
+	}
+	if *smtpHost != "" {
+		cfg.Mailer = mailer.SMTP{Host: *smtpHost, Port: *smtpPort, User: *smtpUser,
+			Password: os.Getenv("PORTFOLIO_SMTP_PASSWORD"), From: *smtpFrom}
+	}
+	srv := server.New(cfg)
 	defer srv.Close()
 	httpServer := &http.Server{
 		Addr:              *addr,
@@ -191,6 +223,9 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			fmt.Fprintf(stdout, "  %-18s %s\n", a.Email, a.Label)
 		}
 	}
+	if *backupDir != "" {
+		go autoBackup(ctx, st, *backupDir, *backupKeep, logger)
+	}
 	errc := make(chan error, 1)
 	go func() { errc <- httpServer.Serve(ln) }()
 	select {
@@ -202,6 +237,74 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 	defer cancel()
 	return httpServer.Shutdown(shutdownCtx)
+}
+
+// autoBackup takes a backup now and every 24 hours until ctx ends.
+func autoBackup(ctx context.Context, st *store.Store, dir string, keep int, logger *slog.Logger) {
+	for {
+		path, err := st.BackupInto(ctx, dir, keep, time.Now())
+		if err != nil {
+			logger.Error("automatic backup failed", "dir", dir, "err", err)
+		} else {
+			logger.Info("automatic backup", "file", path)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(24 * time.Hour):
+		}
+	}
+}
+
+func backupCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("backup", "backup --data DIR FILE", stderr)
+	dataDir := fs.String("data", "./data", "directory of the SQLite database")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() != 1 {
+		return errors.New("usage: portfolio backup --data DIR FILE")
+	}
+	file := fs.Arg(0)
+	if _, err := os.Stat(file); err == nil {
+		return fmt.Errorf("%s exists already: choose a new file name", file)
+	}
+	st, err := store.OpenExisting(ctx, *dataDir)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	if err := st.Backup(ctx, file); err != nil {
+		return err
+	}
+	if _, err := store.CheckBackup(ctx, file); err != nil {
+		return fmt.Errorf("the backup does not pass its check: %w", err)
+	}
+	fmt.Fprintf(stdout, "backup written: %s\n", file)
+	return nil
+}
+
+func restoreCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("restore", "restore --data DIR FILE", stderr)
+	dataDir := fs.String("data", "./data", "directory of the SQLite database to replace (the server must be stopped)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() != 1 {
+		return errors.New("usage: portfolio restore --data DIR FILE")
+	}
+	kept, err := store.Restore(ctx, *dataDir, fs.Arg(0), time.Now())
+	if errors.Is(err, store.ErrLocked) {
+		return errors.New("the server is running on this data directory: stop it, then restore")
+	}
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "restored %s into %s\n", fs.Arg(0), *dataDir)
+	if kept != "" {
+		fmt.Fprintf(stdout, "the previous database is kept as %s\n", kept)
+	}
+	return nil
 }
 
 // isLoopback reports whether addr listens only on a loopback address.

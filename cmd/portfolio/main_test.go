@@ -167,3 +167,33 @@ func TestHelp(t *testing.T) {
 		t.Error("unknown command accepted")
 	}
 }
+
+func TestBackupRestoreCommands(t *testing.T) {
+	dir := t.TempDir()
+	if out, err := runCmd(t, "un-mot-de-passe\n", "user", "create", "--data", dir, "--email", "admin@example.org", "--name", "Ada Admin", "--role", "admin"); err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	file := filepath.Join(t.TempDir(), "sauvegarde.db")
+	if out, err := runCmd(t, "", "backup", "--data", dir, file); err != nil || !strings.Contains(out, "backup written") {
+		t.Fatalf("backup: %v\n%s", err, out)
+	}
+	if _, err := runCmd(t, "", "backup", "--data", dir, file); err == nil || !strings.Contains(err.Error(), "exists already") {
+		t.Errorf("backup over an existing file: %v", err)
+	}
+	target := t.TempDir()
+	out, err := runCmd(t, "", "restore", "--data", target, file)
+	if err != nil || !strings.Contains(out, "restored") {
+		t.Fatalf("restore: %v\n%s", err, out)
+	}
+	st, err := store.Open(context.Background(), target)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	if _, err := st.UserByEmail(context.Background(), "admin@example.org"); err != nil {
+		t.Fatalf("restored database lacks the admin: %v", err)
+	}
+	if _, err := runCmd(t, "", "restore", "--data", target, filepath.Join(dir, "nope.db")); err == nil {
+		t.Error("restored a missing file")
+	}
+}

@@ -3,11 +3,17 @@ package store
 import (
 	"context"
 	"database/sql"
+	"errors"
+	"os"
 	"path/filepath"
+	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/pressly/goose/v3"
 
+	"github.com/portfolio-sio/portfolio/internal/portfolio"
 	"github.com/portfolio-sio/portfolio/migrations"
 )
 
@@ -32,5 +38,162 @@ func TestMigrationsRoundTrip(t *testing.T) {
 	}
 	if _, err := p.Up(ctx); err != nil {
 		t.Fatalf("up again: %v", err)
+	}
+}
+
+// TestBackupWhileWriting takes an online backup while a writer inserts
+// continuously, restores it into a new data directory, and checks that
+// every row committed before the backup started is there.
+func TestBackupWhileWriting(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	st, err := Open(ctx, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	uid, err := st.CreateUser(ctx, portfolio.User{Email: "lea@example.org", FirstName: "Léa", LastName: "Moreau", Role: portfolio.RoleStudent})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := portfolio.Realisation{Title: "Écrite pendant la sauvegarde", Cadre: "formation", Modalite: portfolio.Alone,
+		Start: portfolio.Month{Year: 2026, Month: 1}, End: portfolio.Month{Year: 2026, Month: 2}, Types: []string{"T1"},
+		Activities: []portfolio.ActivityEntry{{Code: "A1.1.1", Competences: []string{"C1.1.1.1"}}}}
+
+	var mu sync.Mutex
+	var committed []int64
+	stop := make(chan struct{})
+	done := make(chan error, 1)
+	go func() {
+		for {
+			select {
+			case <-stop:
+				done <- nil
+				return
+			default:
+			}
+			id, err := st.CreateRealisation(ctx, uid, r)
+			if err != nil {
+				done <- err
+				return
+			}
+			mu.Lock()
+			committed = append(committed, id)
+			mu.Unlock()
+		}
+	}()
+	for { // let the writer get going
+		mu.Lock()
+		n := len(committed)
+		mu.Unlock()
+		if n >= 50 {
+			break
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	mu.Lock()
+	before := append([]int64(nil), committed...)
+	mu.Unlock()
+	backup := filepath.Join(t.TempDir(), "sauvegarde.db")
+	if err := st.Backup(ctx, backup); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(20 * time.Millisecond) // writes continue after the backup
+	close(stop)
+	if err := <-done; err != nil {
+		t.Fatalf("writer: %v", err)
+	}
+	mu.Lock()
+	total := len(committed)
+	mu.Unlock()
+
+	restored := t.TempDir()
+	if _, err := Restore(ctx, restored, backup, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	back, err := Open(ctx, restored)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer back.Close()
+	var check string
+	if err := back.DB.QueryRow(`PRAGMA integrity_check`).Scan(&check); err != nil || check != "ok" {
+		t.Fatalf("integrity_check: %q, %v", check, err)
+	}
+	for _, id := range before {
+		if _, err := back.GetRealisation(ctx, uid, id); err != nil {
+			t.Fatalf("réalisation %d committed before the backup is missing: %v", id, err)
+		}
+	}
+	var n int
+	back.DB.QueryRow(`SELECT count(*) FROM realisations`).Scan(&n)
+	t.Logf("%d rows committed before the backup, %d in it, %d written in all", len(before), n, total)
+	if n < len(before) || n > total {
+		t.Fatalf("restored %d rows", n)
+	}
+}
+
+func TestRestoreRefusesBadFilesAndRunningServer(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	junk := filepath.Join(dir, "junk.db")
+	os.WriteFile(junk, []byte("pas une base"), 0o644)
+	if _, err := Restore(ctx, t.TempDir(), junk, time.Now()); err == nil {
+		t.Error("junk restored")
+	}
+	// A SQLite file that is not ours.
+	other := filepath.Join(dir, "other.db")
+	db, _ := sql.Open("sqlite", other)
+	db.Exec(`CREATE TABLE x (a)`)
+	db.Close()
+	if _, err := Restore(ctx, t.TempDir(), other, time.Now()); err == nil {
+		t.Error("foreign database restored")
+	}
+	// A running server holds the lock.
+	live := t.TempDir()
+	st, _ := Open(ctx, live)
+	good := filepath.Join(dir, "good.db")
+	if err := st.Backup(ctx, good); err != nil {
+		t.Fatal(err)
+	}
+	st.Close()
+	unlock, err := Lock(live)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Restore(ctx, live, good, time.Now()); !errors.Is(err, ErrLocked) {
+		t.Errorf("restore under a running server: %v", err)
+	}
+	unlock()
+	kept, err := Restore(ctx, live, good, time.Date(2026, 11, 24, 10, 0, 0, 0, time.UTC))
+	if err != nil || !strings.HasSuffix(kept, "portfolio.db.before-restore-20261124-100000") {
+		t.Fatalf("restore: %q, %v", kept, err)
+	}
+	if _, err := os.Stat(kept); err != nil {
+		t.Fatal("previous database not kept")
+	}
+}
+
+func TestBackupRetention(t *testing.T) {
+	ctx := context.Background()
+	st, err := Open(ctx, t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	dir := t.TempDir()
+	start := time.Date(2026, 11, 1, 3, 0, 0, 0, time.UTC)
+	for d := 0; d < 5; d++ {
+		if _, err := st.BackupInto(ctx, dir, 3, start.AddDate(0, 0, d)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	entries, _ := os.ReadDir(dir)
+	var names []string
+	for _, e := range entries {
+		names = append(names, e.Name())
+	}
+	if strings.Join(names, ",") != "portfolio-20261103-030000.db,portfolio-20261104-030000.db,portfolio-20261105-030000.db" {
+		t.Fatalf("kept %v", names)
 	}
 }

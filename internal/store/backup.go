@@ -1,0 +1,193 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/portfolio-sio/portfolio/migrations"
+)
+
+// LockFile is held by a running server, so that a restore cannot replace
+// the database under it.
+const LockFile = "portfolio.lock"
+
+// ErrLocked means another process (a running server) holds the data
+// directory.
+var ErrLocked = errors.New("the data directory is in use by a running server")
+
+// Lock takes the data directory's lock for the life of the process (the
+// returned func releases it). It fails with ErrLocked if a server holds it.
+func Lock(dataDir string) (func(), error) {
+	if err := os.MkdirAll(dataDir, 0o750); err != nil {
+		return nil, err
+	}
+	f, err := os.OpenFile(filepath.Join(dataDir, LockFile), os.O_CREATE|os.O_RDWR, 0o640)
+	if err != nil {
+		return nil, err
+	}
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		f.Close()
+		return nil, ErrLocked
+	}
+	return func() {
+		_ = syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
+		f.Close()
+	}, nil
+}
+
+// CheckBackup verifies that a file is a sound Portfolio SIO database this
+// program can use: SQLite integrity check, and a schema version no newer
+// than its migrations. It returns that version.
+func CheckBackup(ctx context.Context, path string) (int64, error) {
+	if _, err := os.Stat(path); err != nil {
+		return 0, err
+	}
+	db, err := sql.Open("sqlite", "file:"+path+"?mode=ro")
+	if err != nil {
+		return 0, err
+	}
+	defer db.Close()
+	var result string
+	if err := db.QueryRowContext(ctx, `PRAGMA integrity_check`).Scan(&result); err != nil {
+		return 0, fmt.Errorf("not a readable SQLite database: %w", err)
+	}
+	if result != "ok" {
+		return 0, fmt.Errorf("integrity check failed: %s", result)
+	}
+	var version int64
+	if err := db.QueryRowContext(ctx, `SELECT coalesce(max(version_id), 0) FROM goose_db_version WHERE is_applied`).Scan(&version); err != nil {
+		return 0, fmt.Errorf("not a Portfolio SIO database (no schema version): %w", err)
+	}
+	var users int
+	if err := db.QueryRowContext(ctx, `SELECT count(*) FROM users`).Scan(&users); err != nil {
+		return 0, fmt.Errorf("not a Portfolio SIO database: %w", err)
+	}
+	latest, err := latestMigration()
+	if err != nil {
+		return 0, err
+	}
+	if version > latest {
+		return 0, fmt.Errorf("the backup has schema version %d, newer than this program's %d: restore it with a newer Portfolio SIO", version, latest)
+	}
+	return version, nil
+}
+
+// latestMigration is the highest version among the embedded migrations.
+func latestMigration() (int64, error) {
+	entries, err := migrations.FS.ReadDir(".")
+	if err != nil {
+		return 0, err
+	}
+	var latest int64
+	for _, e := range entries {
+		var v int64
+		if _, err := fmt.Sscanf(e.Name(), "%05d_", &v); err == nil && v > latest {
+			latest = v
+		}
+	}
+	return latest, nil
+}
+
+// Restore replaces the database of dataDir with a checked backup. The
+// server must be stopped (the data directory's lock is taken). The
+// current database is kept beside it as portfolio.db.before-restore-TIME.
+// Pending migrations are applied to the restored copy. It returns the path
+// of the kept database, if there was one.
+func Restore(ctx context.Context, dataDir, backup string, now time.Time) (string, error) {
+	if _, err := CheckBackup(ctx, backup); err != nil {
+		return "", err
+	}
+	unlock, err := Lock(dataDir)
+	if err != nil {
+		return "", err
+	}
+	defer unlock()
+	dbPath := filepath.Join(dataDir, DBFile)
+	tmp := dbPath + ".restoring"
+	if err := copyFile(backup, tmp); err != nil {
+		os.Remove(tmp)
+		return "", err
+	}
+	var kept string
+	if _, err := os.Stat(dbPath); err == nil {
+		kept = dbPath + ".before-restore-" + now.Format("20060102-150405")
+		for _, suffix := range []string{"", "-wal", "-shm"} {
+			if _, err := os.Stat(dbPath + suffix); err == nil {
+				if err := os.Rename(dbPath+suffix, kept+suffix); err != nil {
+					return "", err
+				}
+			}
+		}
+	}
+	if err := os.Rename(tmp, dbPath); err != nil {
+		return kept, err
+	}
+	st, err := Open(ctx, dataDir) // applies newer migrations
+	if err != nil {
+		return kept, err
+	}
+	return kept, st.Close()
+}
+
+func copyFile(from, to string) error {
+	in, err := os.Open(from)
+	if err != nil {
+		return err
+	}
+	defer in.Close()
+	out, err := os.OpenFile(to, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o640)
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(out, in); err != nil {
+		out.Close()
+		return err
+	}
+	if err := out.Sync(); err != nil {
+		out.Close()
+		return err
+	}
+	return out.Close()
+}
+
+// BackupName is the file name of an automatic backup taken at t.
+func BackupName(t time.Time) string { return "portfolio-" + t.UTC().Format("20060102-150405") + ".db" }
+
+// BackupInto takes an automatic backup into dir and deletes the oldest
+// ones beyond keep. It returns the new file's path.
+func (s *Store) BackupInto(ctx context.Context, dir string, keep int, now time.Time) (string, error) {
+	if err := os.MkdirAll(dir, 0o750); err != nil {
+		return "", err
+	}
+	path := filepath.Join(dir, BackupName(now))
+	if err := s.Backup(ctx, path); err != nil {
+		return "", err
+	}
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return path, err
+	}
+	var backups []string
+	for _, e := range entries {
+		if strings.HasPrefix(e.Name(), "portfolio-") && strings.HasSuffix(e.Name(), ".db") {
+			backups = append(backups, e.Name())
+		}
+	}
+	sort.Strings(backups) // the names sort by date
+	for len(backups) > keep && keep > 0 {
+		if err := os.Remove(filepath.Join(dir, backups[0])); err != nil {
+			return path, err
+		}
+		backups = backups[1:]
+	}
+	return path, nil
+}
