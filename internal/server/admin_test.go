@@ -12,6 +12,7 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -384,5 +385,32 @@ func TestAdminUsersForm(t *testing.T) {
 			wantStatus(t, cl.get(p), http.StatusForbidden)
 		}
 		wantStatus(t, cl.post(path+"/disable", nil), http.StatusForbidden)
+	}
+}
+
+// sentMail records the messages a Mailer was asked to send.
+type sentMail struct {
+	mu  sync.Mutex
+	msg []string
+}
+
+func (m *sentMail) Send(_ context.Context, to, subject, body string) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.msg = append(m.msg, to+"\n"+subject+"\n"+body)
+	return nil
+}
+
+func TestActivationLinkIsMailedWhenSMTPIsSet(t *testing.T) {
+	mail := &sentMail{}
+	app := newTestAppConfig(t, "sqlite", func(c *Config) { c.Mailer = mail; c.BaseURL = "https://portfolio.lycee.example/" })
+	app.addUser("admin@example.org", portfolio.RoleAdmin, "")
+	adm := app.login("admin@example.org")
+	res := adm.post("/admin/users", url.Values{"first_name": {"Inès"}, "last_name": {"Nouvelle"}, "email": {"ines@example.org"}, "role": {"student"}})
+	wantStatus(t, res, http.StatusOK)
+	wantContains(t, res.body, "https://portfolio.lycee.example/activation/", "Le lien a aussi été envoyé par e-mail.")
+	token := activationToken(t, res.body)
+	if len(mail.msg) != 1 || !strings.HasPrefix(mail.msg[0], "ines@example.org\n") || !strings.Contains(mail.msg[0], "https://portfolio.lycee.example/activation/"+token) {
+		t.Fatalf("mails %q", mail.msg)
 	}
 }

@@ -483,3 +483,84 @@ func pdfText(t *testing.T, pdf []byte) string {
 	}
 	return string(out)
 }
+
+// TestBrowserImportAndFirstAccess: the admin imports a 30-line CSV with 3
+// bad lines, reads the preview and its reasons, confirms, prints the
+// activation sheet; a new student follows their link, chooses a password
+// and logs in.
+func TestBrowserImportAndFirstAccess(t *testing.T) {
+	app := newTestApp(t)
+	if _, err := demo.Seed(context.Background(), app.store, app.ref, app.hasher, time.Date(2026, 11, 24, 10, 0, 0, 0, time.UTC)); err != nil {
+		t.Fatal(err)
+	}
+	base := app.server.URL
+	csvPath := filepath.Join(t.TempDir(), "sio1.csv")
+	if err := os.WriteFile(csvPath, []byte(classCSV(27)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	admin := newTab(t)
+	login(t, admin, base, "admin@demo.local")
+	do(t, admin, "new class", chromedp.Navigate(base+"/admin/classes"), chromedp.WaitVisible(byID("name")),
+		chromedp.SendKeys(byID("name"), "SIO1 A"))
+	if st := submit(t, admin, "form.panel button[type=submit]"); st != 200 {
+		t.Fatalf("create class: %d", st)
+	}
+	do(t, admin, "import page", chromedp.Click(byID("import-link")), chromedp.WaitVisible(byID("file")),
+		chromedp.SetUploadFiles(byID("file"), []string{csvPath}))
+	if st := submit(t, admin, "#preview"); st != 200 {
+		t.Fatalf("preview: %d", st)
+	}
+	summary := text(t, admin, "#import-summary")
+	if !strings.Contains(summary, "27 à créer") || !strings.Contains(summary, "3 en erreur") {
+		t.Fatalf("summary %q", summary)
+	}
+	table := text(t, admin, "#preview-table")
+	for _, reason := range []string{"E-mail invalide", "Parcours inconnu", "E-mail déjà présent ligne 2 du fichier"} {
+		if !strings.Contains(table, reason) {
+			t.Errorf("preview lacks %q", reason)
+		}
+	}
+	screenshot(t, admin, "20-import-preview")
+	if st := submit(t, admin, "#confirm-import"); st != 200 {
+		t.Fatalf("confirm: %d", st)
+	}
+	if got := text(t, admin, "main"); !strings.Contains(got, "27 étudiant(s) créé(s)") || !strings.Contains(got, "Étudiants (27)") {
+		t.Fatalf("after import: %.300q", got)
+	}
+	if st := submit(t, admin, "#activation-sheet"); st != 200 {
+		t.Fatalf("sheet: %d", st)
+	}
+	links, err := chromedp.Run(admin, chromedp.Evaluate[[]string](`[...document.querySelectorAll('#sheet code')].map(c => c.textContent)`))
+	if err != nil || len(links) != 27 {
+		t.Fatalf("%d links on the sheet, %v", len(links), err)
+	}
+	screenshot(t, admin, "21-activation-sheet")
+	row, err := chromedp.Run(admin, chromedp.Evaluate[string](`[...document.querySelectorAll('#sheet tbody tr')].find(tr => tr.textContent.includes('eleve05@example.org')).querySelector('code').textContent`))
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	student := newTab(t)
+	do(t, student, "follow the link", chromedp.Navigate(row), chromedp.WaitVisible(byID("password")),
+		chromedp.SendKeys(byID("password"), "trois chats sur le toit"),
+		chromedp.SendKeys(byID("password2"), "trois chats sur le toit"))
+	screenshot(t, student, "22-activation")
+	if st := submit(t, student, "section.login button[type=submit]"); st != 200 {
+		t.Fatalf("activation: %d", st)
+	}
+	if got := text(t, student, "main"); !strings.Contains(got, "Mot de passe enregistré") {
+		t.Fatalf("after activation: %q", got)
+	}
+	do(t, student, "log in", chromedp.SendKeys(byID("email"), "eleve05@example.org"), chromedp.SendKeys(byID("password"), "trois chats sur le toit"))
+	if st := submit(t, student, "section.login button[type=submit]"); st != 200 {
+		t.Fatalf("login: %d", st)
+	}
+	if loc := location(t, student); !strings.HasSuffix(loc, "/realisations") {
+		t.Fatalf("after login at %s", loc)
+	}
+	// The link does not work twice.
+	res, err := chromedp.RunResponse(student, chromedp.Navigate(row))
+	if err != nil || res.Status != 404 {
+		t.Fatalf("second use: %v, %v", res, err)
+	}
+}

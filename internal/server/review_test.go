@@ -417,7 +417,8 @@ func TestAuthorisationMatrix(t *testing.T) {
 		}
 	}
 	classRoutes := []route{{"GET", fmt.Sprintf("/classes/%d", c.classID), nil},
-		{"POST", fmt.Sprintf("/classes/%d/export", c.classID), url.Values{"paper": {"A3"}}}}
+		{"POST", fmt.Sprintf("/classes/%d/export", c.classID), url.Values{"paper": {"A3"}}},
+		{"POST", fmt.Sprintf("/classes/%d/activation-sheet", c.classID), nil}}
 	adminRoutes := []route{
 		{"GET", "/admin/classes", nil}, {"POST", "/admin/classes", url.Values{"name": {"Z"}, "school_year": {"2026-2027"}}},
 		{"GET", fmt.Sprintf("/admin/classes/%d", c.classID), nil},
@@ -426,9 +427,16 @@ func TestAuthorisationMatrix(t *testing.T) {
 		{"POST", fmt.Sprintf("/admin/classes/%d/students/%d/remove", c.classID, c.other.ID), nil},
 		{"POST", fmt.Sprintf("/admin/classes/%d/teachers", c.classID), url.Values{"teacher_id": {fmt.Sprint(c.outsider.ID)}}},
 		{"POST", fmt.Sprintf("/admin/classes/%d/teachers/%d/remove", c.classID, c.outsider.ID), nil},
+		{"GET", fmt.Sprintf("/admin/classes/%d/import", c.classID), nil},
+		{"POST", fmt.Sprintf("/admin/classes/%d/import/confirm", c.classID), url.Values{"data": {"bm9tO3Byw6lub207ZW1haWwKQTtCO2FiQGV4YW1wbGUub3JnCg=="}}},
+		{"GET", "/admin/users", nil}, {"GET", "/admin/users/new", nil}, {"GET", "/admin/audit", nil},
+		{"POST", "/admin/users", url.Values{"first_name": {"A"}, "last_name": {"B"}, "email": {"new@example.org"}, "role": {"teacher"}}},
+		{"GET", fmt.Sprintf("/admin/users/%d", c.other.ID), nil},
+		{"POST", fmt.Sprintf("/admin/users/%d/activation", c.other.ID), nil},
+		{"GET", fmt.Sprintf("/admin/users/%d/delete", c.other.ID), nil},
 	}
 	ownPages := []route{{"GET", "/realisations", nil}, {"GET", "/realisations/new", nil}, {"GET", "/tableau", nil},
-		{"GET", "/tableau.csv", nil}, {"GET", "/tableau.pdf", nil}}
+		{"GET", "/tableau.csv", nil}, {"GET", "/tableau.pdf", nil}, {"GET", "/compte/donnees.zip", nil}}
 
 	check := func(t *testing.T, cl *client, routes []route, allowed func(int) bool, want string) {
 		t.Helper()

@@ -44,6 +44,13 @@ func newTestApp(t testing.TB) *testApp {
 // newTestAppDriver is newTestApp on another registered SQLite driver.
 func newTestAppDriver(t testing.TB, driver string) *testApp {
 	t.Helper()
+	return newTestAppConfig(t, driver, nil)
+}
+
+// newTestAppConfig is newTestApp with a driver and a change to the server
+// configuration.
+func newTestAppConfig(t testing.TB, driver string, change func(*Config)) *testApp {
+	t.Helper()
 	refs, err := referentiel.LoadAll(refdata.FS)
 	if err != nil {
 		t.Fatal(err)
@@ -53,12 +60,16 @@ func newTestAppDriver(t testing.TB, driver string) *testApp {
 		t.Fatal(err)
 	}
 	h := auth.Hasher{Cost: bcrypt.MinCost}
-	srv := New(Config{
+	cfg := Config{
 		Store: st, Referentiels: refs, Hasher: h,
 		Logger:     slog.New(slog.NewTextHandler(io.Discard, nil)),
 		Now:        func() time.Time { return time.Date(2026, 11, 24, 10, 0, 0, 0, time.UTC) },
 		LoginDelay: time.Millisecond,
-	})
+	}
+	if change != nil {
+		change(&cfg)
+	}
+	srv := New(cfg)
 	ts := httptest.NewServer(srv.Handler())
 	t.Cleanup(func() {
 		ts.Close()
