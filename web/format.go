@@ -23,3 +23,14 @@ func plural(n int, one, many string) string {
 	}
 	return strconv.Itoa(n) + " " + many
 }
+
+// humanSize is a file size in French units.
+func humanSize(n int64) string {
+	switch {
+	case n >= 1<<20:
+		return strings.Replace(strconv.FormatFloat(float64(n)/(1<<20), 'f', 1, 64), ".", ",", 1) + " Mo"
+	case n >= 1<<10:
+		return strconv.FormatInt(n>>10, 10) + " Ko"
+	}
+	return strconv.FormatInt(n, 10) + " octets"
+}

@@ -146,11 +146,16 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	smtpPort := fs.Int("smtp-port", 587, "SMTP port")
 	smtpUser := fs.String("smtp-user", "", "SMTP user (no authentication when empty)")
 	smtpFrom := fs.String("smtp-from", "", "sender address of the e-mails")
+	maxFileMB := fs.Int("max-file-mb", 20, "largest evidence file a student may upload, in MB")
+	quotaMB := fs.Int("quota-mb", 500, "evidence storage per student, in MB")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
 	if *smtpHost != "" && *smtpFrom == "" {
 		return errors.New("--smtp-from is required with --smtp-host")
+	}
+	if *maxFileMB < 1 || *quotaMB < *maxFileMB {
+		return errors.New("--max-file-mb must be at least 1 and --quota-mb at least --max-file-mb")
 	}
 	if *backupKeep < 1 {
 		return errors.New("--backup-keep must be at least 1")
@@ -196,6 +201,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 
 	cfg := server.Config{
 		Store: st, Referentiels: refs, Logger: logger, SessionCleanup: 30 * time.Minute, BaseURL: *baseURL,
+		MaxFileBytes: int64(*maxFileMB) << 20, QuotaBytes: int64(*quotaMB) << 20,
 	}
 	if *smtpHost != "" {
 		cfg.Mailer = mailer.SMTP{Host: *smtpHost, Port: *smtpPort, User: *smtpUser,
@@ -277,10 +283,13 @@ func backupCmd(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err := st.Backup(ctx, file); err != nil {
 		return err
 	}
+	if err := st.BackupFiles(file); err != nil {
+		return fmt.Errorf("copy the evidence files: %w", err)
+	}
 	if _, err := store.CheckBackup(ctx, file); err != nil {
 		return fmt.Errorf("the backup does not pass its check: %w", err)
 	}
-	fmt.Fprintf(stdout, "backup written: %s\n", file)
+	fmt.Fprintf(stdout, "backup written: %s (evidence files in %s)\n", file, file+store.FilesSuffix)
 	return nil
 }
 

@@ -11,6 +11,7 @@ import (
 
 	"github.com/portfolio-sio/portfolio/internal/auth"
 	"github.com/portfolio-sio/portfolio/internal/demo"
+	"github.com/portfolio-sio/portfolio/internal/portfolio"
 	"github.com/portfolio-sio/portfolio/internal/store"
 )
 
@@ -173,6 +174,23 @@ func TestBackupRestoreCommands(t *testing.T) {
 	if out, err := runCmd(t, "un-mot-de-passe\n", "user", "create", "--data", dir, "--email", "admin@example.org", "--name", "Ada Admin", "--role", "admin"); err != nil {
 		t.Fatalf("%v\n%s", err, out)
 	}
+	// An evidence file, to be carried by the backup.
+	st0, err := store.Open(context.Background(), dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	admin, _ := st0.UserByEmail(context.Background(), "admin@example.org")
+	sid, _ := st0.CreateUser(context.Background(), portfolio.User{Email: "s@example.org", FirstName: "S", LastName: "T", Role: portfolio.RoleStudent})
+	rid, _ := st0.CreateRealisation(context.Background(), sid, portfolio.Realisation{Title: "R", Cadre: "formation", Modalite: portfolio.Alone,
+		Start: portfolio.Month{Year: 2026, Month: 1}, End: portfolio.Month{Year: 2026, Month: 1}})
+	tmp := filepath.Join(t.TempDir(), "f")
+	os.WriteFile(tmp, []byte("%PDF-1.4 preuve"), 0o644)
+	if _, err := st0.AddEvidence(context.Background(), store.Evidence{RealisationID: rid, StudentID: sid, Title: "P", Filename: "p.pdf",
+		Hash: "ab12cd34ef56", Size: 15, Mime: "application/pdf"}, tmp, 1<<20); err != nil {
+		t.Fatal(err)
+	}
+	st0.Close()
+	_ = admin
 	file := filepath.Join(t.TempDir(), "sauvegarde.db")
 	if out, err := runCmd(t, "", "backup", "--data", dir, file); err != nil || !strings.Contains(out, "backup written") {
 		t.Fatalf("backup: %v\n%s", err, out)
@@ -192,6 +210,9 @@ func TestBackupRestoreCommands(t *testing.T) {
 	defer st.Close()
 	if _, err := st.UserByEmail(context.Background(), "admin@example.org"); err != nil {
 		t.Fatalf("restored database lacks the admin: %v", err)
+	}
+	if b, err := os.ReadFile(filepath.Join(target, "files", "ab", "ab12cd34ef56")); err != nil || string(b) != "%PDF-1.4 preuve" {
+		t.Fatalf("evidence file not restored: %v", err)
 	}
 	if _, err := runCmd(t, "", "restore", "--data", target, filepath.Join(dir, "nope.db")); err == nil {
 		t.Error("restored a missing file")

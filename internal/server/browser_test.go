@@ -564,3 +564,68 @@ func TestBrowserImportAndFirstAccess(t *testing.T) {
 		t.Fatalf("second use: %v, %v", res, err)
 	}
 }
+
+// TestBrowserEvidenceAndJury: the student uploads a PDF and an image,
+// shares a jury link, and the link opened in a fresh browser context shows
+// both files and the tableau.
+func TestBrowserEvidenceAndJury(t *testing.T) {
+	app := newTestApp(t)
+	if _, err := demo.Seed(context.Background(), app.store, app.ref, app.hasher, time.Date(2026, 11, 24, 10, 0, 0, 0, time.UTC)); err != nil {
+		t.Fatal(err)
+	}
+	base := app.server.URL
+	dir := t.TempDir()
+	pdfPath, pngPath := filepath.Join(dir, "rapport.pdf"), filepath.Join(dir, "schema.png")
+	os.WriteFile(pdfPath, samplePDF, 0o644)
+	os.WriteFile(pngPath, samplePNG(t), 0o644)
+
+	student := newTab(t)
+	login(t, student, base, "slam@demo.local")
+	// The draft of the demo can take files; show it on the tableau too.
+	do(t, student, "list", chromedp.Navigate(base+"/realisations"), chromedp.WaitVisible("table.list"))
+	href, err := chromedp.Run(student, chromedp.Evaluate[string](`[...document.querySelectorAll('table.list a')].find(a => a.textContent.startsWith('Documentation utilisateur')).getAttribute('href')`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	do(t, student, "upload", chromedp.Navigate(base+href), chromedp.WaitVisible(byID("evidence-files")),
+		chromedp.SendKeys(byID("evidence-title-input"), "Guide"),
+		chromedp.SetUploadFiles(byID("evidence-files"), []string{pdfPath, pngPath}),
+		chromedp.Click(byID("upload-submit")),
+		chromedp.WaitVisible("img.thumb"),
+	)
+	if got := text(t, student, "#preuves"); !strings.Contains(got, "Fichiers de preuve (2)") || !strings.Contains(got, "rapport.pdf") {
+		t.Fatalf("evidence section: %q", got)
+	}
+	screenshot(t, student, "30-evidence")
+	do(t, student, "show on the tableau", chromedp.SetValue(byID("on_tableau"), "show"))
+	submit(t, student, "form.visibility button[type=submit]")
+
+	do(t, student, "share", chromedp.Navigate(base+"/partage"), chromedp.WaitVisible(byID("label")),
+		chromedp.SendKeys(byID("label"), "Jury E6"))
+	if st := submit(t, student, "#create-link"); st != 200 {
+		t.Fatalf("create link: %d", st)
+	}
+	link := text(t, student, "code.jury-link")
+	screenshot(t, student, "31-share")
+
+	jury := newTab(t) // a fresh browser context: no session
+	do(t, jury, "open the jury link", chromedp.Navigate(link), chromedp.WaitVisible("table.grid"))
+	page := text(t, jury, "main")
+	for _, want := range []string{"Portfolio de Léa Moreau", "Documentation utilisateur", "Guide (1)", "Guide (2)", "Tableau généré le"} {
+		if !strings.Contains(page, want) {
+			t.Errorf("jury page lacks %q", want)
+		}
+	}
+	forms, err := chromedp.Run(jury, chromedp.Evaluate[int](`document.querySelectorAll('form').length`))
+	if err != nil || forms != 0 {
+		t.Errorf("%d forms on the jury page", forms)
+	}
+	loaded, err := chromedp.Run(jury, chromedp.Evaluate[bool](`[...document.images].filter(i => i.classList.contains('thumb')).every(i => i.complete && i.naturalWidth > 0)`))
+	if err != nil || !loaded {
+		t.Errorf("the image does not load for the jury: %v", err)
+	}
+	screenshot(t, jury, "32-jury")
+	if marks := tableauMarks(t, jury, "Documentation utilisateur"); strings.Join(marks, ",") != "Documents de production,A4.1.10" {
+		t.Errorf("jury tableau marks %v", marks)
+	}
+}

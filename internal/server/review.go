@@ -93,9 +93,15 @@ func (s *Server) renderDetail(w http.ResponseWriter, r *http.Request, status int
 		s.serverError(w, r, err)
 		return
 	}
+	evidence, err := s.store.EvidenceOf(r.Context(), real.ID)
+	if err != nil {
+		s.serverError(w, r, err)
+		return
+	}
 	v := web.DetailView{
 		R: real, Ref: s.ref(owner), Base: detailURL(student, real.ID),
-		Events: events, Comments: comments, Staff: student != nil,
+		Events: events, Comments: comments, Staff: student != nil, Evidence: evidence,
+		MaxFile: humanSize(s.maxFile),
 	}
 	d, err := s.store.StudentDeadline(r.Context(), owner.ID)
 	if err != nil {

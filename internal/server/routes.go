@@ -20,6 +20,11 @@ func (s *Server) Handler() http.Handler {
 	})
 
 	r.Get("/healthz", s.healthz)
+
+	// The jury's read-only portfolio: no account, no session.
+	r.Get("/jury/{token}", s.juryPortfolio)
+	r.Get("/jury/{token}/tableau.pdf", s.juryPDF)
+	r.Get("/jury/{token}/evidence/{evidenceID}", s.juryEvidence)
 	r.Handle("/static/*", http.StripPrefix("/static/", staticHandler(web.Static())))
 
 	r.Group(func(r chi.Router) {
@@ -34,6 +39,7 @@ func (s *Server) Handler() http.Handler {
 			r.Use(s.requireLogin)
 			r.Get("/", s.home)
 			r.Get("/compte", s.showAccount)
+			r.Get("/evidence/{evidenceID}", s.serveEvidence)
 			r.With(requireRole(s, portfolio.RoleStudent)).Get("/compte/donnees.zip", s.personalDataZIP)
 
 			// The student's own portfolio.
@@ -52,6 +58,11 @@ func (s *Server) Handler() http.Handler {
 				r.Post("/realisations/{id}/withdraw", s.studentTransition(portfolio.ActWithdraw))
 				r.Post("/realisations/{id}/comments", s.studentComment)
 				r.Post("/realisations/{id}/tableau", s.setTableauVisibility)
+				r.Post("/realisations/{id}/evidence", s.uploadEvidence)
+				r.Post("/realisations/{id}/evidence/{evidenceID}/delete", s.deleteEvidence)
+				r.Get("/partage", s.showShares)
+				r.Post("/partage", s.createShare)
+				r.Post("/partage/{linkID}/revoke", s.revokeShare)
 				r.Get("/tableau", s.showTableau)
 				r.Get("/tableau.csv", s.tableauCSV)
 				r.Get("/tableau.pdf", s.tableauPDF)

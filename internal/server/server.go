@@ -44,6 +44,9 @@ type Config struct {
 	BaseURL string
 	// Mailer sends activation links by e-mail when set (SMTP configured).
 	Mailer Mailer
+	// MaxFileBytes and QuotaBytes bound evidence uploads: per file and per
+	// student (20 MB and 500 MB when zero).
+	MaxFileBytes, QuotaBytes int64
 }
 
 // Mailer sends a plain-text e-mail.
@@ -64,6 +67,8 @@ type Server struct {
 	limiter  *loginLimiter
 	baseURL  string
 	mailer   Mailer
+	maxFile  int64
+	quota    int64
 }
 
 // New builds a server; call Close when done.
@@ -87,6 +92,13 @@ func New(cfg Config) *Server {
 	s.limiter = newLoginLimiter(s.now, cfg.LoginDelay)
 	s.baseURL = strings.TrimSuffix(cfg.BaseURL, "/")
 	s.mailer = cfg.Mailer
+	s.maxFile, s.quota = cfg.MaxFileBytes, cfg.QuotaBytes
+	if s.maxFile <= 0 {
+		s.maxFile = 20 << 20
+	}
+	if s.quota <= 0 {
+		s.quota = 500 << 20
+	}
 	st := sqlite3store.NewWithCleanupInterval(cfg.Store.DB, cfg.SessionCleanup)
 	s.stop = func() {
 		if cfg.SessionCleanup > 0 {

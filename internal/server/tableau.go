@@ -17,7 +17,13 @@ func (s *Server) studentTableau(r *http.Request, student *portfolio.User) (portf
 	if err != nil {
 		return portfolio.Tableau{}, err
 	}
-	return portfolio.BuildTableau(s.ref(student), *student, reals, s.now()), nil
+	st := *student
+	if l, ok, err := s.store.ActiveJuryLink(r.Context(), student.ID, s.today()); err != nil {
+		return portfolio.Tableau{}, err
+	} else if ok {
+		st.PortfolioURL = juryURL(s.siteURL(r), l.Token) // the jury's address goes on the tableau
+	}
+	return portfolio.BuildTableau(s.ref(student), st, reals, s.now()), nil
 }
 
 // showTableau is the logged-in student's own tableau.

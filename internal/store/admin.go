@@ -360,6 +360,10 @@ func (s *Store) Footprint(ctx context.Context, studentID int64) (StudentFootprin
 // end at the next request). Comments the user wrote elsewhere stay, signed
 // "compte supprimé".
 func (s *Store) DeleteUser(ctx context.Context, id int64) error {
+	hashes, err := s.hashesOf(ctx, "student_id", id)
+	if err != nil {
+		return err
+	}
 	res, err := s.DB.ExecContext(ctx, `DELETE FROM users WHERE id = ?`, id)
 	if err != nil {
 		return err
@@ -367,7 +371,7 @@ func (s *Store) DeleteUser(ctx context.Context, id int64) error {
 	if n, _ := res.RowsAffected(); n == 0 {
 		return portfolio.ErrNotFound
 	}
-	return nil
+	return s.dropUnreferenced(ctx, hashes)
 }
 
 // SetPassword replaces a user's password hash.

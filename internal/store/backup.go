@@ -131,6 +131,11 @@ func Restore(ctx context.Context, dataDir, backup string, now time.Time) (string
 	if err := os.Rename(tmp, dbPath); err != nil {
 		return kept, err
 	}
+	// The evidence files of the backup join the data directory's (files
+	// are named by content: existing ones are identical).
+	if err := copyTree(backup+FilesSuffix, filepath.Join(dataDir, "files")); err != nil {
+		return kept, err
+	}
 	st, err := Open(ctx, dataDir) // applies newer migrations
 	if err != nil {
 		return kept, err
@@ -159,6 +164,47 @@ func copyFile(from, to string) error {
 	return out.Close()
 }
 
+// FilesSuffix names the directory of evidence files beside a backup
+// (sauvegarde.db → sauvegarde.db.files).
+const FilesSuffix = ".files"
+
+// BackupFiles copies the evidence files beside a backup database. Files
+// never change once stored (they are named by their content), so hard
+// links are used when the backup is on the same disk: a daily backup costs
+// only the new files.
+func (s *Store) BackupFiles(dbPath string) error {
+	return copyTree(s.FilesDir(), dbPath+FilesSuffix)
+}
+
+func copyTree(from, to string) error {
+	return filepath.WalkDir(from, func(path string, d os.DirEntry, err error) error {
+		if errors.Is(err, os.ErrNotExist) && path == from {
+			return nil // no files yet
+		}
+		if err != nil {
+			return err
+		}
+		rel, err := filepath.Rel(from, path)
+		if err != nil {
+			return err
+		}
+		if d.IsDir() {
+			if rel == "tmp" {
+				return filepath.SkipDir
+			}
+			return os.MkdirAll(filepath.Join(to, rel), 0o750)
+		}
+		dst := filepath.Join(to, rel)
+		if _, err := os.Stat(dst); err == nil {
+			return nil
+		}
+		if err := os.Link(path, dst); err == nil {
+			return nil
+		}
+		return copyFile(path, dst)
+	})
+}
+
 // BackupName is the file name of an automatic backup taken at t.
 func BackupName(t time.Time) string { return "portfolio-" + t.UTC().Format("20060102-150405") + ".db" }
 
@@ -170,6 +216,9 @@ func (s *Store) BackupInto(ctx context.Context, dir string, keep int, now time.T
 	}
 	path := filepath.Join(dir, BackupName(now))
 	if err := s.Backup(ctx, path); err != nil {
+		return "", err
+	}
+	if err := s.BackupFiles(path); err != nil {
 		return "", err
 	}
 	entries, err := os.ReadDir(dir)
@@ -185,6 +234,9 @@ func (s *Store) BackupInto(ctx context.Context, dir string, keep int, now time.T
 	sort.Strings(backups) // the names sort by date
 	for len(backups) > keep && keep > 0 {
 		if err := os.Remove(filepath.Join(dir, backups[0])); err != nil {
+			return path, err
+		}
+		if err := os.RemoveAll(filepath.Join(dir, backups[0]+FilesSuffix)); err != nil {
 			return path, err
 		}
 		backups = backups[1:]

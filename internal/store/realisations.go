@@ -276,7 +276,11 @@ func insertChildren(ctx context.Context, tx *sql.Tx, id int64, r portfolio.Reali
 // DeleteRealisation deletes a réalisation of the student, at the given
 // version and in a status the student may edit, with everything attached.
 func (s *Store) DeleteRealisation(ctx context.Context, studentID, id int64, version int) error {
-	return s.inTx(ctx, func(tx *sql.Tx) error {
+	hashes, err := s.hashesOf(ctx, "realisation_id", id)
+	if err != nil {
+		return err
+	}
+	err = s.inTx(ctx, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, `DELETE FROM realisations WHERE id = ? AND student_id = ?
 			AND version = ? AND status IN (?, ?)`, id, studentID, version, portfolio.StatusDraft, portfolio.StatusRework)
 		if err != nil {
@@ -289,6 +293,10 @@ func (s *Store) DeleteRealisation(ctx context.Context, studentID, id int64, vers
 		}
 		return refreshCoverage(ctx, tx, studentID)
 	})
+	if err != nil {
+		return err
+	}
+	return s.dropUnreferenced(ctx, hashes)
 }
 
 // missingOrConflict tells why a guarded write touched no row: the

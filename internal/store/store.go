@@ -21,7 +21,8 @@ const DBFile = "portfolio.db"
 
 // Store is the SQLite database.
 type Store struct {
-	DB *sql.DB
+	DB  *sql.DB
+	dir string // the data directory
 }
 
 // DSN is the connection string for a database file: WAL, foreign keys,
@@ -61,7 +62,7 @@ func OpenDriver(ctx context.Context, driver, dataDir string) (*Store, error) {
 		db.Close()
 		return nil, err
 	}
-	return &Store{DB: db}, nil
+	return &Store{DB: db, dir: dataDir}, nil
 }
 
 // ErrNoDatabase is returned by OpenExisting when the data directory holds

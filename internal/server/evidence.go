@@ -1,0 +1,324 @@
+package server
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"mime/multipart"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/go-chi/chi/v5"
+
+	"github.com/portfolio-sio/portfolio/internal/portfolio"
+	"github.com/portfolio-sio/portfolio/internal/store"
+	"github.com/portfolio-sio/portfolio/internal/upload"
+	"github.com/portfolio-sio/portfolio/web"
+)
+
+// maxFilesPerUpload bounds one upload request.
+const maxFilesPerUpload = 10
+
+// received is an uploaded file, hashed into a temporary file.
+type received struct {
+	tmp      string
+	name     string
+	mime     string
+	hash     string
+	size     int64
+	tooLarge bool
+}
+
+// uploadEvidence receives one or several files for a réalisation of the
+// student: every file is checked (size, real type) and the quota before
+// anything is stored; any problem refuses the whole upload with a 422.
+func (s *Server) uploadEvidence(w http.ResponseWriter, r *http.Request) {
+	real, ok := s.ownRealisation(w, r)
+	if !ok || !s.guardStudentChange(w, r, &real, true) {
+		return
+	}
+	u := currentUser(r.Context())
+	fail := func(msg string) {
+		s.renderDetail(w, r, http.StatusUnprocessableEntity, nil, real, func(v *web.DetailView) { v.UploadError = msg })
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, maxFilesPerUpload*s.maxFile+1<<20)
+	mr, err := r.MultipartReader()
+	if err != nil {
+		fail("Choisissez un ou plusieurs fichiers.")
+		return
+	}
+	tmpDir := filepath.Join(s.store.FilesDir(), "tmp")
+	if err := os.MkdirAll(tmpDir, 0o750); err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	var files []received
+	defer func() {
+		for _, f := range files {
+			os.Remove(f.tmp) // moved away when stored
+		}
+	}()
+	title := ""
+	for {
+		part, err := mr.NextPart()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			var tooBig *http.MaxBytesError
+			if errors.As(err, &tooBig) {
+				fail(fmt.Sprintf("Envoi trop volumineux : %s au plus par fichier, %d fichiers au plus à la fois.", humanSize(s.maxFile), maxFilesPerUpload))
+				return
+			}
+			fail("L'envoi a été interrompu ; recommencez.")
+			return
+		}
+		switch part.FormName() {
+		case "title":
+			b, _ := io.ReadAll(io.LimitReader(part, 1000))
+			title = string(b)
+		case "files":
+			if part.FileName() == "" {
+				continue
+			}
+			if len(files) == maxFilesPerUpload {
+				fail(fmt.Sprintf("%d fichiers au plus à la fois.", maxFilesPerUpload))
+				return
+			}
+			f, err := s.receive(part, tmpDir)
+			if f.tmp != "" {
+				files = append(files, f)
+			}
+			if err != nil {
+				var tooBig *http.MaxBytesError
+				if errors.As(err, &tooBig) {
+					fail(fmt.Sprintf("Envoi trop volumineux : %s au plus par fichier.", humanSize(s.maxFile)))
+					return
+				}
+				s.serverError(w, r, err)
+				return
+			}
+		}
+		part.Close()
+	}
+	if len(files) == 0 {
+		fail("Choisissez un ou plusieurs fichiers.")
+		return
+	}
+	title = strings.Join(strings.Fields(title), " ")
+	if !portfolio.CleanText(title) || utf8.RuneCountInString(title) > portfolio.MaxTitle {
+		fail(fmt.Sprintf("Le titre doit faire %d caractères au plus, sans caractères spéciaux.", portfolio.MaxTitle))
+		return
+	}
+	var total int64
+	for _, f := range files {
+		switch {
+		case f.tooLarge:
+			fail(fmt.Sprintf("« %s » est trop volumineux : %s au plus par fichier. Rien n'a été enregistré.", f.name, humanSize(s.maxFile)))
+			return
+		case f.mime == "":
+			fail(fmt.Sprintf("« %s » n'est pas d'un type accepté (%s) : son contenu ne correspond pas. Rien n'a été enregistré.", f.name, upload.Allowed))
+			return
+		}
+		total += f.size
+	}
+	used, err := s.store.UsedBytes(r.Context(), u.ID)
+	if err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	if used+total > s.quota {
+		fail(fmt.Sprintf("Espace de stockage insuffisant : vous utilisez %s sur %s. Rien n'a été enregistré.", humanSize(used), humanSize(s.quota)))
+		return
+	}
+	for i, f := range files {
+		t := title
+		if t == "" || len(files) > 1 {
+			base := strings.TrimSuffix(f.name, filepath.Ext(f.name))
+			if t == "" {
+				t = base
+			} else {
+				t = fmt.Sprintf("%s (%d)", t, i+1)
+			}
+		}
+		_, err := s.store.AddEvidence(r.Context(), store.Evidence{RealisationID: real.ID, StudentID: u.ID, Title: t,
+			Filename: f.name, Hash: f.hash, Size: f.size, Mime: f.mime}, f.tmp, s.quota)
+		if errors.Is(err, store.ErrQuota) {
+			fail("Espace de stockage insuffisant.")
+			return
+		}
+		if err != nil {
+			s.serverError(w, r, err)
+			return
+		}
+	}
+	s.flash(r.Context(), fmt.Sprintf("%d fichier(s) ajouté(s).", len(files)))
+	http.Redirect(w, r, realisationURL(real.ID)+"#preuves", http.StatusSeeOther)
+}
+
+// receive copies a file part into a temporary file, hashing it and
+// detecting its type, and stops reading at the size limit.
+func (s *Server) receive(part *multipart.Part, tmpDir string) (received, error) {
+	f := received{name: cleanFilename(part.FileName())}
+	tmp, err := os.CreateTemp(tmpDir, "upload-*")
+	if err != nil {
+		return f, err
+	}
+	f.tmp = tmp.Name()
+	defer tmp.Close()
+	h := sha256.New()
+	head := make([]byte, 0, 512)
+	buf := make([]byte, 32<<10)
+	for {
+		n, rerr := part.Read(buf)
+		if n > 0 {
+			if len(head) < 512 {
+				head = append(head, buf[:min(n, 512-len(head))]...)
+			}
+			f.size += int64(n)
+			if f.size > s.maxFile {
+				f.tooLarge = true
+				_, _ = io.Copy(io.Discard, part) // drain, within the request limit
+				return f, nil
+			}
+			h.Write(buf[:n])
+			if _, err := tmp.Write(buf[:n]); err != nil {
+				return f, err
+			}
+		}
+		if errors.Is(rerr, io.EOF) {
+			break
+		}
+		if rerr != nil {
+			return f, rerr
+		}
+	}
+	f.hash = hex.EncodeToString(h.Sum(nil))
+	f.mime, _ = upload.Detect(head, f.name)
+	return f, tmp.Sync()
+}
+
+// cleanFilename keeps the base name of an upload, without control or path
+// characters, for display and downloads.
+func cleanFilename(name string) string {
+	name = filepath.Base(strings.ReplaceAll(name, `\`, "/"))
+	name = strings.Map(func(r rune) rune {
+		if r < 0x20 || r == 0x7f || strings.ContainsRune(`"/\:*?<>|`, r) {
+			return '_'
+		}
+		return r
+	}, name)
+	if !utf8.ValidString(name) || name == "." || name == "" {
+		name = "fichier"
+	}
+	if utf8.RuneCountInString(name) > 150 {
+		name = string([]rune(name)[:150])
+	}
+	return name
+}
+
+func humanSize(n int64) string {
+	switch {
+	case n >= 1<<20:
+		return strings.Replace(strconv.FormatFloat(float64(n)/(1<<20), 'f', 1, 64), ".", ",", 1) + " Mo"
+	case n >= 1<<10:
+		return strconv.FormatInt(n>>10, 10) + " Ko"
+	}
+	return strconv.FormatInt(n, 10) + " octets"
+}
+
+func (s *Server) deleteEvidence(w http.ResponseWriter, r *http.Request) {
+	real, ok := s.ownRealisation(w, r)
+	if !ok || !s.guardStudentChange(w, r, &real, true) {
+		return
+	}
+	eid, ok := parseID(chi.URLParam(r, "evidenceID"))
+	if !ok {
+		s.notFound(w, r)
+		return
+	}
+	if err := s.store.DeleteEvidence(r.Context(), currentUser(r.Context()).ID, real.ID, eid); err != nil {
+		s.storeError(w, r, err)
+		return
+	}
+	s.flash(r.Context(), "Fichier supprimé.")
+	http.Redirect(w, r, realisationURL(real.ID)+"#preuves", http.StatusSeeOther)
+}
+
+// serveEvidence sends an evidence file to its student or to the staff who
+// may see the student; anyone else gets a 404.
+func (s *Server) serveEvidence(w http.ResponseWriter, r *http.Request) {
+	id, ok := parseID(chi.URLParam(r, "evidenceID"))
+	if !ok {
+		s.notFound(w, r)
+		return
+	}
+	e, err := s.store.EvidenceByID(r.Context(), id)
+	if err != nil {
+		s.storeError(w, r, err)
+		return
+	}
+	u := currentUser(r.Context())
+	allowed := u.ID == e.StudentID || u.Role == portfolio.RoleAdmin
+	if !allowed && u.Role == portfolio.RoleTeacher {
+		if allowed, err = s.store.TeachesStudent(r.Context(), u.ID, e.StudentID); err != nil {
+			s.serverError(w, r, err)
+			return
+		}
+	}
+	if !allowed {
+		s.notFound(w, r)
+		return
+	}
+	s.sendEvidence(w, r, e)
+}
+
+// sendEvidence writes a file with headers that keep the browser from
+// running it: the detected type, nosniff, and a download for anything but
+// images and PDF.
+func (s *Server) sendEvidence(w http.ResponseWriter, r *http.Request, e store.Evidence) {
+	f, err := s.store.OpenEvidence(e)
+	if err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	defer f.Close()
+	disposition := "attachment"
+	if upload.Inline(e.Mime) {
+		disposition = "inline"
+	}
+	name := strings.TrimSuffix(e.Filename, filepath.Ext(e.Filename)) + upload.Extension(e.Mime)
+	w.Header().Set("Content-Type", e.Mime)
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	w.Header().Set("Content-Disposition", disposition+`; filename="`+asciiFilename(name)+`"; filename*=UTF-8''`+pathEscape(name))
+	w.Header().Set("Cache-Control", "private, max-age=3600")
+	w.Header().Set("Content-Security-Policy", "sandbox; default-src 'none'; img-src 'self'; style-src 'unsafe-inline'")
+	http.ServeContent(w, r, "", e.CreatedAt, f)
+}
+
+func asciiFilename(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r < 0x20 || r > 0x7e || r == '"' || r == '\\' {
+			return '_'
+		}
+		return r
+	}, s)
+}
+
+func pathEscape(s string) string {
+	var b strings.Builder
+	for _, c := range []byte(s) {
+		if (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || strings.IndexByte("-._~", c) >= 0 {
+			b.WriteByte(c)
+		} else {
+			fmt.Fprintf(&b, "%%%02X", c)
+		}
+	}
+	return b.String()
+}

@@ -1,0 +1,29 @@
+package upload
+
+import "testing"
+
+func TestDetect(t *testing.T) {
+	for _, tc := range []struct {
+		name, head, mime string
+		ok               bool
+	}{
+		{"rapport.pdf", "%PDF-1.7\n...", "application/pdf", true},
+		{"capture.png", "\x89PNG\r\n\x1a\n\x00\x00", "image/png", true},
+		{"photo.jpeg", "\xff\xd8\xff\xe0JFIF", "image/jpeg", true},
+		{"x.webp", "RIFF\x10\x00\x00\x00WEBPVP8 ", "image/webp", true},
+		{"projet.zip", "PK\x03\x04\x14\x00", "application/zip", true},
+		{"notes.txt", "Procédure d'installation\n1. …\n", "text/plain; charset=utf-8", true},
+		{"README.md", "# Titre\n\nTexte", "text/markdown; charset=utf-8", true},
+		{"faux.pdf", "MZ\x90\x00\x03\x00\x00\x00", "", false},
+		{"faux.pdf", "\x7fELF\x02\x01\x01", "", false},
+		{"page.pdf", "<!DOCTYPE html><html><script>alert(1)</script>", "", false},
+		{"image.png", "<svg xmlns=\"http://www.w3.org/2000/svg\"><script/></svg>", "", false},
+		{"x.txt", "", "", false},
+		{"latin1.txt", "caf\xe9 cr\xe8me", "", false},
+	} {
+		mime, ok := Detect([]byte(tc.head), tc.name)
+		if ok != tc.ok || mime != tc.mime {
+			t.Errorf("%s %q: %q %v, want %q %v", tc.name, tc.head, mime, ok, tc.mime, tc.ok)
+		}
+	}
+}
