@@ -4,6 +4,8 @@ import (
 	"archive/zip"
 	"bytes"
 	"encoding/json"
+	"fmt"
+	"io"
 	"net/http"
 	"time"
 
@@ -108,6 +110,19 @@ func (s *Server) personalDataZIP(w http.ResponseWriter, r *http.Request) {
 		s.serverError(w, r, err)
 		return
 	}
+	files, err := s.store.EvidenceOfStudent(ctx, u.ID)
+	if err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	for _, list := range files {
+		for _, e := range list {
+			if err := addEvidenceToZip(zw, s.store, e); err != nil {
+				s.serverError(w, r, err)
+				return
+			}
+		}
+	}
 	if err := zw.Close(); err != nil {
 		s.serverError(w, r, err)
 		return
@@ -117,4 +132,20 @@ func (s *Server) personalDataZIP(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Disposition", `attachment; filename="portfolio-sio-mes-donnees.zip"`)
 	w.Header().Set("Cache-Control", "no-store")
 	_, _ = buf.WriteTo(w)
+}
+
+// addEvidenceToZip copies an evidence file into the personal data ZIP, as
+// fichiers/<réalisation>-<id>-<name>.
+func addEvidenceToZip(zw *zip.Writer, st *store.Store, e store.Evidence) error {
+	f, err := st.OpenEvidence(e)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	w, err := zw.Create(fmt.Sprintf("fichiers/%d-%d-%s", e.RealisationID, e.ID, e.Filename))
+	if err != nil {
+		return err
+	}
+	_, err = io.Copy(w, f)
+	return err
 }

@@ -315,8 +315,8 @@ func (s *Server) resetUser(w http.ResponseWriter, r *http.Request) {
 }
 
 func footprintText(f store.StudentFootprint) string {
-	return fmt.Sprintf("%d réalisation(s) avec leurs activités, compétences et liens, %d commentaire(s) et %d changement(s) de statut sur ces réalisations, et son inscription dans %d classe(s)",
-		f.Realisations, f.Comments, f.Events, f.Classes)
+	return fmt.Sprintf("%d réalisation(s) avec leurs activités, compétences et liens, %d fichier(s) de preuve, %d commentaire(s) et %d changement(s) de statut sur ces réalisations, ses liens de consultation et son inscription dans %d classe(s)",
+		f.Realisations, f.Files, f.Comments, f.Events, f.Classes)
 }
 
 func (s *Server) confirmDeleteUser(w http.ResponseWriter, r *http.Request) {

@@ -297,6 +297,8 @@ func TestPersonalDataAndDeletion(t *testing.T) {
 		t.Fatal(err)
 	}
 	lea := c.app.login("lea@example.org")
+	draft := c.app.addRealisation(c.lea.ID, sampleInput("Brouillon avec fichier"))
+	wantStatus(t, lea.uploadFiles(fmt.Sprintf("/realisations/%d/evidence", draft), "Preuve", [2]any{"preuve.pdf", samplePDF}), http.StatusSeeOther)
 	wantContains(t, lea.get("/compte").body, "Télécharger mes données")
 	res := lea.get("/compte/donnees.zip")
 	wantStatus(t, res, http.StatusOK)
@@ -321,9 +323,18 @@ func TestPersonalDataAndDeletion(t *testing.T) {
 	if err := json.Unmarshal(files["donnees.json"], &d); err != nil {
 		t.Fatal(err)
 	}
-	if d.Account.Email != "lea@example.org" || len(d.Realisations) != 1 || d.Realisations[0].Title != "Ma réalisation à moi" ||
-		d.Realisations[0].Comments[0].Body != "Très bien." || len(d.Realisations[0].History) != 2 {
+	if d.Account.Email != "lea@example.org" || len(d.Realisations) != 2 || d.Realisations[1].Title != "Ma réalisation à moi" ||
+		d.Realisations[1].Comments[0].Body != "Très bien." || len(d.Realisations[1].History) != 2 {
 		t.Fatalf("personal data %+v", d)
+	}
+	found := false
+	for name, b := range files {
+		if strings.HasPrefix(name, "fichiers/") && strings.HasSuffix(name, "preuve.pdf") && bytes.Equal(b, samplePDF) {
+			found = true
+		}
+	}
+	if !found {
+		t.Error("the evidence file is not in the export")
 	}
 	if !bytes.HasPrefix(files["LEA_Prenom_tableau.pdf"], []byte("%PDF-")) {
 		t.Fatal("no tableau PDF in the export")
@@ -336,7 +347,7 @@ func TestPersonalDataAndDeletion(t *testing.T) {
 	adm := c.app.login("admin@example.org")
 	del := fmt.Sprintf("/admin/users/%d/delete", c.lea.ID)
 	res = adm.get(del)
-	wantContains(t, res.body, "1 réalisation(s)", "1 commentaire(s)", "2 changement(s) de statut", "1 classe(s)")
+	wantContains(t, res.body, "2 réalisation(s)", "1 commentaire(s)", "2 changement(s) de statut", "1 classe(s)", "1 fichier(s) de preuve")
 	wantStatus(t, adm.post(del, url.Values{"confirm": {"autre@example.org"}}), http.StatusUnprocessableEntity)
 	if _, err := c.app.store.UserByID(context.Background(), c.lea.ID); err != nil {
 		t.Fatal("deleted without the right confirmation")
@@ -350,6 +361,9 @@ func TestPersonalDataAndDeletion(t *testing.T) {
 		(SELECT count(*) FROM realisation_events) + (SELECT count(*) FROM class_students WHERE student_id = ?)`, c.lea.ID).Scan(&left)
 	if left != 0 {
 		t.Fatalf("%d rows of the deleted student left", left)
+	}
+	if n := storedFiles(t, c.app); n != 0 {
+		t.Fatalf("%d evidence files of the deleted student left", n)
 	}
 	// Her open session is over.
 	wantStatus(t, lea.get("/realisations"), http.StatusSeeOther)

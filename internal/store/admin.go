@@ -341,7 +341,7 @@ func (s *Store) ApplyImport(ctx context.Context, classID int64, rows []roster.Ro
 
 // StudentFootprint counts what deleting a student removes.
 type StudentFootprint struct {
-	Realisations, Comments, Events, Classes int
+	Realisations, Comments, Events, Classes, Files int
 }
 
 // Footprint counts a student's data.
@@ -351,7 +351,8 @@ func (s *Store) Footprint(ctx context.Context, studentID int64) (StudentFootprin
 		(SELECT count(*) FROM realisations WHERE student_id = ?1),
 		(SELECT count(*) FROM comments c JOIN realisations r ON r.id = c.realisation_id WHERE r.student_id = ?1),
 		(SELECT count(*) FROM realisation_events e JOIN realisations r ON r.id = e.realisation_id WHERE r.student_id = ?1),
-		(SELECT count(*) FROM class_students WHERE student_id = ?1)`, studentID).Scan(&f.Realisations, &f.Comments, &f.Events, &f.Classes)
+		(SELECT count(*) FROM class_students WHERE student_id = ?1),
+		(SELECT count(*) FROM evidence WHERE student_id = ?1)`, studentID).Scan(&f.Realisations, &f.Comments, &f.Events, &f.Classes, &f.Files)
 	return f, err
 }
 
