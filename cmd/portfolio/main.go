@@ -139,6 +139,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	addr := fs.String("addr", "127.0.0.1:8080", "address to listen on")
 	demoMode := fs.Bool("demo", false, "fill an empty database with demo accounts and réalisations (loopback addresses only)")
 	tz := fs.String("timezone", "Europe/Paris", "time zone of dates shown to users and of class deadlines")
+	trusted := fs.String("trusted-proxy", "", "addresses (or CIDR ranges) of the reverse proxy whose X-Forwarded-For/-Proto are believed, e.g. 127.0.0.1")
 	baseURL := fs.String("base-url", "", "public address of the site (e.g. https://portfolio.lycee.fr), used in activation links; default: the address of each request")
 	backupDir := fs.String("backup-dir", "", "take a backup into this directory at start-up and every 24 hours (off when empty)")
 	backupKeep := fs.Int("backup-keep", 14, "automatic backups to keep in --backup-dir")
@@ -151,6 +152,10 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err := parse(fs, args); err != nil {
 		return err
 	}
+	proxies, err := server.ParseTrustedProxies(*trusted)
+	if err != nil {
+		return fmt.Errorf("--trusted-proxy: %w", err)
+	}
 	if *smtpHost != "" && *smtpFrom == "" {
 		return errors.New("--smtp-from is required with --smtp-host")
 	}
@@ -160,9 +165,9 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if *backupKeep < 1 {
 		return errors.New("--backup-keep must be at least 1")
 	}
-	loc, err := time.LoadLocation(*tz)
-	if err != nil {
-		return fmt.Errorf("--timezone: %w", err)
+	loc, lerr := time.LoadLocation(*tz)
+	if lerr != nil {
+		return fmt.Errorf("--timezone: %w", lerr)
 	}
 	time.Local = loc // dates are stored in UTC and shown in this zone
 	if *demoMode && !isLoopback(*addr) {
@@ -201,7 +206,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 
 	cfg := server.Config{
 		Store: st, Referentiels: refs, Logger: logger, SessionCleanup: 30 * time.Minute, BaseURL: *baseURL,
-		MaxFileBytes: int64(*maxFileMB) << 20, QuotaBytes: int64(*quotaMB) << 20,
+		MaxFileBytes: int64(*maxFileMB) << 20, QuotaBytes: int64(*quotaMB) << 20, TrustedProxies: proxies,
 	}
 	if *smtpHost != "" {
 		cfg.Mailer = mailer.SMTP{Host: *smtpHost, Port: *smtpPort, User: *smtpUser,

@@ -197,3 +197,31 @@ func TestValidationRejectsBrokenData(t *testing.T) {
 		})
 	}
 }
+
+// FuzzParse: any bytes either load as a valid référentiel or are refused
+// with an error; never a panic.
+func FuzzParse(f *testing.F) {
+	good, err := refdata.FS.ReadFile("sio-2011.json")
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(good)
+	f.Add([]byte(`{"code":"x","title":"t","processes":[{"code":"P1","title":"p","domains":[]}],"types":[],"bands":[]}`))
+	f.Add([]byte(`{"code":"x","title":"t","processes":[{"code":"P1","title":"p","domains":[{"code":"D1.1","title":"d","activities":[{"code":"A1.1.1","title":"a","competences":[{"code":"C1.1.1.1","title":"c"}]}]}]}],"parcours":[{"code":"S","title":"s","columns":["P1"]}],"types":[{"code":"T1","title":"t","short":"s"}],"bands":[{"code":"b","title":"b"}]}`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		r, err := referentiel.Parse(data)
+		if err != nil {
+			return
+		}
+		for _, a := range r.Activities() {
+			if got, ok := r.Activity(a.Code); !ok || got != a || len(a.Competences) == 0 {
+				t.Fatalf("inconsistent index for %s", a.Code)
+			}
+		}
+		for _, p := range r.Parcours {
+			if len(r.ColumnActivities(p.Code)) != len(p.ActivityCodes) {
+				t.Fatalf("parcours %s columns", p.Code)
+			}
+		}
+	})
+}

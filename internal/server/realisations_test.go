@@ -412,3 +412,32 @@ func TestTableauWithoutParcoursShowsEveryActivity(t *testing.T) {
 	}
 	wantContains(t, res.body, "Activités à couvrir (57)", "Non choisi")
 }
+
+// FuzzRealisationForm decodes arbitrary form bodies into a réalisation and
+// validates them: either errors, or a réalisation that keeps every rule.
+func FuzzRealisationForm(f *testing.F) {
+	app := newTestApp(f)
+	f.Add(formOf(sampleInput("Titre")).Encode())
+	f.Add("title=%C3%A9&types=T1&types=T9&start=2026-01&end=01%2F26&activity=A1.1.1&competence=C1.1.1.1&competence=C5.2.2.1&ticked_before=A5.2.2")
+	f.Add("production_title=a&production_url=javascript:x&how.A1.1.1=%00")
+	f.Fuzz(func(t *testing.T, body string) {
+		values, err := url.ParseQuery(body)
+		if err != nil {
+			return
+		}
+		r, errs := decodeRealisation(values).Validate(app.ref)
+		if errs != nil {
+			return
+		}
+		if r.Title == "" || len(r.Types) == 0 || r.End.Before(r.Start) || (r.Modalite != portfolio.Alone && r.Modalite != portfolio.Team) {
+			t.Fatalf("invalid réalisation accepted: %+v", r)
+		}
+		for _, a := range r.Activities {
+			for _, c := range a.Competences {
+				if comp, ok := app.ref.Competence(c); !ok || comp.Activity != a.Code {
+					t.Fatalf("competence %s under %s", c, a.Code)
+				}
+			}
+		}
+	})
+}

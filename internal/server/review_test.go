@@ -23,7 +23,7 @@ type classroom struct {
 	prof, outsider, adm portfolio.User
 }
 
-func newClassroom(t *testing.T) *classroom {
+func newClassroom(t testing.TB) *classroom {
 	t.Helper()
 	app := newTestApp(t)
 	c := &classroom{app: app}

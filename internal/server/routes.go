@@ -10,8 +10,19 @@ import (
 	"github.com/portfolio-sio/portfolio/web"
 )
 
-// Handler is the whole application: the table of contents of every route.
+// Handler is the whole application: every route, behind the trusted-proxy
+// resolution, the security headers and the cross-origin protection.
 func (s *Server) Handler() http.Handler {
+	csrf := http.NewCrossOriginProtection()
+	csrf.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s.errorPage(w, r, http.StatusForbidden, "Requête refusée",
+			"Cette action venait d'un autre site et a été refusée par sécurité.")
+	}))
+	return trustProxy(s.proxies)(securityHeaders(csrf.Handler(s.router())))
+}
+
+// router is the table of contents of every route.
+func (s *Server) router() chi.Router {
 	r := chi.NewRouter()
 	r.Use(s.recoverer, middleware.GetHead)
 	r.NotFound(s.notFound)
@@ -120,10 +131,5 @@ func (s *Server) Handler() http.Handler {
 		})
 	})
 
-	csrf := http.NewCrossOriginProtection()
-	csrf.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		s.errorPage(w, r, http.StatusForbidden, "Requête refusée",
-			"Cette action venait d'un autre site et a été refusée par sécurité.")
-	}))
-	return csrf.Handler(r)
+	return r
 }

@@ -8,6 +8,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"net"
 	"net/http"
 	"strings"
 	"time"
@@ -44,6 +45,9 @@ type Config struct {
 	BaseURL string
 	// Mailer sends activation links by e-mail when set (SMTP configured).
 	Mailer Mailer
+	// TrustedProxies are the addresses of the reverse proxy whose
+	// X-Forwarded-For and X-Forwarded-Proto headers are believed.
+	TrustedProxies []*net.IPNet
 	// MaxFileBytes and QuotaBytes bound evidence uploads: per file and per
 	// student (20 MB and 500 MB when zero).
 	MaxFileBytes, QuotaBytes int64
@@ -69,6 +73,7 @@ type Server struct {
 	mailer   Mailer
 	maxFile  int64
 	quota    int64
+	proxies  []*net.IPNet
 }
 
 // New builds a server; call Close when done.
@@ -93,6 +98,7 @@ func New(cfg Config) *Server {
 	s.baseURL = strings.TrimSuffix(cfg.BaseURL, "/")
 	s.mailer = cfg.Mailer
 	s.maxFile, s.quota = cfg.MaxFileBytes, cfg.QuotaBytes
+	s.proxies = cfg.TrustedProxies
 	if s.maxFile <= 0 {
 		s.maxFile = 20 << 20
 	}
@@ -112,7 +118,7 @@ func New(cfg Config) *Server {
 	sm.Cookie.Name = "portfolio_session"
 	sm.Cookie.HttpOnly = true
 	sm.Cookie.SameSite = http.SameSiteLaxMode
-	sm.Cookie.Secure = cfg.SecureCookies
+	sm.Cookie.Secure = cfg.SecureCookies || strings.HasPrefix(cfg.BaseURL, "https://")
 	sm.ErrorFunc = func(w http.ResponseWriter, r *http.Request, err error) {
 		s.serverError(w, r, err)
 	}
@@ -233,7 +239,7 @@ func (s *Server) siteURL(r *http.Request) string {
 		return s.baseURL
 	}
 	scheme := "http"
-	if r.TLS != nil {
+	if r.TLS != nil || fromTrusted(r) {
 		scheme = "https"
 	}
 	return scheme + "://" + r.Host

@@ -28,6 +28,7 @@ import (
 // migrated for real, served over loopback.
 type testApp struct {
 	t      testing.TB
+	srv    *Server
 	store  *store.Store
 	ref    *referentiel.Referentiel
 	server *httptest.Server
@@ -76,7 +77,7 @@ func newTestAppConfig(t testing.TB, driver string, change func(*Config)) *testAp
 		srv.Close()
 		st.Close()
 	})
-	return &testApp{t: t, store: st, ref: refs["sio-2011"], server: ts, hasher: h}
+	return &testApp{t: t, srv: srv, store: st, ref: refs["sio-2011"], server: ts, hasher: h}
 }
 
 // addUser creates an account with testPassword.
