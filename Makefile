@@ -3,7 +3,7 @@ GO ?= go
 DATA ?= ./data
 ADDR ?= 127.0.0.1:8080
 
-.PHONY: run test test-go test-deps fuzz generate check bench build
+.PHONY: run test test-go test-deps fuzz vulncheck generate check bench build
 
 ## run: start the app with demo data on an embedded SQLite file ($(DATA))
 run:
@@ -14,10 +14,25 @@ build:
 	$(GO) build -o bin/portfolio ./cmd/portfolio
 
 ## test: every check and every test (unit, HTTP, browser)
-test: test-deps check test-go fuzz
+test: test-deps check vulncheck test-go fuzz
 
+## test-go: every test, with the race detector when a C compiler is there
 test-go:
-	$(GO) test -count=1 ./...
+	@if CGO_ENABLED=1 $(GO) env CC >/dev/null 2>&1 && command -v "$$($(GO) env CC)" >/dev/null 2>&1; then \
+	  echo "$(GO) test -race -count=1 ./..."; CGO_ENABLED=1 $(GO) test -race -count=1 ./...; \
+	else \
+	  echo "race detector skipped: no C compiler (install gcc)"; $(GO) test -count=1 ./...; \
+	fi
+
+## vulncheck: known vulnerabilities in the code and its dependencies; says
+## so when the vulnerability database cannot be reached
+vulncheck:
+	@out=$$($(GO) tool govulncheck ./... 2>&1); status=$$?; \
+	if echo "$$out" | grep -q "fetching vulnerabilities"; then \
+	  echo "govulncheck skipped: database unreachable"; \
+	else \
+	  echo "$$out"; exit $$status; \
+	fi
 
 ## test-deps: the browser tests drive Debian's chromium and the PDF tests
 ## read PDFs with poppler-utils; install them when missing and we may (root
