@@ -3,7 +3,7 @@ GO ?= go
 DATA ?= ./data
 ADDR ?= 127.0.0.1:8080
 
-.PHONY: run test test-go test-deps fuzz vulncheck generate check bench build
+.PHONY: run test test-go test-deps fuzz vulncheck crashtest generate check bench build
 
 ## run: start the app with demo data on an embedded SQLite file ($(DATA))
 run:
@@ -14,7 +14,7 @@ build:
 	$(GO) build -o bin/portfolio ./cmd/portfolio
 
 ## test: every check and every test (unit, HTTP, browser)
-test: test-deps check vulncheck test-go fuzz
+test: test-deps check vulncheck test-go fuzz crashtest
 
 ## test-go: every test, with the race detector when a C compiler is there
 test-go:
@@ -58,6 +58,11 @@ fuzz:
 	  echo "fuzz $${t%%:*} ($(FUZZTIME))"; \
 	  $(GO) test -run '^$$' -fuzz "^$${t%%:*}$$" -fuzztime $(FUZZTIME) $${t#*:} || exit 1; \
 	done
+
+## crashtest: kill the server with SIGKILL during concurrent writes (20
+## rounds) and check that no acknowledged write is lost
+crashtest:
+	$(GO) run ./cmd/crashtest -rounds 20
 
 ## generate: regenerate the templ views
 generate:
