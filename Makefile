@@ -3,7 +3,7 @@ GO ?= go
 DATA ?= ./data
 ADDR ?= 127.0.0.1:8080
 
-.PHONY: run test test-go test-deps fuzz vulncheck crashtest generate check bench build
+.PHONY: run test test-go test-deps fuzz vulncheck crashtest generate check bench gobench build
 
 ## run: start the app with demo data on an embedded SQLite file ($(DATA))
 run:
@@ -78,6 +78,11 @@ check:
 	$(GO) tool staticcheck ./...
 	$(GO) mod tidy -diff
 
-## bench: Go benchmarks of the pages and the PDF (medians, queries per page)
+## bench: load test over loopback: 2,000 students × 30 réalisations, 64
+## connections, 30 s per page (about 3 minutes)
 bench:
+	$(GO) run ./cmd/loadbench
+
+## gobench: Go benchmarks of the pages and the PDF (medians, queries per page)
+gobench:
 	$(GO) test -run '^$$' -bench . -benchmem -count 5 ./internal/server/ ./internal/export/

@@ -3,6 +3,7 @@ package server
 import (
 	"bytes"
 	"context"
+	"io"
 	"crypto/rand"
 	"encoding/hex"
 	"net/http"
@@ -44,7 +45,7 @@ func (s *Server) writeTableauPDF(w http.ResponseWriter, r *http.Request, student
 		return
 	}
 	var buf bytes.Buffer
-	if err := export.PDF(&buf, t, paperParam(r)); err != nil {
+	if err := s.renderPDF(r.Context(), &buf, t, paperParam(r)); err != nil {
 		s.serverError(w, r, err)
 		return
 	}
@@ -52,6 +53,19 @@ func (s *Server) writeTableauPDF(w http.ResponseWriter, r *http.Request, student
 	w.Header().Set("Content-Disposition", `attachment; filename="`+export.FileName(*student, "pdf")+`"`)
 	w.Header().Set("Content-Length", strconv.Itoa(buf.Len()))
 	_, _ = buf.WriteTo(w)
+}
+
+// renderPDF draws a PDF, at most as many at once as there are CPUs: a PDF
+// is CPU work with large temporary buffers, so more in parallel only adds
+// memory, not speed.
+func (s *Server) renderPDF(ctx context.Context, w io.Writer, t portfolio.Tableau, paper export.Paper) error {
+	select {
+	case s.pdfSlots <- struct{}{}:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	defer func() { <-s.pdfSlots }()
+	return export.PDF(w, t, paper)
 }
 
 // A class export builds one PDF per student into a ZIP, in the background:

@@ -158,7 +158,7 @@ func (s *Server) juryPDF(w http.ResponseWriter, r *http.Request) {
 	}
 	student.PortfolioURL = juryURL(s.siteURL(r), l.Token)
 	var buf bytes.Buffer
-	if err := export.PDF(&buf, portfolio.BuildTableau(s.ref(&student), student, reals, s.now()), paperParam(r)); err != nil {
+	if err := s.renderPDF(r.Context(), &buf, portfolio.BuildTableau(s.ref(&student), student, reals, s.now()), paperParam(r)); err != nil {
 		s.serverError(w, r, err)
 		return
 	}

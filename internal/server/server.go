@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"runtime"
 	"strings"
 	"time"
 
@@ -74,6 +75,7 @@ type Server struct {
 	maxFile  int64
 	quota    int64
 	proxies  []*net.IPNet
+	pdfSlots chan struct{}
 }
 
 // New builds a server; call Close when done.
@@ -99,6 +101,7 @@ func New(cfg Config) *Server {
 	s.mailer = cfg.Mailer
 	s.maxFile, s.quota = cfg.MaxFileBytes, cfg.QuotaBytes
 	s.proxies = cfg.TrustedProxies
+	s.pdfSlots = make(chan struct{}, runtime.NumCPU())
 	if s.maxFile <= 0 {
 		s.maxFile = 20 << 20
 	}

@@ -1,0 +1,284 @@
+// Command loadbench measures the server under load: it generates 2,000
+// students × 30 réalisations in 60 classes, starts the real server, and
+// loads /healthz, a student's tableau, a teacher's class dashboard and a PDF
+// download over loopback, 64 connections for a fixed time each. It prints
+// requests/s, p50/p99 latency, errors, each page's throughput as a
+// fraction of /healthz's in the same run, and the server's peak memory.
+// Run by "make bench".
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/http/cookiejar"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/portfolio-sio/portfolio/internal/auth"
+	"github.com/portfolio-sio/portfolio/internal/referentiel"
+	"github.com/portfolio-sio/portfolio/internal/store"
+	refdata "github.com/portfolio-sio/portfolio/referentiel"
+)
+
+const password = "un mot de passe solide"
+
+func main() {
+	dur := flag.Duration("duration", 30*time.Second, "load time per page")
+	conns := flag.Int("connections", 64, "concurrent connections")
+	students := flag.Int("students", 2000, "students in the generated data")
+	per := flag.Int("per", 30, "réalisations per student")
+	flag.Parse()
+	if err := run(*dur, *conns, *students, *per); err != nil {
+		fmt.Fprintln(os.Stderr, "loadbench:", err)
+		os.Exit(1)
+	}
+}
+
+type target struct {
+	name, path, as string
+	p99            time.Duration // 0: none
+	minRatio       float64       // 0: none
+}
+
+func run(dur time.Duration, conns, students, per int) error {
+	work, err := os.MkdirTemp("", "portfolio-loadbench-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(work)
+	bin := filepath.Join(work, "portfolio")
+	if out, err := exec.Command("go", "build", "-o", bin, "./cmd/portfolio").CombinedOutput(); err != nil {
+		return fmt.Errorf("build: %v\n%s", err, out)
+	}
+	data := filepath.Join(work, "data")
+	start := time.Now()
+	if err := generate(data, students, per); err != nil {
+		return err
+	}
+	fmt.Printf("data: %d students × %d réalisations in 60 classes, generated in %s\n", students, per, time.Since(start).Round(time.Millisecond))
+
+	addr, err := freeAddr()
+	if err != nil {
+		return err
+	}
+	srv := exec.Command(bin, "serve", "--data", data, "--addr", addr)
+	srv.Stdout, srv.Stderr = io.Discard, io.Discard
+	if err := srv.Start(); err != nil {
+		return err
+	}
+	defer srv.Process.Kill()
+	base := "http://" + addr
+	if err := waitReady(base); err != nil {
+		return err
+	}
+	cookies := map[string][]*http.Cookie{}
+	for _, who := range []string{"bulk1@example.org", "prof1@example.org"} {
+		c, err := login(base, who)
+		if err != nil {
+			return err
+		}
+		cookies[who] = c
+	}
+	targets := []target{
+		{"/healthz", "/healthz", "", 0, 0},
+		{"tableau (étudiant, 30 réalisations)", "/tableau", "bulk1@example.org", 25 * time.Millisecond, 0.20},
+		{"tableau de bord de classe (33 étudiants)", "/classes/1", "prof1@example.org", 50 * time.Millisecond, 0},
+		{"PDF du tableau", "/tableau.pdf", "bulk1@example.org", 100 * time.Millisecond, 0},
+	}
+	fmt.Printf("load: %d connections, %s per page, on %s\n\n", conns, dur, addr)
+	fmt.Printf("%-42s %9s %9s %9s %9s %7s %9s\n", "page", "requêtes", "req/s", "p50", "p99", "erreurs", "/healthz")
+	var healthRate float64
+	var missed []string
+	for i, tg := range targets {
+		r := load(base+tg.path, cookies[tg.as], conns, dur)
+		if i == 0 {
+			healthRate = r.rate
+		}
+		ratio := r.rate / healthRate
+		fmt.Printf("%-42s %9d %9.0f %9s %9s %7d %8.0f%%\n", tg.name, r.n, r.rate, r.p50.Round(10*time.Microsecond), r.p99.Round(10*time.Microsecond), r.errors, 100*ratio)
+		if r.errors > 0 {
+			missed = append(missed, fmt.Sprintf("%s: %d errors", tg.name, r.errors))
+		}
+		if tg.p99 > 0 && r.p99 >= tg.p99 {
+			missed = append(missed, fmt.Sprintf("%s: p99 %s ≥ %s", tg.name, r.p99.Round(time.Millisecond), tg.p99))
+		}
+		if tg.minRatio > 0 && ratio < tg.minRatio {
+			missed = append(missed, fmt.Sprintf("%s: %.0f%% of /healthz < %.0f%%", tg.name, 100*ratio, 100*tg.minRatio))
+		}
+	}
+	peak, err := peakMemory(srv.Process.Pid)
+	if err != nil {
+		return err
+	}
+	fmt.Printf("\nserver peak memory (VmHWM): %.1f MB\n", float64(peak)/(1<<20))
+	if peak >= 150<<20 {
+		missed = append(missed, fmt.Sprintf("peak memory %.0f MB ≥ 150 MB", float64(peak)/(1<<20)))
+	}
+	if len(missed) == 0 {
+		fmt.Println("targets: all met (0 errors; tableau ≥ 20 % of /healthz and p99 < 25 ms; dashboard p99 < 50 ms; PDF p99 < 100 ms; memory < 150 MB)")
+	} else {
+		fmt.Println("targets missed:\n  " + strings.Join(missed, "\n  "))
+	}
+	return nil
+}
+
+func generate(data string, students, per int) error {
+	ctx := context.Background()
+	st, err := store.Open(ctx, data)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	refs, err := referentiel.LoadAll(refdata.FS)
+	if err != nil {
+		return err
+	}
+	var acts []string
+	for _, a := range refs["sio-2011"].ColumnActivities("SLAM") {
+		acts = append(acts, a.Code+" "+a.Competences[0].Code)
+	}
+	hash, err := auth.Hasher{Cost: 4}.Hash(password)
+	if err != nil {
+		return err
+	}
+	classes := 60
+	_, err = st.BulkLoad(ctx, store.BulkSpec{Students: students, PerStudent: per, Classes: classes, ClassSize: students / classes,
+		PasswordHash: hash, Activities: acts})
+	if err != nil {
+		return err
+	}
+	// The tableau shows validated réalisations: validate the first
+	// student's so their tableau has its 30 rows.
+	_, err = st.DB.ExecContext(ctx, `UPDATE realisations SET status = 'validee',
+		validated_by = (SELECT id FROM users WHERE email = 'prof1@example.org')
+		WHERE student_id = (SELECT id FROM users WHERE email = 'bulk1@example.org')`)
+	if err != nil {
+		return err
+	}
+	return st.RefreshAllCoverage(ctx)
+}
+
+type result struct {
+	n, errors int
+	rate      float64
+	p50, p99  time.Duration
+}
+
+// load sends GET requests from conns goroutines for dur.
+func load(target string, cookies []*http.Cookie, conns int, dur time.Duration) result {
+	tr := &http.Transport{MaxIdleConnsPerHost: conns, MaxConnsPerHost: conns, DisableCompression: true}
+	defer tr.CloseIdleConnections()
+	client := &http.Client{Transport: tr, Timeout: 30 * time.Second,
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	var mu sync.Mutex
+	var all []time.Duration
+	errs := 0
+	deadline := time.Now().Add(dur)
+	var wg sync.WaitGroup
+	started := time.Now()
+	for i := 0; i < conns; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var mine []time.Duration
+			bad := 0
+			for time.Now().Before(deadline) {
+				req, _ := http.NewRequest(http.MethodGet, target, nil)
+				for _, c := range cookies {
+					req.AddCookie(c)
+				}
+				t0 := time.Now()
+				res, err := client.Do(req)
+				if err != nil {
+					bad++
+					continue
+				}
+				_, _ = io.Copy(io.Discard, res.Body)
+				res.Body.Close()
+				mine = append(mine, time.Since(t0))
+				if res.StatusCode != http.StatusOK {
+					bad++
+				}
+			}
+			mu.Lock()
+			all = append(all, mine...)
+			errs += bad
+			mu.Unlock()
+		}()
+	}
+	wg.Wait()
+	elapsed := time.Since(started)
+	sort.Slice(all, func(i, j int) bool { return all[i] < all[j] })
+	r := result{n: len(all), errors: errs, rate: float64(len(all)) / elapsed.Seconds()}
+	if len(all) > 0 {
+		r.p50 = all[len(all)/2]
+		r.p99 = all[len(all)*99/100]
+	}
+	return r
+}
+
+func login(base, email string) ([]*http.Cookie, error) {
+	jar, _ := cookiejar.New(nil)
+	c := &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	res, err := c.PostForm(base+"/login", url.Values{"email": {email}, "password": {password}})
+	if err != nil {
+		return nil, err
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusSeeOther {
+		return nil, fmt.Errorf("login %s: %d", email, res.StatusCode)
+	}
+	u, _ := url.Parse(base)
+	return jar.Cookies(u), nil
+}
+
+// peakMemory is the process's peak resident memory (Linux VmHWM).
+func peakMemory(pid int) (int64, error) {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/status")
+	if err != nil {
+		return 0, err
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+			f := strings.Fields(v)
+			kb, err := strconv.ParseInt(f[0], 10, 64)
+			return kb << 10, err
+		}
+	}
+	return 0, errors.New("no VmHWM")
+}
+
+func freeAddr() (string, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", err
+	}
+	defer ln.Close()
+	return ln.Addr().String(), nil
+}
+
+func waitReady(base string) error {
+	deadline := time.Now().Add(30 * time.Second)
+	for time.Now().Before(deadline) {
+		if res, err := http.Get(base + "/healthz"); err == nil {
+			res.Body.Close()
+			if res.StatusCode == 200 {
+				return nil
+			}
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	return errors.New("server did not start")
+}
