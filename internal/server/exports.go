@@ -3,9 +3,9 @@ package server
 import (
 	"bytes"
 	"context"
-	"io"
 	"crypto/rand"
 	"encoding/hex"
+	"io"
 	"net/http"
 	"strconv"
 	"sync"
