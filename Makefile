@@ -34,10 +34,12 @@ vulncheck:
 	  echo "$$out"; exit $$status; \
 	fi
 
-## test-deps: the browser tests drive Debian's chromium and the PDF tests
-## read PDFs with poppler-utils; install them when missing and we may (root
-## with apt-get), else say how.
-TEST_PKGS = chromium:chromium pdftotext:poppler-utils
+## test-deps: the browser tests drive Debian's chromium, check each page
+## with axe-core and the Nu HTML checker (npm packages, Java), and the PDF
+## tests read PDFs with poppler-utils; install what is missing when we may
+## (root with apt-get), else say how.
+TEST_PKGS = chromium:chromium pdftotext:poppler-utils java:openjdk-17-jre-headless npm:npm
+A11Y = internal/server/testdata/a11y
 test-deps:
 	@missing=""; for p in $(TEST_PKGS); do command -v $${p%%:*} >/dev/null 2>&1 || missing="$$missing $${p#*:}"; done; \
 	if [ -n "$$missing" ]; then \
@@ -48,6 +50,8 @@ test-deps:
 	    echo "The tests need:$$missing (sudo apt-get install$$missing)" >&2; exit 1; \
 	  fi; \
 	fi
+	@test -f $(A11Y)/node_modules/vnu-jar/build/dist/vnu.jar -a -f $(A11Y)/node_modules/axe-core/axe.min.js || \
+	  { echo "installing axe-core and vnu-jar (npm) into $(A11Y)"; npm ci --prefix $(A11Y) --no-audit --no-fund --ignore-scripts >/dev/null; }
 
 ## fuzz: every fuzz target for a short fixed time (FUZZTIME each)
 FUZZTIME ?= 10s

@@ -549,7 +549,7 @@ func ClassDashboard(p Page, v ClassView) templ.Component {
 					return templ_7745c5c3_Err
 				}
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 43, "</section><section aria-labelledby=\"heat-title\"><h2 id=\"heat-title\">Couverture des activités</h2><p class=\"legend-inline\"><span class=\"cov cov-validated\">V</span> couverte par une réalisation validée <span class=\"cov cov-pending\">E</span> couverte seulement par des réalisations en cours <span class=\"cov cov-none\">·</span> non couverte</p><div class=\"grid-wrap\"><table class=\"grid heat\" id=\"heatmap\"><caption class=\"visually-hidden\">Étudiants en lignes, activités en colonnes ; V validée, E en cours, point non couverte.</caption> <thead><tr><th scope=\"col\" rowspan=\"2\">Étudiant</th>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 43, "</section><section aria-labelledby=\"heat-title\"><h2 id=\"heat-title\">Couverture des activités</h2><p class=\"legend-inline\"><span class=\"cov cov-validated\">V</span> couverte par une réalisation validée <span class=\"cov cov-pending\">E</span> couverte seulement par des réalisations en cours <span class=\"cov cov-none\">·</span> non couverte</p><div class=\"grid-wrap\" tabindex=\"0\" role=\"region\" aria-label=\"Carte de couverture (défilement horizontal)\"><table class=\"grid heat\" id=\"heatmap\"><caption class=\"visually-hidden\">Étudiants en lignes, activités en colonnes ; V validée, E en cours, point non couverte.</caption> <thead><tr><th scope=\"col\" rowspan=\"2\">Étudiant</th>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}

@@ -497,7 +497,7 @@ func JuryPage(p Page, v JuryView) templ.Component {
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
-				templ_7745c5c3_Err = realisationBody(jr.R, v.Ref).Render(ctx, templ_7745c5c3_Buffer)
+				templ_7745c5c3_Err = realisationBody(jr.R, v.Ref, 4).Render(ctx, templ_7745c5c3_Buffer)
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}

@@ -246,7 +246,7 @@ func tableauGrid(v TableauView) templ.Component {
 				return templ_7745c5c3_Err
 			}
 		}
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 15, "</dl><div class=\"grid-wrap\"><table class=\"grid\"><caption class=\"visually-hidden\">Tableau de synthèse : ")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 15, "</dl><div class=\"grid-wrap\" tabindex=\"0\" role=\"region\" aria-label=\"Grille du tableau de synthèse (défilement horizontal)\"><table class=\"grid\"><caption class=\"visually-hidden\">Tableau de synthèse : ")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}

@@ -182,6 +182,7 @@ func jsString(s string) string {
 // réalisation with two activities and three competences, fails validation
 // once, sees it on the tableau with its X marks, then edits it.
 func TestBrowserStudentJourney(t *testing.T) {
+	pc := newPageChecks(t)
 	app := newTestApp(t)
 	if _, err := demo.Seed(context.Background(), app.store, app.ref, app.hasher, time.Date(2026, 11, 24, 10, 0, 0, 0, time.UTC)); err != nil {
 		t.Fatal(err)
@@ -196,6 +197,7 @@ func TestBrowserStudentJourney(t *testing.T) {
 		chromedp.SendKeys(byID("password"), demo.Password),
 	)
 	screenshot(t, ctx, "01-login")
+	pc.check(ctx, "01-login")
 	if st := submit(t, ctx, "section.login button[type=submit]"); st != 200 {
 		t.Fatalf("login: status %d", st)
 	}
@@ -206,6 +208,7 @@ func TestBrowserStudentJourney(t *testing.T) {
 		t.Fatalf("demo réalisations not listed: %q", got)
 	}
 	screenshot(t, ctx, "02-list")
+	pc.check(ctx, "02-list")
 
 	title := "Déploiement d’une API de réservation — œuvre collective"
 	do(t, ctx, "fill the form",
@@ -229,6 +232,7 @@ func TestBrowserStudentJourney(t *testing.T) {
 		chromedp.SendKeys(byID("how-A4.1.3"), "Modèle relationnel et script SQL."),
 	)
 	screenshot(t, ctx, "03-form")
+	pc.check(ctx, "03-form")
 	if st := submit(t, ctx, "form.realisation .actions button[type=submit]"); st != 422 {
 		t.Fatalf("invalid période: status %d, want 422", st)
 	}
@@ -245,6 +249,7 @@ func TestBrowserStudentJourney(t *testing.T) {
 		t.Fatalf("ticks lost after the error: %v", err)
 	}
 	screenshot(t, ctx, "04-form-error")
+	pc.check(ctx, "04-form-error")
 
 	do(t, ctx, "fix the end month", chromedp.SetValue(byID("end"), "2026-11"))
 	if st := submit(t, ctx, "form.realisation .actions button[type=submit]"); st != 200 {
@@ -255,6 +260,7 @@ func TestBrowserStudentJourney(t *testing.T) {
 	}
 	detailURL := location(t, ctx)
 	screenshot(t, ctx, "05-detail")
+	pc.check(ctx, "05-detail")
 	// Not validated yet: the student asks to show it on the tableau anyway.
 	do(t, ctx, "show on the tableau", chromedp.SetValue(byID("on_tableau"), "show"))
 	if st := submit(t, ctx, "form.visibility button[type=submit]"); st != 200 {
@@ -269,6 +275,7 @@ func TestBrowserStudentJourney(t *testing.T) {
 		t.Errorf("période not on the tableau")
 	}
 	screenshot(t, ctx, "06-tableau")
+	pc.check(ctx, "06-tableau")
 
 	do(t, ctx, "edit",
 		chromedp.Navigate(detailURL+"/edit"),
@@ -324,6 +331,7 @@ func heatCell(t *testing.T, ctx context.Context, student, activity string) strin
 // reason, edits and resubmits; the teacher validates; the réalisation is
 // read-only for the student, on the tableau, and the heat map shows it.
 func TestBrowserReviewJourney(t *testing.T) {
+	pc := newPageChecks(t)
 	app := newTestApp(t)
 	if _, err := demo.Seed(context.Background(), app.store, app.ref, app.hasher, time.Date(2026, 11, 24, 10, 0, 0, 0, time.UTC)); err != nil {
 		t.Fatal(err)
@@ -347,6 +355,7 @@ func TestBrowserReviewJourney(t *testing.T) {
 	}
 
 	login(t, teacher, base, "prof@demo.local")
+	pc.check(teacher, "staff-home")
 	classHref, err := chromedp.Run(teacher, chromedp.Evaluate[string](`[...document.querySelectorAll('a[href^="/classes/"]')].find(a => a.textContent === 'SIO2 SLAM').getAttribute('href')`))
 	if err != nil {
 		t.Fatal(err)
@@ -356,6 +365,7 @@ func TestBrowserReviewJourney(t *testing.T) {
 		t.Fatalf("heat map before: %q", got)
 	}
 	screenshot(t, teacher, "10-dashboard-queue")
+	pc.check(teacher, "10-dashboard-queue")
 	queued, err := chromedp.Run(teacher, chromedp.Evaluate[[]string](`[...document.querySelectorAll('table.queue a')].map(a => a.textContent)`))
 	if err != nil {
 		t.Fatal(err)
@@ -371,6 +381,7 @@ func TestBrowserReviewJourney(t *testing.T) {
 	do(t, teacher, "ask for changes", chromedp.Navigate(base+qhref), chromedp.WaitVisible(byID("reason-rework")),
 		chromedp.SendKeys(byID("reason-rework"), reason))
 	screenshot(t, teacher, "11-review")
+	pc.check(teacher, "11-review")
 	if st := submit(t, teacher, "#rework"); st != 200 {
 		t.Fatalf("rework: %d", st)
 	}
@@ -384,6 +395,7 @@ func TestBrowserReviewJourney(t *testing.T) {
 		t.Fatalf("reason shown: %q", got)
 	}
 	screenshot(t, student, "12-rework-seen")
+	pc.check(student, "12-rework-seen")
 	do(t, student, "edit", chromedp.Navigate(base+href+"/edit"), chromedp.WaitVisible(byID("description")),
 		chromedp.SendKeys(byID("description"), "Guide illustré de captures d'écran."))
 	if st := submit(t, student, "form.realisation .actions button[type=submit]"); st != 200 {
@@ -417,6 +429,7 @@ func TestBrowserReviewJourney(t *testing.T) {
 		t.Errorf("attestation: %q", got)
 	}
 	screenshot(t, student, "13-tableau-validated")
+	pc.check(student, "13-tableau-validated")
 	pdf := downloadPDF(t, student, "#download-pdf")
 	if !bytes.HasPrefix(pdf, []byte("%PDF-")) {
 		t.Fatalf("downloaded file is not a PDF: %.20q", pdf)
@@ -430,6 +443,7 @@ func TestBrowserReviewJourney(t *testing.T) {
 		t.Fatalf("heat map after: %q", got)
 	}
 	screenshot(t, teacher, "14-heatmap")
+	pc.check(teacher, "14-heatmap")
 }
 
 // downloadPDF clicks a download link and returns the file the browser saved.
@@ -489,6 +503,7 @@ func pdfText(t *testing.T, pdf []byte) string {
 // activation sheet; a new student follows their link, chooses a password
 // and logs in.
 func TestBrowserImportAndFirstAccess(t *testing.T) {
+	pc := newPageChecks(t)
 	app := newTestApp(t)
 	if _, err := demo.Seed(context.Background(), app.store, app.ref, app.hasher, time.Date(2026, 11, 24, 10, 0, 0, 0, time.UTC)); err != nil {
 		t.Fatal(err)
@@ -500,8 +515,9 @@ func TestBrowserImportAndFirstAccess(t *testing.T) {
 	}
 	admin := newTab(t)
 	login(t, admin, base, "admin@demo.local")
-	do(t, admin, "new class", chromedp.Navigate(base+"/admin/classes"), chromedp.WaitVisible(byID("name")),
-		chromedp.SendKeys(byID("name"), "SIO1 A"))
+	do(t, admin, "classes", chromedp.Navigate(base+"/admin/classes"), chromedp.WaitVisible(byID("name")))
+	pc.check(admin, "admin-classes")
+	do(t, admin, "new class", chromedp.SendKeys(byID("name"), "SIO1 A"))
 	if st := submit(t, admin, "form.panel button[type=submit]"); st != 200 {
 		t.Fatalf("create class: %d", st)
 	}
@@ -521,12 +537,20 @@ func TestBrowserImportAndFirstAccess(t *testing.T) {
 		}
 	}
 	screenshot(t, admin, "20-import-preview")
+	pc.check(admin, "20-import-preview")
 	if st := submit(t, admin, "#confirm-import"); st != 200 {
 		t.Fatalf("confirm: %d", st)
 	}
 	if got := text(t, admin, "main"); !strings.Contains(got, "27 étudiant(s) créé(s)") || !strings.Contains(got, "Étudiants (27)") {
 		t.Fatalf("after import: %.300q", got)
 	}
+	pc.check(admin, "admin-class")
+	classPage := location(t, admin)
+	do(t, admin, "users", chromedp.Navigate(base+"/admin/users?q=eleve"), chromedp.WaitVisible("#users"))
+	pc.check(admin, "admin-users")
+	do(t, admin, "audit", chromedp.Navigate(base+"/admin/audit"), chromedp.WaitVisible("#audit"))
+	pc.check(admin, "admin-audit")
+	do(t, admin, "class admin again", chromedp.Navigate(classPage), chromedp.WaitVisible(byID("activation-sheet")))
 	if st := submit(t, admin, "#activation-sheet"); st != 200 {
 		t.Fatalf("sheet: %d", st)
 	}
@@ -535,6 +559,7 @@ func TestBrowserImportAndFirstAccess(t *testing.T) {
 		t.Fatalf("%d links on the sheet, %v", len(links), err)
 	}
 	screenshot(t, admin, "21-activation-sheet")
+	pc.check(admin, "21-activation-sheet")
 	row, err := chromedp.Run(admin, chromedp.Evaluate[string](`[...document.querySelectorAll('#sheet tbody tr')].find(tr => tr.textContent.includes('eleve05@example.org')).querySelector('code').textContent`))
 	if err != nil {
 		t.Fatal(err)
@@ -545,6 +570,7 @@ func TestBrowserImportAndFirstAccess(t *testing.T) {
 		chromedp.SendKeys(byID("password"), "trois chats sur le toit"),
 		chromedp.SendKeys(byID("password2"), "trois chats sur le toit"))
 	screenshot(t, student, "22-activation")
+	pc.check(student, "22-activation")
 	if st := submit(t, student, "section.login button[type=submit]"); st != 200 {
 		t.Fatalf("activation: %d", st)
 	}
@@ -569,6 +595,7 @@ func TestBrowserImportAndFirstAccess(t *testing.T) {
 // shares a jury link, and the link opened in a fresh browser context shows
 // both files and the tableau.
 func TestBrowserEvidenceAndJury(t *testing.T) {
+	pc := newPageChecks(t)
 	app := newTestApp(t)
 	if _, err := demo.Seed(context.Background(), app.store, app.ref, app.hasher, time.Date(2026, 11, 24, 10, 0, 0, 0, time.UTC)); err != nil {
 		t.Fatal(err)
@@ -597,6 +624,7 @@ func TestBrowserEvidenceAndJury(t *testing.T) {
 		t.Fatalf("evidence section: %q", got)
 	}
 	screenshot(t, student, "30-evidence")
+	pc.check(student, "30-evidence")
 	do(t, student, "show on the tableau", chromedp.SetValue(byID("on_tableau"), "show"))
 	submit(t, student, "form.visibility button[type=submit]")
 
@@ -607,6 +635,7 @@ func TestBrowserEvidenceAndJury(t *testing.T) {
 	}
 	link := text(t, student, "code.jury-link")
 	screenshot(t, student, "31-share")
+	pc.check(student, "31-share")
 
 	jury := newTab(t) // a fresh browser context: no session
 	do(t, jury, "open the jury link", chromedp.Navigate(link), chromedp.WaitVisible("table.grid"))
@@ -625,6 +654,7 @@ func TestBrowserEvidenceAndJury(t *testing.T) {
 		t.Errorf("the image does not load for the jury: %v", err)
 	}
 	screenshot(t, jury, "32-jury")
+	pc.check(jury, "32-jury")
 	if marks := tableauMarks(t, jury, "Documentation utilisateur"); strings.Join(marks, ",") != "Documents de production,A4.1.10" {
 		t.Errorf("jury tableau marks %v", marks)
 	}
