@@ -54,6 +54,10 @@ func OpenDriver(ctx context.Context, driver, dataDir string) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
+	// A few connections serve every request: more only add contention on
+	// two cores (SQLite readers run in parallel under WAL anyway).
+	db.SetMaxOpenConns(8)
+	db.SetMaxIdleConns(8)
 	if err := db.PingContext(ctx); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("open database: %w", err)
