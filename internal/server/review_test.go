@@ -489,3 +489,23 @@ func TestAuthorisationMatrix(t *testing.T) {
 		check(t, adm, staffRoutes(c.lea.ID, otherR)[4:], is(404), "404 (mismatched ids)")
 	})
 }
+
+// TestTableauNeverStale: the tableau's cached réalisations follow every
+// change: edits, visibility, review, and the renaming of the teacher who
+// validated.
+func TestTableauNeverStale(t *testing.T) {
+	c := newClassroom(t)
+	id := c.app.addRealisation(c.lea.ID, sampleInput("Version 1"))
+	lea := c.app.login("lea@example.org")
+	wantNotContains(t, lea.get("/tableau").body, "Version 1")
+	wantStatus(t, lea.post(fmt.Sprintf("/realisations/%d/tableau", id), url.Values{"on_tableau": {"show"}}), http.StatusSeeOther)
+	wantContains(t, lea.get("/tableau").body, "Version 1")
+	wantStatus(t, lea.post(fmt.Sprintf("/realisations/%d", id), withVersion(formOf(sampleInput("Version 2")), 1)), http.StatusSeeOther)
+	wantContains(t, lea.get("/tableau").body, "Version 2")
+	c.app.validate(c.lea.ID, id, c.prof.ID)
+	wantContains(t, lea.get("/tableau").body, "Réalisations validées par : Prénom prof.")
+	adm := c.app.login("admin@example.org")
+	wantStatus(t, adm.post(fmt.Sprintf("/admin/users/%d", c.prof.ID), url.Values{"first_name": {"Claire"}, "last_name": {"Dubois"},
+		"email": {"prof@example.org"}, "role": {"teacher"}}), http.StatusSeeOther)
+	wantContains(t, lea.get("/tableau").body, "Réalisations validées par : Claire Dubois.")
+}

@@ -76,6 +76,7 @@ type Server struct {
 	quota    int64
 	proxies  []*net.IPNet
 	pdfSlots chan struct{}
+	cache    *realisationCache
 }
 
 // New builds a server; call Close when done.
@@ -102,6 +103,7 @@ func New(cfg Config) *Server {
 	s.maxFile, s.quota = cfg.MaxFileBytes, cfg.QuotaBytes
 	s.proxies = cfg.TrustedProxies
 	s.pdfSlots = make(chan struct{}, runtime.NumCPU())
+	s.cache = newRealisationCache(2000)
 	if s.maxFile <= 0 {
 		s.maxFile = 20 << 20
 	}

@@ -11,9 +11,27 @@ import (
 	"github.com/portfolio-sio/portfolio/web"
 )
 
+// tableauRealisations are the student's réalisations for a tableau, from
+// the cache while they have not changed.
+func (s *Server) tableauRealisations(r *http.Request, studentID int64) ([]portfolio.Realisation, error) {
+	stamp, err := s.store.RealisationsStamp(r.Context(), studentID)
+	if err != nil {
+		return nil, err
+	}
+	if list, ok := s.cache.get(studentID, stamp); ok {
+		return list, nil
+	}
+	list, err := s.store.ListRealisations(r.Context(), studentID, store.RealisationFilter{})
+	if err != nil {
+		return nil, err
+	}
+	s.cache.put(studentID, stamp, list)
+	return list, nil
+}
+
 // studentTableau builds the tableau of a student from the database.
 func (s *Server) studentTableau(r *http.Request, student *portfolio.User) (portfolio.Tableau, error) {
-	reals, err := s.store.ListRealisations(r.Context(), student.ID, store.RealisationFilter{})
+	reals, err := s.tableauRealisations(r, student.ID)
 	if err != nil {
 		return portfolio.Tableau{}, err
 	}

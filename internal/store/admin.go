@@ -69,6 +69,9 @@ func (s *Store) UpdateUser(ctx context.Context, u portfolio.User) error {
 	} else if n == 0 {
 		return portfolio.ErrNotFound
 	}
+	if u.Role != portfolio.RoleStudent {
+		return s.bumpAllStamps(ctx) // a validator's name may show on tableaux
+	}
 	return nil
 }
 
@@ -371,6 +374,9 @@ func (s *Store) DeleteUser(ctx context.Context, id int64) error {
 	}
 	if n, _ := res.RowsAffected(); n == 0 {
 		return portfolio.ErrNotFound
+	}
+	if err := s.bumpAllStamps(ctx); err != nil {
+		return err
 	}
 	return s.dropUnreferenced(ctx, hashes)
 }

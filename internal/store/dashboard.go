@@ -113,7 +113,7 @@ const coverageSQL = `INSERT INTO student_coverage (student_id, activities, types
 	FROM users u WHERE `
 
 const coverageUpsert = ` ON CONFLICT (student_id) DO UPDATE SET
-	activities = excluded.activities, types = excluded.types, counts = excluded.counts`
+	activities = excluded.activities, types = excluded.types, counts = excluded.counts, stamp = stamp + 1`
 
 // refreshCoverage recomputes one student's coverage inside a write.
 func refreshCoverage(ctx context.Context, tx *sql.Tx, studentID int64) error {
@@ -153,4 +153,22 @@ func parseLevels(s string) map[string]portfolio.Coverage {
 		out[code] = portfolio.Coverage(n)
 	}
 	return out
+}
+
+// RealisationsStamp changes whenever anything a student's réalisations show
+// changes (it is 0 for a student without any write yet).
+func (s *Store) RealisationsStamp(ctx context.Context, studentID int64) (int64, error) {
+	var stamp int64
+	err := s.DB.QueryRowContext(ctx, `SELECT stamp FROM student_coverage WHERE student_id = ?`, studentID).Scan(&stamp)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, nil
+	}
+	return stamp, err
+}
+
+// bumpAllStamps marks every student's réalisations as changed (a
+// validating teacher was renamed or deleted).
+func (s *Store) bumpAllStamps(ctx context.Context) error {
+	_, err := s.DB.ExecContext(ctx, `UPDATE student_coverage SET stamp = stamp + 1`)
+	return err
 }

@@ -43,16 +43,18 @@ func (s *Store) ApplyTransition(ctx context.Context, studentID, id int64, versio
 
 // SetTableauVisibility records the student's choice for the tableau row.
 func (s *Store) SetTableauVisibility(ctx context.Context, studentID, id int64, v portfolio.TableauVisibility) error {
-	res, err := s.DB.ExecContext(ctx, `UPDATE realisations SET on_tableau = ? WHERE id = ? AND student_id = ?`, v, id, studentID)
-	if err != nil {
-		return err
-	}
-	if n, err := res.RowsAffected(); err != nil {
-		return err
-	} else if n == 0 {
-		return portfolio.ErrNotFound
-	}
-	return nil
+	return s.inTx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE realisations SET on_tableau = ? WHERE id = ? AND student_id = ?`, v, id, studentID)
+		if err != nil {
+			return err
+		}
+		if n, err := res.RowsAffected(); err != nil {
+			return err
+		} else if n == 0 {
+			return portfolio.ErrNotFound
+		}
+		return refreshCoverage(ctx, tx, studentID)
+	})
 }
 
 // Events lists the status changes of a réalisation, oldest first.
