@@ -2,7 +2,6 @@ package server
 
 import (
 	"archive/zip"
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -60,6 +59,12 @@ type realisationDataJSON struct {
 func (s *Server) personalDataZIP(w http.ResponseWriter, r *http.Request) {
 	u := currentUser(r.Context())
 	ctx := r.Context()
+	// One export at a time per student: it streams up to the whole quota.
+	if _, busy := s.dataExports.LoadOrStore(u.ID, true); busy {
+		s.errorPage(w, r, http.StatusTooManyRequests, "Export en cours", "Votre export est déjà en cours de téléchargement ; attendez qu'il se termine.")
+		return
+	}
+	defer s.dataExports.Delete(u.ID)
 	reals, err := s.store.ListRealisations(ctx, u.ID, store.RealisationFilter{})
 	if err != nil {
 		s.serverError(w, r, err)
@@ -88,50 +93,50 @@ func (s *Server) personalDataZIP(w http.ResponseWriter, r *http.Request) {
 		}
 		d.Realisations = append(d.Realisations, realisationDataJSON{Realisation: re, Start: re.Start.ISO(), End: re.End.ISO(), Comments: comments, History: events})
 	}
-	var buf bytes.Buffer
-	zw := zip.NewWriter(&buf)
+	// Streamed: the response starts now, so a later error can only be
+	// logged (the ZIP is then visibly truncated).
+	s.audit(r, "data_export", u.Email, "")
+	w.Header().Set("Content-Type", "application/zip")
+	w.Header().Set("Content-Disposition", `attachment; filename="portfolio-sio-mes-donnees.zip"`)
+	w.Header().Set("Cache-Control", "no-store")
+	zw := zip.NewWriter(w)
+	fail := func(err error) { s.log.Error("personal data export", "user", u.ID, "err", err) }
 	jw, err := zw.Create("donnees.json")
 	if err != nil {
-		s.serverError(w, r, err)
+		fail(err)
 		return
 	}
 	enc := json.NewEncoder(jw)
 	enc.SetIndent("", "  ")
 	if err := enc.Encode(d); err != nil {
-		s.serverError(w, r, err)
+		fail(err)
 		return
 	}
 	pw, err := zw.Create(export.FileName(*u, "pdf"))
 	if err != nil {
-		s.serverError(w, r, err)
+		fail(err)
 		return
 	}
-	if err := export.PDF(pw, portfolio.BuildTableau(s.ref(u), *u, reals, s.now()), export.A3); err != nil {
-		s.serverError(w, r, err)
+	if err := s.renderPDF(ctx, pw, portfolio.BuildTableau(s.ref(u), *u, reals, s.now()), export.A3); err != nil {
+		fail(err)
 		return
 	}
 	files, err := s.store.EvidenceOfStudent(ctx, u.ID)
 	if err != nil {
-		s.serverError(w, r, err)
+		fail(err)
 		return
 	}
 	for _, list := range files {
 		for _, e := range list {
 			if err := addEvidenceToZip(zw, s.store, e); err != nil {
-				s.serverError(w, r, err)
+				fail(err)
 				return
 			}
 		}
 	}
 	if err := zw.Close(); err != nil {
-		s.serverError(w, r, err)
-		return
+		fail(err)
 	}
-	s.audit(r, "data_export", u.Email, "")
-	w.Header().Set("Content-Type", "application/zip")
-	w.Header().Set("Content-Disposition", `attachment; filename="portfolio-sio-mes-donnees.zip"`)
-	w.Header().Set("Cache-Control", "no-store")
-	_, _ = buf.WriteTo(w)
 }
 
 // addEvidenceToZip copies an evidence file into the personal data ZIP, as
@@ -142,7 +147,9 @@ func addEvidenceToZip(zw *zip.Writer, st *store.Store, e store.Evidence) error {
 		return err
 	}
 	defer f.Close()
-	w, err := zw.Create(fmt.Sprintf("fichiers/%d-%d-%s", e.RealisationID, e.ID, e.Filename))
+	// Stored as is: PDF, images and ZIP do not compress further.
+	w, err := zw.CreateHeader(&zip.FileHeader{Name: fmt.Sprintf("fichiers/%d-%d-%s", e.RealisationID, e.ID, e.Filename),
+		Method: zip.Store, Modified: e.CreatedAt})
 	if err != nil {
 		return err
 	}

@@ -49,6 +49,9 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	email := strings.ToLower(strings.TrimSpace(r.PostForm.Get("email")))
+	if len(email) > 254 { // no address is longer; keeps the log and the page small
+		email = strings.ToValidUTF8(email[:254], "")
+	}
 	password := r.PostForm.Get("password")
 	fail := func(status int, msg string) {
 		s.render(w, r, status, web.LoginPage(s.page(r, "Connexion", ""), email, msg))
@@ -58,9 +61,10 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	keys := []string{"account:" + email, "ip:" + clientIP(r)}
-	wait, locked := s.limiter.check(keys...)
+	wait, locked := s.limiter.attempt(keys...)
 	if !locked.IsZero() {
-		s.audit(r, "login_refused", email, "trop de tentatives")
+		// Not audited: the failures that locked the account were, and a
+		// flood of refusals must not fill the log.
 		mins := int(math.Ceil(locked.Sub(s.now()).Minutes()))
 		fail(http.StatusTooManyRequests, "Trop de tentatives de connexion : réessayez dans "+strconv.Itoa(mins)+" minute(s).")
 		return
@@ -79,7 +83,6 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 	}
 	// Check a hash even for unknown accounts: same time either way.
 	if !auth.Check(u.PasswordHash, password) || u.ID == 0 {
-		s.limiter.fail(keys...)
 		s.audit(r, "login_failed", email, "")
 		fail(http.StatusUnprocessableEntity, "Adresse e-mail ou mot de passe incorrect.")
 		return
@@ -93,7 +96,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 		s.serverError(w, r, err)
 		return
 	}
-	s.limiter.succeed(keys[0])
+	s.limiter.succeeded(keys[0], keys[1])
 	s.sessions.Put(r.Context(), "user_id", u.ID)
 	ctx := context.WithValue(r.Context(), userKey, &u)
 	s.audit(r.WithContext(ctx), "login", email, "")

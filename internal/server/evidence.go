@@ -122,6 +122,9 @@ func (s *Server) uploadEvidence(w http.ResponseWriter, r *http.Request) {
 		case f.tooLarge:
 			fail(fmt.Sprintf("« %s » est trop volumineux : %s au plus par fichier. Rien n'a été enregistré.", f.name, humanSize(s.maxFile)))
 			return
+		case f.size == 0:
+			fail(fmt.Sprintf("« %s » est vide. Rien n'a été enregistré.", f.name))
+			return
 		case f.mime == "":
 			fail(fmt.Sprintf("« %s » n'est pas d'un type accepté (%s) : son contenu ne correspond pas. Rien n'a été enregistré.", f.name, upload.Allowed))
 			return
@@ -217,6 +220,12 @@ func cleanFilename(name string) string {
 	if !utf8.ValidString(name) || name == "." || name == "" {
 		name = "fichier"
 	}
+	name = strings.Map(func(r rune) rune { // no invisible reordering (x‮gpj.exe)
+		if (r >= 0x202A && r <= 0x202E) || (r >= 0x2066 && r <= 0x2069) || r == 0x200E || r == 0x200F {
+			return -1
+		}
+		return r
+	}, name)
 	if utf8.RuneCountInString(name) > 150 {
 		name = string([]rune(name)[:150])
 	}
@@ -293,7 +302,7 @@ func (s *Server) sendEvidence(w http.ResponseWriter, r *http.Request, e store.Ev
 	if upload.Inline(e.Mime) {
 		disposition = "inline"
 	}
-	name := strings.TrimSuffix(e.Filename, filepath.Ext(e.Filename)) + upload.Extension(e.Mime)
+	name := strings.TrimSuffix(e.Filename, filepath.Ext(e.Filename)) + upload.Extension(e.Mime, e.Filename)
 	w.Header().Set("Content-Type", e.Mime)
 	w.Header().Set("X-Content-Type-Options", "nosniff")
 	w.Header().Set("Content-Disposition", disposition+`; filename="`+asciiFilename(name)+`"; filename*=UTF-8''`+pathEscape(name))

@@ -5,10 +5,13 @@ import (
 	"time"
 )
 
-// loginLimiter slows then refuses logins after repeated failures, per
-// account and per client address: from the 3rd failure each attempt waits
-// a little longer (up to 5 s), from the 10th the key is locked for 15
-// minutes. A success clears the account's count. State is in memory: a
+// loginLimiter slows then refuses logins after repeated failures. Per
+// account: from the 3rd failure each attempt waits a little longer (up to
+// 5 s), from the 10th the account is locked for 15 minutes. Per client
+// address: slowed from the 20th failure, never locked, since a whole
+// school often shares one address. Attempts are counted when they start,
+// so a burst of parallel tries is counted too; a success clears the
+// account and gives the address its attempt back. State is in memory: a
 // restart forgives everyone, which is acceptable for a single server.
 type loginLimiter struct {
 	mu    sync.Mutex
@@ -24,11 +27,15 @@ type attempts struct {
 }
 
 const (
-	slowAfter   = 3
-	lockAfter   = 10
-	lockFor     = 15 * time.Minute
-	forgetAfter = 30 * time.Minute
+	slowAfter     = 3
+	lockAfter     = 10
+	addrSlowAfter = 20
+	lockFor       = 15 * time.Minute
+	forgetAfter   = 30 * time.Minute
 )
+
+// isAddress tells the per-address keys from the per-account ones.
+func isAddress(key string) bool { return len(key) > 3 && key[:3] == "ip:" }
 
 func newLoginLimiter(now func() time.Time, delay time.Duration) *loginLimiter {
 	return &loginLimiter{keys: map[string]*attempts{}, now: now, delay: delay}
@@ -52,8 +59,12 @@ func (l *loginLimiter) check(keys ...string) (wait time.Duration, locked time.Ti
 		if now.Before(a.lockedUntil) && a.lockedUntil.After(locked) {
 			locked = a.lockedUntil
 		}
-		if a.failures >= slowAfter {
-			w := time.Duration(a.failures-slowAfter+1) * l.delay
+		threshold := slowAfter
+		if isAddress(k) {
+			threshold = addrSlowAfter
+		}
+		if a.failures >= threshold {
+			w := time.Duration(a.failures-threshold+1) * l.delay
 			if w > 5*l.delay {
 				w = 5 * l.delay
 			}
@@ -85,9 +96,29 @@ func (l *loginLimiter) fail(keys ...string) {
 		}
 		a.failures++
 		a.last = now
-		if a.failures >= lockAfter {
+		if a.failures >= lockAfter && !isAddress(k) {
 			a.lockedUntil = now.Add(lockFor)
 		}
+	}
+}
+
+// attempt checks the keys and counts this attempt as a failure at once
+// (undone by succeed), so that parallel attempts cannot all pass.
+func (l *loginLimiter) attempt(keys ...string) (wait time.Duration, locked time.Time) {
+	wait, locked = l.check(keys...)
+	if locked.IsZero() {
+		l.fail(keys...)
+	}
+	return wait, locked
+}
+
+// succeeded clears the account and gives the address its attempt back.
+func (l *loginLimiter) succeeded(account, address string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	delete(l.keys, account)
+	if a := l.keys[address]; a != nil && a.failures > 0 {
+		a.failures--
 	}
 }
 

@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"runtime"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/a-h/templ"
@@ -77,6 +78,8 @@ type Server struct {
 	proxies  []*net.IPNet
 	pdfSlots chan struct{}
 	cache    *realisationCache
+	// dataExports holds the ids of students downloading their data.
+	dataExports sync.Map
 }
 
 // New builds a server; call Close when done.

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"os"
 	"crypto/rand"
 	"crypto/sha256"
 	"database/sql"
@@ -55,6 +56,17 @@ func (s *Store) SearchUsers(ctx context.Context, f UserFilter) ([]portfolio.User
 
 // UpdateUser changes a user's identity, role and student fields.
 func (s *Store) UpdateUser(ctx context.Context, u portfolio.User) error {
+	// A role change leaves the classes of the former role.
+	if u.Role != portfolio.RoleStudent {
+		if _, err := s.DB.ExecContext(ctx, `DELETE FROM class_students WHERE student_id = ?`, u.ID); err != nil {
+			return err
+		}
+	}
+	if u.Role == portfolio.RoleStudent {
+		if _, err := s.DB.ExecContext(ctx, `DELETE FROM class_teachers WHERE teacher_id = ?`, u.ID); err != nil {
+			return err
+		}
+	}
 	res, err := s.DB.ExecContext(ctx, `UPDATE users SET email = ?, first_name = ?, last_name = ?, role = ?,
 		parcours = ?, candidate_number = ?, session_year = ?, centre = ? WHERE id = ?`,
 		strings.TrimSpace(u.Email), u.FirstName, u.LastName, u.Role, u.Parcours, u.CandidateNumber, u.SessionYear, u.Centre, u.ID)
@@ -389,7 +401,20 @@ func (s *Store) SetPassword(ctx context.Context, id int64, hash string) error {
 
 // Backup writes a consistent copy of the live database to path (which must
 // not exist), while the server keeps running.
+// The copy is readable by its owner only, and holds no session (a
+// restored backup logs everyone out rather than reviving old cookies).
 func (s *Store) Backup(ctx context.Context, path string) error {
-	_, err := s.DB.ExecContext(ctx, `VACUUM INTO ?`, path)
+	if _, err := s.DB.ExecContext(ctx, `VACUUM INTO ?`, path); err != nil {
+		return err
+	}
+	if err := os.Chmod(path, 0o600); err != nil {
+		return err
+	}
+	db, err := sql.Open("sqlite", "file:"+path)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	_, err = db.ExecContext(ctx, `DELETE FROM sessions`)
 	return err
 }

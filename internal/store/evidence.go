@@ -65,6 +65,8 @@ func (s *Store) AddEvidence(ctx context.Context, e Evidence, tmpPath string, quo
 	if err := os.MkdirAll(filepath.Dir(dest), 0o750); err != nil {
 		return 0, err
 	}
+	s.files.Lock() // a concurrent delete of the same bytes waits
+	defer s.files.Unlock()
 	var id int64
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
 		var used int64
@@ -162,6 +164,8 @@ func (s *Store) hashesOf(ctx context.Context, where string, arg int64) ([]string
 // dropUnreferenced deletes the stored bytes of the hashes no evidence row
 // uses any more.
 func (s *Store) dropUnreferenced(ctx context.Context, hashes []string) error {
+	s.files.Lock()
+	defer s.files.Unlock()
 	for _, h := range hashes {
 		var used bool
 		if err := s.DB.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM evidence WHERE hash = ?)`, h).Scan(&used); err != nil {

@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"sync"
 
 	"github.com/pressly/goose/v3"
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
@@ -23,6 +24,9 @@ const DBFile = "portfolio.db"
 type Store struct {
 	DB  *sql.DB
 	dir string // the data directory
+	// files serialises the steps that add or drop evidence bytes, which
+	// several rows may share (see AddEvidence and dropUnreferenced).
+	files sync.Mutex
 }
 
 // DSN is the connection string for a database file: WAL, foreign keys,

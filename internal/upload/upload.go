@@ -30,25 +30,46 @@ func Detect(head []byte, name string) (string, bool) {
 	case bytes.HasPrefix(head, []byte("PK\x03\x04")), bytes.HasPrefix(head, []byte("PK\x05\x06")):
 		return "application/zip", true
 	}
-	if !isText(head) || !strings.HasPrefix(http.DetectContentType(head), "text/plain") || markup(head) {
+	if !strings.HasPrefix(http.DetectContentType(head), "text/plain") || markup(head) {
 		return "", false
+	}
+	charset := "utf-8"
+	if !isText(head) {
+		if !isWindows1252Text(head) {
+			return "", false
+		}
+		charset = "windows-1252" // a Notepad "ANSI" file
 	}
 	switch strings.ToLower(path.Ext(name)) {
 	case ".md", ".markdown":
-		return "text/markdown; charset=utf-8", true
+		return "text/markdown; charset=" + charset, true
 	}
-	return "text/plain; charset=utf-8", true
+	return "text/plain; charset=" + charset, true
 }
 
-// markup reports whether text looks like HTML, SVG or XML, which a
-// browser could run.
-func markup(b []byte) bool {
-	lower := bytes.ToLower(b)
-	if t := bytes.TrimSpace(lower); len(t) > 0 && t[0] == '<' {
-		return true
+// isWindows1252Text reports whether b reads as Windows-1252 text: no
+// control characters and no byte the code page leaves undefined.
+func isWindows1252Text(b []byte) bool {
+	if len(b) == 0 {
+		return false
 	}
-	for _, tag := range []string{"<script", "<svg", "<html", "<?xml", "<iframe", "<!doctype"} {
-		if bytes.Contains(lower, []byte(tag)) {
+	for _, c := range b {
+		switch {
+		case c == '\n' || c == '\r' || c == '\t' || c == '\f':
+		case c < 0x20 || c == 0x7f || c == 0x81 || c == 0x8d || c == 0x8f || c == 0x90 || c == 0x9d:
+			return false
+		}
+	}
+	return true
+}
+
+// markup reports whether text is an HTML, SVG or XML document, which a
+// browser could run (text that merely mentions a tag, such as a note on
+// XSS or a PHP file, is plain text).
+func markup(b []byte) bool {
+	t := bytes.ToLower(bytes.TrimSpace(b))
+	for _, start := range []string{"<!doctype", "<html", "<head", "<body", "<svg", "<?xml", "<script", "<iframe", "<!--"} {
+		if bytes.HasPrefix(t, []byte(start)) {
 			return true
 		}
 	}
@@ -77,8 +98,34 @@ func isText(b []byte) bool {
 	return true
 }
 
-// Extension is the file extension that goes with a detected type.
-func Extension(mime string) string {
+// keep lists, per detected type, the original extensions a download keeps
+// (an office document is a ZIP; source files are text).
+var keep = map[string][]string{
+	"application/zip": {".zip", ".docx", ".xlsx", ".pptx", ".odt", ".ods", ".odp", ".odg"},
+	"text": {".txt", ".md", ".markdown", ".csv", ".log", ".conf", ".cfg", ".ini", ".sql", ".php", ".py", ".java",
+		".c", ".h", ".cpp", ".cs", ".go", ".rb", ".yml", ".yaml", ".json", ".toml", ".css", ".ts"},
+	"image/jpeg": {".jpg", ".jpeg"},
+}
+
+// Extension is the extension a download gets: the original one when it
+// fits the detected type (rapport.docx stays .docx), else the type's own
+// (a script renamed .txt never comes back as .bat).
+func Extension(mime, original string) string {
+	ext := strings.ToLower(path.Ext(original))
+	kind := mime
+	if strings.HasPrefix(mime, "text/") {
+		kind = "text"
+	}
+	for _, e := range keep[kind] {
+		if ext == e {
+			return ext
+		}
+	}
+	return typeExtension(mime)
+}
+
+// typeExtension is the usual extension of a detected type.
+func typeExtension(mime string) string {
 	switch {
 	case mime == "application/pdf":
 		return ".pdf"

@@ -19,11 +19,30 @@ func TestDetect(t *testing.T) {
 		{"page.pdf", "<!DOCTYPE html><html><script>alert(1)</script>", "", false},
 		{"image.png", "<svg xmlns=\"http://www.w3.org/2000/svg\"><script/></svg>", "", false},
 		{"x.txt", "", "", false},
-		{"latin1.txt", "caf\xe9 cr\xe8me", "", false},
+		{"latin1.txt", "caf\xe9 cr\xe8me", "text/plain; charset=windows-1252", true},
+		{"xss.md", "# Veille XSS\n\nLe vecteur <script>alert(1)</script> ...", "text/markdown; charset=utf-8", true},
+		{"index.php", "<?php echo 'ok'; ?>", "text/plain; charset=utf-8", true},
+		{"binary.txt", "abc\x00\x01\x02", "", false},
 	} {
 		mime, ok := Detect([]byte(tc.head), tc.name)
 		if ok != tc.ok || mime != tc.mime {
 			t.Errorf("%s %q: %q %v, want %q %v", tc.name, tc.head, mime, ok, tc.mime, tc.ok)
+		}
+	}
+}
+
+func TestExtension(t *testing.T) {
+	for _, tc := range [][3]string{
+		{"application/zip", "rapport.docx", ".docx"},
+		{"application/zip", "projet.exe", ".zip"},
+		{"text/plain; charset=utf-8", "conf.sh", ".txt"},
+		{"text/plain; charset=utf-8", "index.php", ".php"},
+		{"text/plain; charset=utf-8", "x.bat", ".txt"},
+		{"image/jpeg", "photo.JPEG", ".jpeg"},
+		{"application/pdf", "rapport.pdf.exe", ".pdf"},
+	} {
+		if got := Extension(tc[0], tc[1]); got != tc[2] {
+			t.Errorf("%s %s: %s, want %s", tc[0], tc[1], got, tc[2])
 		}
 	}
 }
