@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"os"
 	"crypto/rand"
 	"crypto/sha256"
 	"database/sql"
@@ -10,6 +9,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"os"
 	"strings"
 	"time"
 
