@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -298,6 +299,31 @@ func TestPDFTallRowFits(t *testing.T) {
 		}
 		if !found {
 			t.Error("the row's période and marks are not on the page of its title")
+		}
+	}
+}
+
+// TestPDFConcurrent renders PDFs in parallel (run with -race): documents
+// must not share mutable state.
+func TestPDFConcurrent(t *testing.T) {
+	tab := sampleTableau(t, "SLAM", 5)
+	var wg sync.WaitGroup
+	sizes := make([]int, 4)
+	for i := range sizes {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var buf bytes.Buffer
+			if err := export.PDF(&buf, tab, export.A3); err != nil {
+				t.Error(err)
+			}
+			sizes[i] = buf.Len()
+		}()
+	}
+	wg.Wait()
+	for _, n := range sizes[1:] {
+		if n != sizes[0] {
+			t.Fatalf("parallel PDFs differ in size: %v", sizes)
 		}
 	}
 }

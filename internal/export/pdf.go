@@ -1,6 +1,7 @@
 package export
 
 import (
+	"bytes"
 	"embed"
 	"fmt"
 	"io"
@@ -95,8 +96,10 @@ func PDF(w io.Writer, t portfolio.Tableau, paper Paper) error {
 	f := fpdf.New("L", "mm", string(paper), "")
 	f.SetMargins(l.margin, l.margin, l.margin)
 	f.SetAutoPageBreak(false, 0)
-	f.AddUTF8FontFromBytes(fontName, "", fb[0])
-	f.AddUTF8FontFromBytes(fontName, "B", fb[1])
+	// fpdf writes into the font bytes it is given: each document gets its
+	// own copy (the race detector caught concurrent PDFs sharing one).
+	f.AddUTF8FontFromBytes(fontName, "", bytes.Clone(fb[0]))
+	f.AddUTF8FontFromBytes(fontName, "B", bytes.Clone(fb[1]))
 	f.SetTitle(t.Title+" — "+t.Header.Name, true)
 	f.SetAuthor(t.Header.Name, true)
 	f.SetCreator("Portfolio SIO", true)
