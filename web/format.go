@@ -24,8 +24,8 @@ func plural(n int, one, many string) string {
 	return strconv.Itoa(n) + " " + many
 }
 
-// humanSize is a file size in French units.
-func humanSize(n int64) string {
+// HumanSize is a file size in French units ("20,0 Mo").
+func HumanSize(n int64) string {
 	switch {
 	case n >= 1<<20:
 		return strings.Replace(strconv.FormatFloat(float64(n)/(1<<20), 'f', 1, 64), ".", ",", 1) + " Mo"

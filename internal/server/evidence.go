@@ -10,7 +10,6 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"unicode/utf8"
 
@@ -73,7 +72,7 @@ func (s *Server) uploadEvidence(w http.ResponseWriter, r *http.Request) {
 		if err != nil {
 			var tooBig *http.MaxBytesError
 			if errors.As(err, &tooBig) {
-				fail(fmt.Sprintf("Envoi trop volumineux : %s au plus par fichier, %d fichiers au plus à la fois.", humanSize(s.maxFile), maxFilesPerUpload))
+				fail(fmt.Sprintf("Envoi trop volumineux : %s au plus par fichier, %d fichiers au plus à la fois.", web.HumanSize(s.maxFile), maxFilesPerUpload))
 				return
 			}
 			fail("L'envoi a été interrompu ; recommencez.")
@@ -98,7 +97,7 @@ func (s *Server) uploadEvidence(w http.ResponseWriter, r *http.Request) {
 			if err != nil {
 				var tooBig *http.MaxBytesError
 				if errors.As(err, &tooBig) {
-					fail(fmt.Sprintf("Envoi trop volumineux : %s au plus par fichier.", humanSize(s.maxFile)))
+					fail(fmt.Sprintf("Envoi trop volumineux : %s au plus par fichier.", web.HumanSize(s.maxFile)))
 					return
 				}
 				s.serverError(w, r, err)
@@ -120,7 +119,7 @@ func (s *Server) uploadEvidence(w http.ResponseWriter, r *http.Request) {
 	for _, f := range files {
 		switch {
 		case f.tooLarge:
-			fail(fmt.Sprintf("« %s » est trop volumineux : %s au plus par fichier. Rien n'a été enregistré.", f.name, humanSize(s.maxFile)))
+			fail(fmt.Sprintf("« %s » est trop volumineux : %s au plus par fichier. Rien n'a été enregistré.", f.name, web.HumanSize(s.maxFile)))
 			return
 		case f.size == 0:
 			fail(fmt.Sprintf("« %s » est vide. Rien n'a été enregistré.", f.name))
@@ -137,7 +136,7 @@ func (s *Server) uploadEvidence(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if used+total > s.quota {
-		fail(fmt.Sprintf("Espace de stockage insuffisant : vous utilisez %s sur %s. Rien n'a été enregistré.", humanSize(used), humanSize(s.quota)))
+		fail(fmt.Sprintf("Espace de stockage insuffisant : vous utilisez %s sur %s. Rien n'a été enregistré.", web.HumanSize(used), web.HumanSize(s.quota)))
 		return
 	}
 	for i, f := range files {
@@ -232,15 +231,6 @@ func cleanFilename(name string) string {
 	return name
 }
 
-func humanSize(n int64) string {
-	switch {
-	case n >= 1<<20:
-		return strings.Replace(strconv.FormatFloat(float64(n)/(1<<20), 'f', 1, 64), ".", ",", 1) + " Mo"
-	case n >= 1<<10:
-		return strconv.FormatInt(n>>10, 10) + " Ko"
-	}
-	return strconv.FormatInt(n, 10) + " octets"
-}
 
 func (s *Server) deleteEvidence(w http.ResponseWriter, r *http.Request) {
 	real, ok := s.ownRealisation(w, r)

@@ -101,7 +101,7 @@ func (s *Server) renderDetail(w http.ResponseWriter, r *http.Request, status int
 	v := web.DetailView{
 		R: real, Ref: s.ref(owner), Base: detailURL(student, real.ID),
 		Events: events, Comments: comments, Staff: student != nil, Evidence: evidence,
-		MaxFile: humanSize(s.maxFile),
+		MaxFile: web.HumanSize(s.maxFile),
 	}
 	d, err := s.store.StudentDeadline(r.Context(), owner.ID)
 	if err != nil {
