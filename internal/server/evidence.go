@@ -231,7 +231,6 @@ func cleanFilename(name string) string {
 	return name
 }
 
-
 func (s *Server) deleteEvidence(w http.ResponseWriter, r *http.Request) {
 	real, ok := s.ownRealisation(w, r)
 	if !ok || !s.guardStudentChange(w, r, &real, true) {
