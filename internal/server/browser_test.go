@@ -13,6 +13,7 @@ import (
 
 	"github.com/chromedp/cdproto/browser"
 	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
 
 	"github.com/portfolio-sio/portfolio/internal/demo"
 )
@@ -657,5 +658,82 @@ func TestBrowserEvidenceAndJury(t *testing.T) {
 	pc.check(jury, "32-jury")
 	if marks := tableauMarks(t, jury, "Documentation utilisateur"); strings.Join(marks, ",") != "Documents de production,A4.1.10" {
 		t.Errorf("jury tableau marks %v", marks)
+	}
+}
+
+// focused describes the element that has the keyboard focus.
+func focused(t *testing.T, ctx context.Context) string {
+	t.Helper()
+	s, err := chromedp.Run(ctx, chromedp.Evaluate[string](`(() => { const e = document.activeElement; return e ? (e.id || e.getAttribute('href') || e.textContent.trim()) : ''; })()`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// tabTo presses Tab until the focus is on the element described by want
+// (id, href or text), at most limit times.
+func tabTo(t *testing.T, ctx context.Context, want string, limit int) {
+	t.Helper()
+	for i := 0; i <= limit; i++ {
+		if focused(t, ctx) == want {
+			return
+		}
+		if i < limit {
+			do(t, ctx, "tab", chromedp.KeyEvent(kb.Tab))
+		}
+	}
+	t.Fatalf("%q not reached with %d tabs (focus on %q)", want, limit, focused(t, ctx))
+}
+
+// TestBrowserKeyboardOnly: log in, open the form, fill a réalisation,
+// tick an activity and a competence and save it, with the keyboard alone.
+func TestBrowserKeyboardOnly(t *testing.T) {
+	app := newTestApp(t)
+	if _, err := demo.Seed(context.Background(), app.store, app.ref, app.hasher, time.Date(2026, 11, 24, 10, 0, 0, 0, time.UTC)); err != nil {
+		t.Fatal(err)
+	}
+	ctx := newTab(t)
+	do(t, ctx, "login page", chromedp.Navigate(app.server.URL+"/login"), chromedp.WaitVisible(byID("email")))
+	if f := focused(t, ctx); f != "email" {
+		t.Fatalf("the login page opens with the focus on %q, not the e-mail", f)
+	}
+	res, err := chromedp.RunResponse(ctx, chromedp.KeyEvent("slam@demo.local"+kb.Tab+demo.Password+kb.Enter))
+	if err != nil || res.Status != 200 {
+		t.Fatalf("keyboard login: %v %v", res, err)
+	}
+	// The first Tab reaches the skip link, which moves to the content.
+	do(t, ctx, "first tab", chromedp.KeyEvent(kb.Tab))
+	if f := focused(t, ctx); f != "#main" {
+		t.Fatalf("first Tab on %q, want the skip link", f)
+	}
+	tabTo(t, ctx, "/realisations/new", 15)
+	res, err = chromedp.RunResponse(ctx, chromedp.KeyEvent(kb.Enter))
+	if err != nil || res.Status != 200 {
+		t.Fatalf("open the form: %v %v", res, err)
+	}
+	do(t, ctx, "title", chromedp.WaitVisible(byID("title")), chromedp.Focus(byID("title")), chromedp.KeyEvent("Au clavier seulement"))
+	tabTo(t, ctx, "cadre", 5)
+	do(t, ctx, "cadre", chromedp.KeyEvent(kb.ArrowDown))
+	tabTo(t, ctx, "type-T1", 3)
+	do(t, ctx, "type", chromedp.KeyEvent(" "))
+	tabTo(t, ctx, "start", 6)
+	do(t, ctx, "start month", chromedp.KeyEvent("10"+kb.ArrowRight+"2026"))
+	tabTo(t, ctx, "end", 3)
+	do(t, ctx, "end month", chromedp.KeyEvent("11"+kb.ArrowRight+"2026"))
+	tabTo(t, ctx, "modalite-seul", 6)
+	do(t, ctx, "modalité", chromedp.KeyEvent(" "))
+	tabTo(t, ctx, "act-A1.1.1", 40)
+	do(t, ctx, "activity", chromedp.KeyEvent(" "))
+	tabTo(t, ctx, "comp-C1.1.1.1", 4) // revealed once the activity is ticked
+	do(t, ctx, "competence", chromedp.KeyEvent(" "))
+	do(t, ctx, "to the button", chromedp.Focus(chromedp.CSS("form.realisation .actions button[type=submit]")))
+	res, err = chromedp.RunResponse(ctx, chromedp.KeyEvent(kb.Enter))
+	if err != nil || res.Status != 200 {
+		errs, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`[...document.querySelectorAll('p.error')].map(e => e.id + ': ' + e.textContent).join(' | ')`))
+		t.Fatalf("save: status %d, %v; errors: %s", res.Status, err, errs)
+	}
+	if got := text(t, ctx, "main"); !strings.Contains(got, "Réalisation enregistrée") || !strings.Contains(got, "C1.1.1.1") {
+		t.Fatalf("after saving: %.400q", got)
 	}
 }
