@@ -58,6 +58,7 @@ type User struct {
 	Centre          string
 	PortfolioURL    string
 	Disabled        bool // cannot log in; open sessions end
+	SessionEpoch    int64 // moves when the password changes, ending older sessions
 }
 
 // HasPassword reports whether the user chose a password (else they need

@@ -171,6 +171,14 @@ func TestActivationLink(t *testing.T) {
 	res = anon.post("/activation/"+token, url.Values{"password": {"trois chats sur le toit"}, "password2": {"trois chats sur le toit"}})
 	wantStatus(t, res, http.StatusSeeOther)
 
+	// Choosing a password ends the sessions opened with the old one.
+	u0, _ := c.app.store.UserByEmail(context.Background(), "lea@example.org")
+	old := c.app.login("lea@example.org")
+	tok, _ := c.app.store.CreateActivation(context.Background(), u0.ID, 0, time.Date(2026, 11, 24, 9, 0, 0, 0, time.UTC))
+	wantStatus(t, c.app.client().post("/activation/"+tok, url.Values{"password": {"une autre phrase longue"}, "password2": {"une autre phrase longue"}}), http.StatusSeeOther)
+	wantStatus(t, old.get("/realisations"), http.StatusSeeOther)
+	wantStatus(t, c.app.client().post("/login", url.Values{"email": {"lea@example.org"}, "password": {"une autre phrase longue"}}), http.StatusSeeOther)
+
 	// The link worked once; now it is refused.
 	wantStatus(t, anon.get("/activation/"+token), http.StatusNotFound)
 	wantStatus(t, anon.post("/activation/"+token, url.Values{"password": {"autre phrase secrète"}, "password2": {"autre phrase secrète"}}), http.StatusNotFound)
@@ -178,12 +186,12 @@ func TestActivationLink(t *testing.T) {
 	wantStatus(t, res, http.StatusSeeOther)
 
 	// An expired link is refused.
-	u, _ := c.app.store.UserByEmail(context.Background(), "lea@example.org")
-	old, err := c.app.store.CreateActivation(context.Background(), u.ID, 0, time.Date(2026, 11, 16, 9, 0, 0, 0, time.UTC))
+	u := u0
+	expired, err := c.app.store.CreateActivation(context.Background(), u.ID, 0, time.Date(2026, 11, 16, 9, 0, 0, 0, time.UTC))
 	if err != nil {
 		t.Fatal(err)
 	}
-	wantStatus(t, anon.get("/activation/"+old), http.StatusNotFound)
+	wantStatus(t, anon.get("/activation/"+expired), http.StatusNotFound)
 	wantStatus(t, anon.get("/activation/not-a-token"), http.StatusNotFound)
 	// A new link replaces the earlier unused one.
 	first, _ := c.app.store.CreateActivation(context.Background(), u.ID, 0, time.Date(2026, 11, 24, 9, 0, 0, 0, time.UTC))
@@ -323,7 +331,7 @@ func TestAuditLogPage(t *testing.T) {
 	adm.post("/admin/classes", url.Values{"name": {"SIO1"}, "school_year": {"2026-2027"}})
 	res := adm.get("/admin/audit")
 	wantStatus(t, res, http.StatusOK)
-	wantContains(t, res.body, "login_failed", "lea@example.org", "class_create", "SIO1", ">login<")
+	wantContains(t, res.body, "échec de connexion", "lea@example.org", "classe créée", "SIO1", ">connexion<")
 	wantStatus(t, c.app.login("prof@example.org").get("/admin/audit"), http.StatusForbidden)
 }
 

@@ -98,6 +98,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 	}
 	s.limiter.succeeded(keys[0], keys[1])
 	s.sessions.Put(r.Context(), "user_id", u.ID)
+	s.sessions.Put(r.Context(), "epoch", u.SessionEpoch)
 	ctx := context.WithValue(r.Context(), userKey, &u)
 	s.audit(r.WithContext(ctx), "login", email, "")
 	http.Redirect(w, r, "/", http.StatusSeeOther)

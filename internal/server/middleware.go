@@ -37,7 +37,8 @@ func (s *Server) recoverer(next http.Handler) http.Handler {
 }
 
 // loadUser puts the session's user, if any, in the request context. A
-// session whose user no longer exists or was disabled is ended.
+// session whose user no longer exists, was disabled, or changed password
+// since the session opened is ended.
 func (s *Server) loadUser(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		id := s.sessions.GetInt64(r.Context(), "user_id")
@@ -46,7 +47,8 @@ func (s *Server) loadUser(next http.Handler) http.Handler {
 			return
 		}
 		u, err := s.store.UserByID(r.Context(), id)
-		if errors.Is(err, portfolio.ErrNotFound) || (err == nil && u.Disabled) {
+		stale := err == nil && (u.Disabled || s.sessions.GetInt64(r.Context(), "epoch") != u.SessionEpoch)
+		if errors.Is(err, portfolio.ErrNotFound) || stale {
 			if err := s.sessions.Destroy(r.Context()); err != nil {
 				s.serverError(w, r, err)
 				return

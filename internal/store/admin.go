@@ -169,7 +169,7 @@ func (s *Store) UseActivation(ctx context.Context, token, passwordHash string, n
 		if n, _ := res.RowsAffected(); n == 0 {
 			return ErrLinkInvalid
 		}
-		_, err = tx.ExecContext(ctx, `UPDATE users SET password_hash = ? WHERE id = ?`, passwordHash, u.ID)
+		_, err = tx.ExecContext(ctx, `UPDATE users SET password_hash = ?, session_epoch = session_epoch + 1 WHERE id = ?`, passwordHash, u.ID)
 		return err
 	})
 	return u, err
@@ -395,7 +395,7 @@ func (s *Store) DeleteUser(ctx context.Context, id int64) error {
 
 // SetPassword replaces a user's password hash.
 func (s *Store) SetPassword(ctx context.Context, id int64, hash string) error {
-	_, err := s.DB.ExecContext(ctx, `UPDATE users SET password_hash = ? WHERE id = ?`, hash, id)
+	_, err := s.DB.ExecContext(ctx, `UPDATE users SET password_hash = ?, session_epoch = session_epoch + 1 WHERE id = ?`, hash, id)
 	return err
 }
 
