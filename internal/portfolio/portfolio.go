@@ -57,7 +57,7 @@ type User struct {
 	SessionYear     int
 	Centre          string
 	PortfolioURL    string
-	Disabled        bool // cannot log in; open sessions end
+	Disabled        bool  // cannot log in; open sessions end
 	SessionEpoch    int64 // moves when the password changes, ending older sessions
 }
 
