@@ -101,7 +101,7 @@ func (s *Server) showClass(w http.ResponseWriter, r *http.Request) {
 		ref = s.ref(nil)
 	}
 	cols, groups := portfolio.Columns(ref, c.Parcours)
-	v := web.ClassView{Class: classSummary(*c), Columns: cols, Groups: groups, Types: ref.Types, Statuses: reviewStatuses}
+	v := web.ClassView{Class: classSummary(*c), Columns: cols, Groups: groups, Types: ref.Types, Statuses: reviewStatuses, Waiting: d.Waiting}
 	for _, st := range d.Students {
 		row := web.HeatRow{ID: st.User.ID, Name: st.User.LastName + " " + st.User.FirstName, Parcours: st.User.Parcours, Total: st.Total()}
 		for _, status := range reviewStatuses {
@@ -126,6 +126,7 @@ func (s *Server) showClass(w http.ResponseWriter, r *http.Request) {
 		v.Queue = append(v.Queue, web.QueueRow{URL: studentsRealisationURL(q.StudentID, q.RealisationID),
 			Student: q.StudentName, Title: q.Title, SubmittedAt: q.SubmittedAt})
 	}
+	v.Prepare()
 	s.render(w, r, http.StatusOK, web.ClassDashboard(s.page(r, c.Name, "home"), v))
 }
 

@@ -37,10 +37,15 @@ type QueueItem struct {
 	SubmittedAt   time.Time
 }
 
+// QueueLimit is how many submitted réalisations a dashboard lists (the
+// oldest first); the count of all of them comes from the students' counts.
+const QueueLimit = 100
+
 // Dashboard is what a teacher sees of one class.
 type Dashboard struct {
 	Students []StudentSummary
-	Queue    []QueueItem
+	Queue    []QueueItem // the QueueLimit oldest
+	Waiting  int         // every submitted réalisation of the class
 }
 
 // ClassDashboard gathers a class's students, their counts and coverage,
@@ -64,6 +69,7 @@ func (s *Store) ClassDashboard(ctx context.Context, classID int64) (Dashboard, e
 				st.ByStatus[portfolio.Status(code)] = n
 			}
 			d.Students = append(d.Students, st)
+			d.Waiting += st.ByStatus[portfolio.StatusSubmitted]
 			return nil
 		})
 	if err != nil || len(d.Students) == 0 {
@@ -72,7 +78,7 @@ func (s *Store) ClassDashboard(ctx context.Context, classID int64) (Dashboard, e
 	err = s.each(ctx, `SELECT r.id, r.student_id, u.first_name || ' ' || u.last_name, r.title, r.status_changed_at
 		FROM realisations r JOIN users u ON u.id = r.student_id
 		WHERE r.status = 'soumise' AND r.student_id IN (SELECT student_id FROM class_students WHERE class_id = ?)
-		ORDER BY r.status_changed_at, r.id`, []any{classID},
+		ORDER BY r.status_changed_at, r.id LIMIT ?`, []any{classID, QueueLimit},
 		func(rows *sql.Rows) error {
 			var q QueueItem
 			var at string
