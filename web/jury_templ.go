@@ -544,7 +544,7 @@ func JuryPage(p Page, v JuryView) templ.Component {
 					return templ_7745c5c3_Err
 				}
 			}
-			templ_7745c5c3_Err = tableauGrid(TableauView{T: v.Tableau}).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = TableauGrid(TableauView{T: v.Tableau}).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}

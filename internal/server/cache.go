@@ -1,6 +1,8 @@
 package server
 
 import (
+	"container/list"
+	"fmt"
 	"sync"
 
 	"github.com/portfolio-sio/portfolio/internal/portfolio"
@@ -8,8 +10,8 @@ import (
 
 // realisationCache keeps each student's réalisations, as last read, with
 // the stamp they were read at: the tableau page then costs one query
-// instead of five while nothing changed (store.RealisationsStamp moves on
-// every write). Bounded; entries are evicted at random when full.
+// instead of five while nothing changed (the stamp of
+// store.TableauVersion moves on every write). Bounded; entries are evicted at random when full.
 type realisationCache struct {
 	mu      sync.Mutex
 	entries map[int64]cachedRealisations
@@ -47,4 +49,98 @@ func (c *realisationCache) put(studentID, stamp int64, list []portfolio.Realisat
 		}
 	}
 	c.entries[studentID] = cachedRealisations{stamp: stamp, list: list}
+}
+
+// pageCache keeps rendered output — an HTML fragment, a PDF — under a key
+// that names everything the output is made from (a student's realisations
+// stamp, their identity, the minute of generation, a class's stamp...).
+// Nothing is ever invalidated: a change makes a new key, and the old entry
+// ages out. Bounded by total size, least recently used first out. The
+// callers asking for a key being made wait for it instead of making it
+// again, so a burst of requests after a change costs one render.
+type pageCache struct {
+	mu       sync.Mutex
+	max      int // bytes; 0 disables the cache
+	size     int
+	order    *list.List // of *pageEntry, most recent first
+	entries  map[string]*list.Element
+	inflight map[string]*pageCall
+}
+
+type pageEntry struct {
+	key string
+	val []byte
+}
+
+type pageCall struct {
+	done chan struct{}
+	val  []byte
+	err  error
+}
+
+func newPageCache(maxBytes int) *pageCache {
+	return &pageCache{max: maxBytes, order: list.New(), entries: map[string]*list.Element{}, inflight: map[string]*pageCall{}}
+}
+
+// get returns the output under key, making it with build when absent. The
+// bytes are shared: callers must not modify them.
+func (c *pageCache) get(key string, build func() ([]byte, error)) ([]byte, error) {
+	if c.max <= 0 {
+		return build()
+	}
+	c.mu.Lock()
+	if e, ok := c.entries[key]; ok {
+		c.order.MoveToFront(e)
+		c.mu.Unlock()
+		return e.Value.(*pageEntry).val, nil
+	}
+	if call, ok := c.inflight[key]; ok {
+		c.mu.Unlock()
+		<-call.done
+		if call.err != nil {
+			return build() // the maker's failure may be its own (a cancelled request)
+		}
+		return call.val, nil
+	}
+	call := &pageCall{done: make(chan struct{})}
+	c.inflight[key] = call
+	c.mu.Unlock()
+
+	defer func() {
+		if p := recover(); p != nil {
+			call.err = fmt.Errorf("page cache: %v", p)
+			c.finish(key, call)
+			panic(p)
+		}
+		c.finish(key, call)
+	}()
+	call.val, call.err = build()
+	return call.val, call.err
+}
+
+// finish stores a made output (errors are not kept) and wakes the waiters.
+func (c *pageCache) finish(key string, call *pageCall) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	delete(c.inflight, key)
+	close(call.done)
+	if call.err != nil || len(call.val) > c.max/4 {
+		return
+	}
+	c.entries[key] = c.order.PushFront(&pageEntry{key: key, val: call.val})
+	c.size += len(call.val) + len(key)
+	for c.size > c.max {
+		last := c.order.Back()
+		e := last.Value.(*pageEntry)
+		c.order.Remove(last)
+		delete(c.entries, e.key)
+		c.size -= len(e.val) + len(e.key)
+	}
+}
+
+// stats is the number of entries and their bytes (for tests).
+func (c *pageCache) stats() (entries, bytes int) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return len(c.entries), c.size
 }

@@ -1,7 +1,9 @@
 package server
 
 import (
+	"bytes"
 	"context"
+	"fmt"
 	"net/http"
 
 	"github.com/go-chi/chi/v5"
@@ -91,10 +93,29 @@ var reviewStatuses = []portfolio.Status{portfolio.StatusDraft, portfolio.StatusS
 // students × activities heat map of the class's parcours.
 func (s *Server) showClass(w http.ResponseWriter, r *http.Request) {
 	c := routeClass(r.Context())
-	d, err := s.store.ClassDashboard(r.Context(), c.ID)
+	// The body is the same for every viewer and changes only with the
+	// class's stamp (or its own columns): it is kept rendered.
+	body, err := s.pages.get(fmt.Sprintf("class|%#v", *c), func() ([]byte, error) {
+		v, err := s.classView(r.Context(), c)
+		if err != nil {
+			return nil, err
+		}
+		var buf bytes.Buffer
+		err = web.ClassDashboardBody(v).Render(r.Context(), &buf)
+		return buf.Bytes(), err
+	})
 	if err != nil {
 		s.serverError(w, r, err)
 		return
+	}
+	s.render(w, r, http.StatusOK, web.ClassDashboard(s.page(r, c.Name, "home"), rawHTML(body)))
+}
+
+// classView reads a class's dashboard.
+func (s *Server) classView(ctx context.Context, c *store.Class) (web.ClassView, error) {
+	d, err := s.store.ClassDashboard(ctx, c.ID)
+	if err != nil {
+		return web.ClassView{}, err
 	}
 	ref := s.refs[c.Referentiel]
 	if ref == nil {
@@ -127,7 +148,7 @@ func (s *Server) showClass(w http.ResponseWriter, r *http.Request) {
 			Student: q.StudentName, Title: q.Title, SubmittedAt: q.SubmittedAt})
 	}
 	v.Prepare()
-	s.render(w, r, http.StatusOK, web.ClassDashboard(s.page(r, c.Name, "home"), v))
+	return v, nil
 }
 
 // showStudent is a student's page for the staff: coverage and réalisations.

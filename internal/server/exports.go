@@ -39,20 +39,29 @@ func (s *Server) studentTableauPDF(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) writeTableauPDF(w http.ResponseWriter, r *http.Request, student *portfolio.User) {
-	t, err := s.studentTableau(r, student)
+	src, err := s.tableauSource(r, student)
 	if err != nil {
 		s.serverError(w, r, err)
 		return
 	}
-	var buf bytes.Buffer
-	if err := s.renderPDF(r.Context(), &buf, t, paperParam(r)); err != nil {
+	paper := paperParam(r)
+	pdf, err := s.pages.get(src.key("pdf|"+string(paper)), func() ([]byte, error) {
+		t, err := s.tableau(r, src)
+		if err != nil {
+			return nil, err
+		}
+		var buf bytes.Buffer
+		err = s.renderPDF(r.Context(), &buf, t, paper)
+		return buf.Bytes(), err
+	})
+	if err != nil {
 		s.serverError(w, r, err)
 		return
 	}
 	w.Header().Set("Content-Type", "application/pdf")
 	w.Header().Set("Content-Disposition", `attachment; filename="`+export.FileName(*student, "pdf")+`"`)
-	w.Header().Set("Content-Length", strconv.Itoa(buf.Len()))
-	_, _ = buf.WriteTo(w)
+	w.Header().Set("Content-Length", strconv.Itoa(len(pdf)))
+	_, _ = w.Write(pdf)
 }
 
 // renderPDF draws a PDF, at most as many at once as there are CPUs: a PDF

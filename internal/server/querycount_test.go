@@ -40,9 +40,26 @@ func (c countingConn) ExecContext(ctx context.Context, q string, args []driver.N
 	return c.Conn.(driver.ExecerContext).ExecContext(ctx, q, args)
 }
 
+// PrepareContext counts each run of the prepared statement, not its
+// preparation.
 func (c countingConn) PrepareContext(ctx context.Context, q string) (driver.Stmt, error) {
+	st, err := c.Conn.(driver.ConnPrepareContext).PrepareContext(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	return countingStmt{st}, nil
+}
+
+type countingStmt struct{ driver.Stmt }
+
+func (s countingStmt) QueryContext(ctx context.Context, args []driver.NamedValue) (driver.Rows, error) {
 	queryCount.Add(1)
-	return c.Conn.(driver.ConnPrepareContext).PrepareContext(ctx, q)
+	return s.Stmt.(driver.StmtQueryContext).QueryContext(ctx, args)
+}
+
+func (s countingStmt) ExecContext(ctx context.Context, args []driver.NamedValue) (driver.Result, error) {
+	queryCount.Add(1)
+	return s.Stmt.(driver.StmtExecContext).ExecContext(ctx, args)
 }
 
 func (c countingConn) BeginTx(ctx context.Context, opts driver.TxOptions) (driver.Tx, error) {

@@ -7,16 +7,17 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
 	"runtime"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/a-h/templ"
-	"github.com/alexedwards/scs/sqlite3store"
 	"github.com/alexedwards/scs/v2"
 
 	"github.com/portfolio-sio/portfolio/internal/auth"
@@ -53,6 +54,9 @@ type Config struct {
 	// MaxFileBytes and QuotaBytes bound evidence uploads: per file and per
 	// student (20 MB and 500 MB when zero).
 	MaxFileBytes, QuotaBytes int64
+	// CacheBytes bounds the rendered pages and PDFs kept in memory (32 MB
+	// when zero; negative disables the cache).
+	CacheBytes int
 }
 
 // Mailer sends a plain-text e-mail.
@@ -78,6 +82,7 @@ type Server struct {
 	proxies  []*net.IPNet
 	pdfSlots chan struct{}
 	cache    *realisationCache
+	pages    *pageCache
 	// dataExports holds the ids of students downloading their data.
 	dataExports sync.Map
 }
@@ -107,20 +112,42 @@ func New(cfg Config) *Server {
 	s.proxies = cfg.TrustedProxies
 	s.pdfSlots = make(chan struct{}, runtime.NumCPU())
 	s.cache = newRealisationCache(2000)
+	switch {
+	case cfg.CacheBytes == 0:
+		s.pages = newPageCache(32 << 20)
+	case cfg.CacheBytes < 0:
+		s.pages = newPageCache(0)
+	default:
+		s.pages = newPageCache(cfg.CacheBytes)
+	}
 	if s.maxFile <= 0 {
 		s.maxFile = 20 << 20
 	}
 	if s.quota <= 0 {
 		s.quota = 500 << 20
 	}
-	st := sqlite3store.NewWithCleanupInterval(cfg.Store.DB, cfg.SessionCleanup)
-	s.stop = func() {
-		if cfg.SessionCleanup > 0 {
-			st.StopCleanup()
-		}
+	s.stop = func() {}
+	if cfg.SessionCleanup > 0 {
+		done := make(chan struct{})
+		go func() {
+			tick := time.NewTicker(cfg.SessionCleanup)
+			defer tick.Stop()
+			for {
+				select {
+				case <-tick.C:
+					if err := cfg.Store.DeleteExpiredSessions(context.Background()); err != nil {
+						s.log.Error("purge expired sessions", "err", err)
+					}
+				case <-done:
+					return
+				}
+			}
+		}()
+		s.stop = sync.OnceFunc(func() { close(done) })
 	}
 	sm := scs.New()
-	sm.Store = st
+	sm.Store = cfg.Store.Sessions()
+	sm.Codec = sessionCodec{}
 	sm.Lifetime = 12 * time.Hour
 	// No IdleTimeout: it would rewrite the session row on every request.
 	sm.Cookie.Name = "portfolio_session"
@@ -165,14 +192,35 @@ func (s *Server) flash(ctx context.Context, msg string) {
 // render writes a component with the status, through a buffer so a
 // rendering error becomes a clean 500 rather than half a page.
 func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, c templ.Component) {
-	var buf bytes.Buffer
-	if err := c.Render(r.Context(), &buf); err != nil {
+	buf := renderBuffers.Get().(*bytes.Buffer)
+	defer func() {
+		if buf.Cap() <= 1<<20 { // a rare huge page is not kept
+			buf.Reset()
+			renderBuffers.Put(buf)
+		}
+	}()
+	if err := c.Render(r.Context(), buf); err != nil {
 		s.serverError(w, r, err)
 		return
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Content-Length", strconv.Itoa(buf.Len()))
 	w.WriteHeader(status)
-	_, _ = buf.WriteTo(w)
+	_, _ = w.Write(buf.Bytes())
+}
+
+// renderBuffers are the pages' buffers, reused: a page is up to a few
+// hundred kilobytes, and growing a fresh buffer each time was a tenth of
+// a cached page's cost.
+var renderBuffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+// rawHTML writes already rendered (and escaped) HTML, such as a fragment
+// from the page cache, without copying it.
+func rawHTML(b []byte) templ.Component {
+	return templ.ComponentFunc(func(_ context.Context, w io.Writer) error {
+		_, err := w.Write(b)
+		return err
+	})
 }
 
 func (s *Server) errorPage(w http.ResponseWriter, r *http.Request, status int, title, msg string) {

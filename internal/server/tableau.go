@@ -2,8 +2,10 @@ package server
 
 import (
 	"bytes"
+	"fmt"
 	"net/http"
 	"strconv"
+	"time"
 
 	"github.com/portfolio-sio/portfolio/internal/export"
 	"github.com/portfolio-sio/portfolio/internal/portfolio"
@@ -11,37 +13,57 @@ import (
 	"github.com/portfolio-sio/portfolio/web"
 )
 
-// tableauRealisations are the student's réalisations for a tableau, from
-// the cache while they have not changed.
-func (s *Server) tableauRealisations(r *http.Request, studentID int64) ([]portfolio.Realisation, error) {
-	stamp, err := s.store.RealisationsStamp(r.Context(), studentID)
+// tableauSource is what a student's tableau is made from; it names the
+// tableau in the page cache.
+type tableauSource struct {
+	student portfolio.User // with the jury link's address, without the password hash
+	stamp   int64          // store.TableauVersion
+	at      time.Time      // now, to the minute: the tableau prints it
+}
+
+// tableauSource reads the version of a student's tableau: one small
+// query, whether or not the tableau is then made.
+func (s *Server) tableauSource(r *http.Request, student *portfolio.User) (tableauSource, error) {
+	stamp, token, err := s.store.TableauVersion(r.Context(), student.ID, s.today())
 	if err != nil {
-		return nil, err
+		return tableauSource{}, err
 	}
-	if list, ok := s.cache.get(studentID, stamp); ok {
-		return list, nil
+	st := *student
+	st.PasswordHash = ""
+	if token != "" {
+		st.PortfolioURL = juryURL(s.siteURL(r), token) // the jury's address goes on the tableau
 	}
-	list, err := s.store.ListRealisations(r.Context(), studentID, store.RealisationFilter{})
-	if err != nil {
-		return nil, err
+	return tableauSource{student: st, stamp: stamp, at: s.now().Truncate(time.Minute)}, nil
+}
+
+// key names an output of the tableau (kind: its form and options).
+func (src tableauSource) key(kind string) string {
+	return fmt.Sprintf("%s|%d|%d|%#v", kind, src.stamp, src.at.Unix(), src.student)
+}
+
+// tableau builds the tableau, reading the réalisations from the cache
+// while they have not changed.
+func (s *Server) tableau(r *http.Request, src tableauSource) (portfolio.Tableau, error) {
+	id := src.student.ID
+	reals, ok := s.cache.get(id, src.stamp)
+	if !ok {
+		var err error
+		reals, err = s.store.ListRealisations(r.Context(), id, store.RealisationFilter{})
+		if err != nil {
+			return portfolio.Tableau{}, err
+		}
+		s.cache.put(id, src.stamp, reals)
 	}
-	s.cache.put(studentID, stamp, list)
-	return list, nil
+	return portfolio.BuildTableau(s.ref(&src.student), src.student, reals, src.at), nil
 }
 
 // studentTableau builds the tableau of a student from the database.
 func (s *Server) studentTableau(r *http.Request, student *portfolio.User) (portfolio.Tableau, error) {
-	reals, err := s.tableauRealisations(r, student.ID)
+	src, err := s.tableauSource(r, student)
 	if err != nil {
 		return portfolio.Tableau{}, err
 	}
-	st := *student
-	if l, ok, err := s.store.ActiveJuryLink(r.Context(), student.ID, s.today()); err != nil {
-		return portfolio.Tableau{}, err
-	} else if ok {
-		st.PortfolioURL = juryURL(s.siteURL(r), l.Token) // the jury's address goes on the tableau
-	}
-	return portfolio.BuildTableau(s.ref(student), st, reals, s.now()), nil
+	return s.tableau(r, src)
 }
 
 // showTableau is the logged-in student's own tableau.
@@ -69,14 +91,26 @@ func (s *Server) studentTableauCSV(w http.ResponseWriter, r *http.Request) {
 // renderTableau draws a student's tableau page; base is the page's URL,
 // base+".pdf" and base+".csv" its downloads.
 func (s *Server) renderTableau(w http.ResponseWriter, r *http.Request, student *portfolio.User, base string, rowURL func(int64) string, active string) {
-	t, err := s.studentTableau(r, student)
+	src, err := s.tableauSource(r, student)
 	if err != nil {
 		s.serverError(w, r, err)
 		return
 	}
-	s.render(w, r, http.StatusOK, web.TableauPage(s.page(r, "Tableau de synthèse", active), web.TableauView{
-		T: t, Base: base, EditURL: rowURL,
-	}))
+	// The grid is most of the page's work: it is kept rendered.
+	grid, err := s.pages.get(src.key("grid|"+base), func() ([]byte, error) {
+		t, err := s.tableau(r, src)
+		if err != nil {
+			return nil, err
+		}
+		var buf bytes.Buffer
+		err = web.TableauGrid(web.TableauView{T: t, EditURL: rowURL}).Render(r.Context(), &buf)
+		return buf.Bytes(), err
+	})
+	if err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	s.render(w, r, http.StatusOK, web.TableauPage(s.page(r, "Tableau de synthèse", active), portfolio.TableauTitle, base, rawHTML(grid)))
 }
 
 func (s *Server) writeTableauCSV(w http.ResponseWriter, r *http.Request, student *portfolio.User) {

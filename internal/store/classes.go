@@ -22,16 +22,17 @@ type Class struct {
 	Parcours    string
 	Deadline    portfolio.Deadline
 	Archived    bool
-	Students    int // count, filled by list queries
-	Submitted   int // réalisations awaiting review, filled by list queries
+	Stamp       int64 // moves whenever the class dashboard would change (migration 00009)
+	Students    int   // count, filled by list queries
+	Submitted   int   // réalisations awaiting review, filled by list queries
 }
 
-const classColumns = `c.id, c.name, c.school_year, c.referentiel, c.parcours, c.deadline, c.archived`
+const classColumns = `c.id, c.name, c.school_year, c.referentiel, c.parcours, c.deadline, c.archived, c.stamp`
 
 func scanClass(row interface{ Scan(...any) error }, extra ...any) (Class, error) {
 	var c Class
 	var deadline string
-	err := row.Scan(append([]any{&c.ID, &c.Name, &c.SchoolYear, &c.Referentiel, &c.Parcours, &deadline, &c.Archived}, extra...)...)
+	err := row.Scan(append([]any{&c.ID, &c.Name, &c.SchoolYear, &c.Referentiel, &c.Parcours, &deadline, &c.Archived, &c.Stamp}, extra...)...)
 	if errors.Is(err, sql.ErrNoRows) {
 		return c, portfolio.ErrNotFound
 	}
@@ -84,7 +85,7 @@ func (s *Store) UpdateClass(ctx context.Context, c Class) error {
 
 // ClassByID returns a class.
 func (s *Store) ClassByID(ctx context.Context, id int64) (Class, error) {
-	return scanClass(s.DB.QueryRowContext(ctx, `SELECT `+classColumns+` FROM classes c WHERE c.id = ?`, id))
+	return scanClass(s.queryRow(ctx, `SELECT `+classColumns+` FROM classes c WHERE c.id = ?`, id))
 }
 
 // Classes lists classes with their student and pending-review counts:
@@ -169,7 +170,7 @@ func (s *Store) UnassignTeacher(ctx context.Context, classID, teacherID int64) e
 // is enrolled in.
 func (s *Store) TeachesStudent(ctx context.Context, teacherID, studentID int64) (bool, error) {
 	var ok bool
-	err := s.DB.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM class_teachers ct
+	err := s.queryRow(ctx, `SELECT EXISTS (SELECT 1 FROM class_teachers ct
 		JOIN class_students cs ON cs.class_id = ct.class_id
 		WHERE ct.teacher_id = ? AND cs.student_id = ?)`, teacherID, studentID).Scan(&ok)
 	return ok, err
@@ -178,7 +179,7 @@ func (s *Store) TeachesStudent(ctx context.Context, teacherID, studentID int64) 
 // TeachesClass reports whether the teacher teaches the class.
 func (s *Store) TeachesClass(ctx context.Context, teacherID, classID int64) (bool, error) {
 	var ok bool
-	err := s.DB.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM class_teachers
+	err := s.queryRow(ctx, `SELECT EXISTS (SELECT 1 FROM class_teachers
 		WHERE teacher_id = ? AND class_id = ?)`, teacherID, classID).Scan(&ok)
 	return ok, err
 }

@@ -95,7 +95,7 @@ func (s *Store) ClassDashboard(ctx context.Context, classID int64) (Dashboard, e
 // StudentCoverage is one student's coverage of activities and types.
 func (s *Store) StudentCoverage(ctx context.Context, studentID int64) (activities, types map[string]portfolio.Coverage, err error) {
 	var acts, typ string
-	err = s.DB.QueryRowContext(ctx, `SELECT activities, types FROM student_coverage WHERE student_id = ?`, studentID).Scan(&acts, &typ)
+	err = s.queryRow(ctx, `SELECT activities, types FROM student_coverage WHERE student_id = ?`, studentID).Scan(&acts, &typ)
 	if errors.Is(err, sql.ErrNoRows) {
 		err = nil
 	}
@@ -161,15 +161,18 @@ func parseLevels(s string) map[string]portfolio.Coverage {
 	return out
 }
 
-// RealisationsStamp changes whenever anything a student's réalisations show
-// changes (it is 0 for a student without any write yet).
-func (s *Store) RealisationsStamp(ctx context.Context, studentID int64) (int64, error) {
-	var stamp int64
-	err := s.DB.QueryRowContext(ctx, `SELECT stamp FROM student_coverage WHERE student_id = ?`, studentID).Scan(&stamp)
-	if errors.Is(err, sql.ErrNoRows) {
-		return 0, nil
-	}
-	return stamp, err
+// TableauVersion is what a student's tableau depends on besides their
+// identity, in one query. The stamp moves on every write to anything
+// their réalisations show (0 before the first write); the token is the
+// one of their newest jury link active on day ("" for none), whose address
+// the tableau prints as "URL du portfolio".
+func (s *Store) TableauVersion(ctx context.Context, studentID int64, day string) (stamp int64, juryToken string, err error) {
+	err = s.queryRow(ctx, `SELECT
+		coalesce((SELECT stamp FROM student_coverage WHERE student_id = ?1), 0),
+		coalesce((SELECT token FROM jury_links
+			WHERE student_id = ?1 AND revoked_at = '' AND (expires_on = '' OR expires_on >= ?2)
+			ORDER BY id DESC LIMIT 1), '')`, studentID, day).Scan(&stamp, &juryToken)
+	return stamp, juryToken, err
 }
 
 // bumpAllStamps marks every student's réalisations as changed (a

@@ -284,16 +284,3 @@ func (s *Store) RevokeJuryLink(ctx context.Context, studentID, id int64) error {
 	}
 	return nil
 }
-
-// ActiveJuryLink is the newest active link of the student, for the
-// tableau's "URL du portfolio".
-func (s *Store) ActiveJuryLink(ctx context.Context, studentID int64, day string) (JuryLink, bool, error) {
-	var l JuryLink
-	err := s.DB.QueryRowContext(ctx, `SELECT id, student_id, token, label, expires_on FROM jury_links
-		WHERE student_id = ? AND revoked_at = '' AND (expires_on = '' OR expires_on >= ?)
-		ORDER BY id DESC LIMIT 1`, studentID, day).Scan(&l.ID, &l.StudentID, &l.Token, &l.Label, &l.ExpiresOn)
-	if errors.Is(err, sql.ErrNoRows) {
-		return l, false, nil
-	}
-	return l, err == nil, err
-}

@@ -27,6 +27,9 @@ type Store struct {
 	// files serialises the steps that add or drop evidence bytes, which
 	// several rows may share (see AddEvidence and dropUnreferenced).
 	files sync.Mutex
+	// stmts are the prepared statements of the queries every request runs
+	// (see prepared).
+	stmts sync.Map // query → *sql.Stmt
 }
 
 // DSN is the connection string for a database file: WAL, foreign keys,
@@ -116,7 +119,49 @@ func Migrate(ctx context.Context, db *sql.DB) error {
 }
 
 // Close closes the database.
-func (s *Store) Close() error { return s.DB.Close() }
+func (s *Store) Close() error {
+	s.stmts.Range(func(_, st any) bool {
+		st.(*sql.Stmt).Close()
+		return true
+	})
+	return s.DB.Close()
+}
+
+// queryRow is DB.QueryRowContext through a prepared statement: for the
+// small queries that every request runs (session, user, stamps), SQLite's
+// parser costs more than the query. database/sql prepares the statement
+// again on each pooled connection the first time it runs there. Only for
+// queries of constant text: each distinct text is kept for good.
+func (s *Store) queryRow(ctx context.Context, query string, args ...any) *sql.Row {
+	st, ok := s.stmts.Load(query)
+	if !ok {
+		prep, err := s.DB.PrepareContext(ctx, query)
+		if err != nil {
+			return s.DB.QueryRowContext(ctx, query, args...) // reports the error
+		}
+		var loaded bool
+		if st, loaded = s.stmts.LoadOrStore(query, prep); loaded {
+			prep.Close()
+		}
+	}
+	return st.(*sql.Stmt).QueryRowContext(ctx, args...)
+}
+
+// exec is DB.ExecContext through a prepared statement (see queryRow).
+func (s *Store) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	st, ok := s.stmts.Load(query)
+	if !ok {
+		prep, err := s.DB.PrepareContext(ctx, query)
+		if err != nil {
+			return nil, err
+		}
+		var loaded bool
+		if st, loaded = s.stmts.LoadOrStore(query, prep); loaded {
+			prep.Close()
+		}
+	}
+	return st.(*sql.Stmt).ExecContext(ctx, args...)
+}
 
 // Ping checks that the database answers a query.
 func (s *Store) Ping(ctx context.Context) error {

@@ -61,7 +61,7 @@ func (s *Store) UserByEmail(ctx context.Context, email string) (portfolio.User, 
 
 // UserByID finds a user by id.
 func (s *Store) UserByID(ctx context.Context, id int64) (portfolio.User, error) {
-	return scanUser(s.DB.QueryRowContext(ctx, `SELECT `+userColumns+` FROM users WHERE id = ?`, id))
+	return scanUser(s.queryRow(ctx, `SELECT `+userColumns+` FROM users WHERE id = ?`, id))
 }
 
 // CountUsers counts every account.
