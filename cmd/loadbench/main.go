@@ -3,8 +3,10 @@
 // loads /healthz, a student's tableau, a teacher's class dashboard and a PDF
 // download over loopback, 64 connections for a fixed time each. It prints
 // requests/s, p50/p99 latency, errors, each page's throughput as a
-// fraction of /healthz's in the same run, and the server's peak memory.
-// Run by "make bench".
+// fraction of /healthz's in the same run, and the server's peak memory,
+// against the targets of issue #7. Then, for comparison, it loads the same
+// pages with the page cache off (--cache-mb 0): the cost of the first view
+// after a change. Run by "make bench".
 package main
 
 import (
@@ -39,8 +41,9 @@ func main() {
 	conns := flag.Int("connections", 64, "concurrent connections")
 	students := flag.Int("students", 2000, "students in the generated data")
 	per := flag.Int("per", 30, "réalisations per student")
+	uncached := flag.Bool("uncached", true, "also load the pages with the page cache off (--cache-mb 0), for comparison")
 	flag.Parse()
-	if err := run(*dur, *conns, *students, *per); err != nil {
+	if err := run(*dur, *conns, *students, *per, *uncached); err != nil {
 		fmt.Fprintln(os.Stderr, "loadbench:", err)
 		os.Exit(1)
 	}
@@ -52,7 +55,7 @@ type target struct {
 	minRatio       float64       // 0: none
 }
 
-func run(dur time.Duration, conns, students, per int) error {
+func run(dur time.Duration, conns, students, per int, uncached bool) error {
 	work, err := os.MkdirTemp("", "portfolio-loadbench-")
 	if err != nil {
 		return err
@@ -69,35 +72,18 @@ func run(dur time.Duration, conns, students, per int) error {
 	}
 	fmt.Printf("data: %d students × %d réalisations in 60 classes, generated in %s\n", students, per, time.Since(start).Round(time.Millisecond))
 
-	addr, err := freeAddr()
+	srv, base, cookies, err := startServer(bin, data)
 	if err != nil {
 		return err
 	}
-	srv := exec.Command(bin, "serve", "--data", data, "--addr", addr)
-	srv.Stdout, srv.Stderr = io.Discard, io.Discard
-	if err := srv.Start(); err != nil {
-		return err
-	}
 	defer srv.Process.Kill()
-	base := "http://" + addr
-	if err := waitReady(base); err != nil {
-		return err
-	}
-	cookies := map[string][]*http.Cookie{}
-	for _, who := range []string{"bulk1@example.org", "prof1@example.org"} {
-		c, err := login(base, who)
-		if err != nil {
-			return err
-		}
-		cookies[who] = c
-	}
 	targets := []target{
 		{"/healthz", "/healthz", "", 0, 0},
 		{"tableau (étudiant, 30 réalisations)", "/tableau", "bulk1@example.org", 25 * time.Millisecond, 0.20},
 		{"tableau de bord de classe (33 étudiants)", "/classes/1", "prof1@example.org", 50 * time.Millisecond, 0},
 		{"PDF du tableau", "/tableau.pdf", "bulk1@example.org", 100 * time.Millisecond, 0},
 	}
-	fmt.Printf("load: %d connections, %s per page, on %s\n\n", conns, dur, addr)
+	fmt.Printf("load: %d connections, %s per page, on %s\n\n", conns, dur, base)
 	fmt.Printf("%-42s %9s %9s %9s %9s %7s %9s\n", "page", "requêtes", "req/s", "p50", "p99", "erreurs", "/healthz")
 	var healthRate float64
 	var missed []string
@@ -131,7 +117,56 @@ func run(dur time.Duration, conns, students, per int) error {
 	} else {
 		fmt.Println("targets missed:\n  " + strings.Join(missed, "\n  "))
 	}
+	if !uncached {
+		return nil
+	}
+
+	// The same pages with the page cache off: what each request costs when
+	// its data changed since the last one (the first view after a write).
+	// For comparison; no targets.
+	_ = srv.Process.Kill()
+	_, _ = srv.Process.Wait()
+	srv, base, cookies, err = startServer(bin, data, "--cache-mb", "0")
+	if err != nil {
+		return err
+	}
+	defer srv.Process.Kill()
+	fmt.Printf("\nwithout the page cache (--cache-mb 0): every request renders, as the first view after a change does\n")
+	fmt.Printf("%-42s %9s %9s %9s %9s %7s %9s\n", "page", "requêtes", "req/s", "p50", "p99", "erreurs", "/healthz")
+	for _, tg := range targets[1:] {
+		r := load(base+tg.path, cookies[tg.as], conns, dur)
+		fmt.Printf("%-42s %9d %9.0f %9s %9s %7d %8.0f%%\n", tg.name, r.n, r.rate, r.p50.Round(10*time.Microsecond), r.p99.Round(10*time.Microsecond), r.errors, 100*r.rate/healthRate)
+	}
 	return nil
+}
+
+// startServer starts the server binary on data at a free loopback address
+// and logs the two bench accounts in.
+func startServer(bin, data string, extra ...string) (*exec.Cmd, string, map[string][]*http.Cookie, error) {
+	addr, err := freeAddr()
+	if err != nil {
+		return nil, "", nil, err
+	}
+	srv := exec.Command(bin, append([]string{"serve", "--data", data, "--addr", addr}, extra...)...)
+	srv.Stdout, srv.Stderr = io.Discard, io.Discard
+	if err := srv.Start(); err != nil {
+		return nil, "", nil, err
+	}
+	base := "http://" + addr
+	if err := waitReady(base); err != nil {
+		_ = srv.Process.Kill()
+		return nil, "", nil, err
+	}
+	cookies := map[string][]*http.Cookie{}
+	for _, who := range []string{"bulk1@example.org", "prof1@example.org"} {
+		c, err := login(base, who)
+		if err != nil {
+			_ = srv.Process.Kill()
+			return nil, "", nil, err
+		}
+		cookies[who] = c
+	}
+	return srv, base, cookies, nil
 }
 
 func generate(data string, students, per int) error {

@@ -149,6 +149,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	smtpFrom := fs.String("smtp-from", "", "sender address of the e-mails")
 	maxFileMB := fs.Int("max-file-mb", 20, "largest evidence file a student may upload, in MB")
 	quotaMB := fs.Int("quota-mb", 500, "evidence storage per student, in MB")
+	cacheMB := fs.Int("cache-mb", 32, "memory for rendered tableaux, PDFs and class dashboards, in MB (0: no cache)")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -161,6 +162,13 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	if *maxFileMB < 1 || *quotaMB < *maxFileMB {
 		return errors.New("--max-file-mb must be at least 1 and --quota-mb at least --max-file-mb")
+	}
+	if *cacheMB < 0 {
+		return errors.New("--cache-mb must be 0 or more")
+	}
+	cacheBytes := *cacheMB << 20
+	if cacheBytes == 0 {
+		cacheBytes = -1 // off
 	}
 	if *backupKeep < 1 {
 		return errors.New("--backup-keep must be at least 1")
@@ -207,6 +215,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	cfg := server.Config{
 		Store: st, Referentiels: refs, Logger: logger, SessionCleanup: 30 * time.Minute, BaseURL: *baseURL,
 		MaxFileBytes: int64(*maxFileMB) << 20, QuotaBytes: int64(*quotaMB) << 20, TrustedProxies: proxies,
+		CacheBytes: cacheBytes,
 	}
 	if *smtpHost != "" {
 		cfg.Mailer = mailer.SMTP{Host: *smtpHost, Port: *smtpPort, User: *smtpUser,

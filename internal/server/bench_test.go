@@ -15,9 +15,22 @@ import (
 // BenchmarkTableauPage measures GET /tableau through the real router and
 // session middleware, on a real SQLite file, for a SLAM student with 30
 // validated réalisations. It reports the median and p90 of the request
-// times.
+// times: "cached" serves the grid from the page cache, "uncached" renders
+// it every time (the first view after a change).
 func BenchmarkTableauPage(b *testing.B) {
-	app := newTestApp(b)
+	for _, cached := range []bool{true, false} {
+		b.Run(map[bool]string{true: "cached", false: "uncached"}[cached], func(b *testing.B) {
+			benchTableauPage(b, cached)
+		})
+	}
+}
+
+func benchTableauPage(b *testing.B, cached bool) {
+	app := newTestAppConfig(b, "sqlite", func(c *Config) {
+		if !cached {
+			c.CacheBytes = -1
+		}
+	})
 	u := app.addUser("lea@example.org", portfolio.RoleStudent, "SLAM")
 	prof := app.addUser("prof@example.org", portfolio.RoleTeacher, "")
 	acts := app.ref.ColumnActivities("SLAM")

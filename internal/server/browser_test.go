@@ -165,7 +165,7 @@ func tableauMarks(t *testing.T, ctx context.Context, title string) []string {
 			return th && th.textContent.includes(` + jsString(title) + `);
 		});
 		if (!row) return null;
-		return [...row.querySelectorAll('td.mark')].map((td, i) => td.textContent.trim() === 'X' ? heads[i] : '').filter(Boolean);
+		return [...row.querySelectorAll('td:not(.periode)')].map((td, i) => td.textContent.trim() === 'X' ? heads[i] : '').filter(Boolean);
 	})()`
 	marks, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](js))
 	if err != nil {

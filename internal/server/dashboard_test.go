@@ -60,9 +60,24 @@ func TestDashboardQueriesDoNotGrowWithClassSize(t *testing.T) {
 
 // BenchmarkClassDashboard measures GET /classes/{id} for a class of 35
 // students with 30 réalisations each, in a database of 2,000 students, and
-// reports the median and the SQL statements per request.
+// reports the median and the SQL statements per request: "cached" serves
+// the rendered body from the page cache (the class did not change),
+// "uncached" builds it every time (the cost of the first view after a
+// change).
 func BenchmarkClassDashboard(b *testing.B) {
-	app := newTestAppDriver(b, "sqlite-counting")
+	for _, cached := range []bool{true, false} {
+		b.Run(map[bool]string{true: "cached", false: "uncached"}[cached], func(b *testing.B) {
+			benchClassDashboard(b, cached)
+		})
+	}
+}
+
+func benchClassDashboard(b *testing.B, cached bool) {
+	app := newTestAppConfig(b, "sqlite-counting", func(c *Config) {
+		if !cached {
+			c.CacheBytes = -1
+		}
+	})
 	classID, prof := bulkClass(b, app, 2000, 35, 30)
 	c := app.login(prof)
 	h := app.server.Config.Handler

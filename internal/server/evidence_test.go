@@ -204,7 +204,7 @@ func TestJuryLink(t *testing.T) {
 	jury := c.app.client()
 	res = jury.get("/jury/" + token)
 	wantStatus(t, res, http.StatusOK)
-	wantContains(t, res.body, "Portfolio de Prénom lea", "Réalisation montrée au jury", "Schéma réseau", fmt.Sprintf("/jury/%s/evidence/%d", token, eid), "table class=\"grid\"")
+	wantContains(t, res.body, "Portfolio de Prénom lea", "Réalisation montrée au jury", "Schéma réseau", fmt.Sprintf("/jury/%s/evidence/%d", token, eid), "table class=\"grid marks\"")
 	wantNotContains(t, res.body, "<form", "Brouillon caché", "secret.pdf", "Travail de Max", "max@example.org", "Se déconnecter")
 	wantStatus(t, jury.get(fmt.Sprintf("/jury/%s/evidence/%d", token, eid)), http.StatusOK)
 	hiddenEv, _ := c.app.store.EvidenceOf(context.Background(), hidden)

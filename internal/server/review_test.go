@@ -25,7 +25,14 @@ type classroom struct {
 
 func newClassroom(t testing.TB) *classroom {
 	t.Helper()
-	app := newTestApp(t)
+	return newClassroomConfig(t, nil)
+}
+
+// newClassroomConfig is newClassroom with a change to the server
+// configuration.
+func newClassroomConfig(t testing.TB, change func(*Config)) *classroom {
+	t.Helper()
+	app := newTestAppConfig(t, "sqlite", change)
 	c := &classroom{app: app}
 	c.lea = app.addUser("lea@example.org", portfolio.RoleStudent, "SLAM")
 	c.max = app.addUser("max@example.org", portfolio.RoleStudent, "SLAM")

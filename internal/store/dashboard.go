@@ -152,11 +152,17 @@ func parsePairs(s string) map[string]int {
 	return out
 }
 
-// parseLevels reads a coverage list.
+// parseLevels reads a coverage list ("CODE:N,CODE:N", N a single digit).
+// It is on the class dashboard's path for every student: one pass, one
+// map of the right size.
 func parseLevels(s string) map[string]portfolio.Coverage {
-	out := map[string]portfolio.Coverage{}
-	for code, n := range parsePairs(s) {
-		out[code] = portfolio.Coverage(n)
+	out := make(map[string]portfolio.Coverage, strings.Count(s, ",")+1)
+	for len(s) > 0 {
+		item, rest, _ := strings.Cut(s, ",")
+		s = rest
+		if code, n, ok := strings.Cut(item, ":"); ok && len(n) == 1 && n[0] >= '0' && n[0] <= '9' {
+			out[code] = portfolio.Coverage(n[0] - '0')
+		}
 	}
 	return out
 }

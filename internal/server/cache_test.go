@@ -1,0 +1,234 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+// The tableau page, its PDF and the class dashboard are kept rendered
+// (pageCache). These tests serve each page, so that it is cached, make one
+// change a user can make, and check that the very next request shows it.
+
+func TestTableauCacheShowsEveryChange(t *testing.T) {
+	var clock atomic.Int64
+	clock.Store(time.Date(2026, 11, 24, 10, 0, 0, 0, time.UTC).Unix())
+	c := newClassroomConfig(t, func(cfg *Config) {
+		cfg.Now = func() time.Time { return time.Unix(clock.Load(), 0).UTC() }
+	})
+	id := c.app.addRealisation(c.lea.ID, sampleInput("Première version du portail"))
+	c.app.validate(c.lea.ID, id, c.prof.ID)
+	lea := c.app.login("lea@example.org")
+	prof := c.app.login("prof@example.org")
+	adm := c.app.login("admin@example.org")
+	staff := fmt.Sprintf("/students/%d/tableau", c.lea.ID)
+
+	// seen fetches the student's and the teacher's tableau pages twice
+	// (the second from the cache) and the student's PDF, and checks them.
+	seen := func(step string, want, gone string) {
+		t.Helper()
+		for i := 0; i < 2; i++ {
+			for _, page := range []struct {
+				who  *client
+				path string
+			}{{lea, "/tableau"}, {prof, staff}} {
+				res := page.who.get(page.path)
+				wantStatus(t, res, http.StatusOK)
+				if !strings.Contains(res.body, want) || (gone != "" && strings.Contains(res.body, gone)) {
+					t.Fatalf("%s: %s (request %d) shows %q: %v, and %q: %v", step, page.path, i+1,
+						want, strings.Contains(res.body, want), gone, strings.Contains(res.body, gone))
+				}
+			}
+		}
+		if strings.HasPrefix(want, "<") { // markup: not in the PDF's text
+			return
+		}
+		text := pdfText(t, []byte(lea.get("/tableau.pdf").body))
+		text = strings.Join(strings.Fields(text), " ")
+		if !strings.Contains(text, want) || (gone != "" && strings.Contains(text, gone)) {
+			t.Fatalf("%s: the PDF shows %q: %v, and %q: %v", step, want, strings.Contains(text, want), gone, strings.Contains(text, gone))
+		}
+	}
+	seen("start", "Première version du portail", "")
+
+	// A new réalisation, submitted then validated by the teacher.
+	second := c.app.addRealisation(c.lea.ID, sampleInput("Supervision du réseau"))
+	wantStatus(t, lea.post(fmt.Sprintf("/realisations/%d/submit", second), url.Values{"version": {"1"}}), http.StatusSeeOther)
+	seen("submitted, not validated", "Première version du portail", "Supervision du réseau")
+	path := fmt.Sprintf("/students/%d/realisations/%d", c.lea.ID, second)
+	wantStatus(t, prof.post(path+"/review", review(path, 2, "validate", "")), http.StatusSeeOther)
+	seen("validated", "Supervision du réseau", "")
+
+	// The student hides it from the tableau.
+	wantStatus(t, lea.post(fmt.Sprintf("/realisations/%d/tableau", second), url.Values{"on_tableau": {"hide"}}), http.StatusSeeOther)
+	seen("hidden", "Première version du portail", "Supervision du réseau")
+
+	// The admin renames the student.
+	res := adm.post(fmt.Sprintf("/admin/users/%d", c.lea.ID), url.Values{"first_name": {"Léa"}, "last_name": {"Moreau"},
+		"email": {"lea@example.org"}, "role": {"student"}, "parcours": {"SLAM"}, "session": {"2027"}})
+	wantStatus(t, res, http.StatusSeeOther)
+	seen("renamed", "Léa Moreau", "Prénom lea")
+
+	// A jury link puts its address on the tableau; revoking takes it off.
+	wantStatus(t, lea.post("/partage", url.Values{"label": {"Jury E6"}}), http.StatusSeeOther)
+	token := juryToken(t, lea.get("/partage").body)
+	seen("jury link", "/jury/"+token, "")
+	links, err := c.app.store.JuryLinks(context.Background(), c.lea.ID)
+	if err != nil || len(links) != 1 {
+		t.Fatalf("links %v %v", links, err)
+	}
+	wantStatus(t, lea.post(fmt.Sprintf("/partage/%d/revoke", links[0].ID), nil), http.StatusSeeOther)
+	seen("jury link revoked", "Première version du portail", "/jury/"+token)
+
+	// The generation time is printed to the minute.
+	seen("before the minute", "24/11/2026 à 10:00", "")
+	clock.Add(59)
+	seen("same minute", "24/11/2026 à 10:00", "")
+	clock.Add(1)
+	seen("next minute", "24/11/2026 à 10:01", "à 10:00")
+}
+
+func TestClassDashboardCacheShowsEveryChange(t *testing.T) {
+	c := newClassroom(t)
+	prof := c.app.login("prof@example.org")
+	adm := c.app.login("admin@example.org")
+	class := fmt.Sprintf("/classes/%d", c.classID)
+	admin := fmt.Sprintf("/admin/classes/%d", c.classID)
+	seen := func(step string, want, gone string) {
+		t.Helper()
+		for i := 0; i < 2; i++ {
+			for _, who := range []*client{prof, adm} {
+				res := who.get(class)
+				wantStatus(t, res, http.StatusOK)
+				if !strings.Contains(res.body, want) || (gone != "" && strings.Contains(res.body, gone)) {
+					t.Fatalf("%s (request %d): shows %q: %v, and %q: %v", step, i+1,
+						want, strings.Contains(res.body, want), gone, strings.Contains(res.body, gone))
+				}
+			}
+		}
+	}
+	seen("start", "Aucune réalisation en attente de relecture.", `<td class="cov cov-validated"`)
+
+	// A student submits: the queue and the counts move.
+	id := c.app.addRealisation(c.lea.ID, sampleInput("Portail des stages"))
+	lea := c.app.login("lea@example.org")
+	wantStatus(t, lea.post(fmt.Sprintf("/realisations/%d/submit", id), url.Values{"version": {"1"}}), http.StatusSeeOther)
+	seen("submitted", "Portail des stages", "Aucune réalisation en attente")
+	seen("queue count", "À relire (1)", "")
+
+	// The teacher validates: the heat-map cell turns.
+	path := fmt.Sprintf("/students/%d/realisations/%d", c.lea.ID, id)
+	wantStatus(t, prof.post(path+"/review", review(path, 2, "validate", "")), http.StatusSeeOther)
+	seen("validated", "Aucune réalisation en attente de relecture.", "Portail des stages")
+	seen("heat map", `<td class="cov cov-validated"`, "")
+
+	// The admin renames a student, removes one, enrols another, renames
+	// the class.
+	wantStatus(t, adm.post(fmt.Sprintf("/admin/users/%d", c.max.ID), url.Values{"first_name": {"Maxime"}, "last_name": {"Durand"},
+		"email": {"max@example.org"}, "role": {"student"}, "parcours": {"SLAM"}, "session": {"2027"}}), http.StatusSeeOther)
+	seen("student renamed", "Durand Maxime", ">max Prénom<")
+	wantStatus(t, adm.post(fmt.Sprintf("%s/students/%d/remove", admin, c.lea.ID), nil), http.StatusSeeOther)
+	seen("student removed", "Durand Maxime", "lea Prénom")
+	wantStatus(t, adm.post(admin+"/students", url.Values{"student_id": {fmt.Sprint(c.other.ID)}}), http.StatusSeeOther)
+	seen("student enrolled", "other Prénom", "lea Prénom")
+	wantStatus(t, adm.post(admin, url.Values{"name": {"SIO2 SLAM groupe A"}, "school_year": {"2026-2027"}, "parcours": {"SLAM"}}), http.StatusSeeOther)
+	seen("class renamed", "<h1>SIO2 SLAM groupe A</h1>", "")
+
+	// Deleting a student's account takes them off (a cascading delete).
+	if err := c.app.store.DeleteUser(context.Background(), c.other.ID); err != nil {
+		t.Fatal(err)
+	}
+	seen("student deleted", "Durand Maxime", "other Prénom")
+}
+
+func TestPageCache(t *testing.T) {
+	c := newPageCache(1000)
+	var builds atomic.Int32
+	build := func(v string) func() ([]byte, error) {
+		return func() ([]byte, error) {
+			builds.Add(1)
+			return []byte(v), nil
+		}
+	}
+	// Bounded by size (an entry counts its key and value: 250 bytes here):
+	// the least recently used goes first.
+	for i := 0; i < 5; i++ {
+		c.get(fmt.Sprint("k", i), build(strings.Repeat("x", 248)))
+	}
+	if _, err := c.get("k0", build(strings.Repeat("z", 248))); err != nil {
+		t.Fatal(err)
+	}
+	if n, size := c.stats(); size > 1000 || n != 4 {
+		t.Fatalf("%d entries, %d bytes", n, size)
+	}
+	builds.Store(0)
+	for _, k := range []string{"k0", "k3", "k4"} { // k0 came back, k1 was evicted when it did
+		c.get(k, build("never"))
+	}
+	if builds.Load() != 0 {
+		t.Fatalf("%d rebuilds of cached keys", builds.Load())
+	}
+	c.get("k1", build("k1"))
+	if builds.Load() != 1 {
+		t.Fatal("evicted key not rebuilt")
+	}
+
+	// An output larger than a quarter of the cache is served, not kept.
+	big, _ := c.get("big", build(strings.Repeat("y", 300)))
+	if len(big) != 300 {
+		t.Fatal("big output")
+	}
+	if _, size := c.stats(); size > 1000 {
+		t.Fatalf("%d bytes", size)
+	}
+
+	// Errors are not kept.
+	fail := errors.New("boom")
+	if _, err := c.get("err", func() ([]byte, error) { return nil, fail }); err != fail {
+		t.Fatal(err)
+	}
+	if v, err := c.get("err", build("ok")); err != nil || string(v) != "ok" {
+		t.Fatalf("%q %v", v, err)
+	}
+
+	// A burst on one key builds it once.
+	builds.Store(0)
+	release := make(chan struct{})
+	var wg sync.WaitGroup
+	for i := 0; i < 20; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			v, err := c.get("burst", func() ([]byte, error) {
+				builds.Add(1)
+				<-release
+				return []byte("burst"), nil
+			})
+			if err != nil || string(v) != "burst" {
+				t.Errorf("%q %v", v, err)
+			}
+		}()
+	}
+	time.Sleep(50 * time.Millisecond) // let the burst gather on the key
+	close(release)
+	wg.Wait()
+	if builds.Load() != 1 {
+		t.Fatalf("%d builds for one key", builds.Load())
+	}
+
+	// Disabled: always built.
+	off := newPageCache(0)
+	builds.Store(0)
+	off.get("k", build("v"))
+	off.get("k", build("v"))
+	if builds.Load() != 2 {
+		t.Fatal("disabled cache kept an output")
+	}
+}
