@@ -4,13 +4,17 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"sync"
 	"time"
 )
 
 // Sessions is the session store of scs (it implements scs.CtxStore) on the
 // sessions table, whose schema is the one of scs's own sqlite3store (expiry
-// as a Julian day). Ours prepares its queries once: a session is read on
-// every request.
+// as a Julian day). A session is read on every request: ours keeps the
+// sessions it read or wrote in memory too, which is safe because this
+// process is the only writer of the table (the server holds the data
+// directory's lock, and the CLI commands never touch sessions). What a
+// session grants is still checked against the users row on every request.
 type Sessions struct {
 	s *Store
 }
@@ -18,27 +22,86 @@ type Sessions struct {
 // Sessions returns the session store.
 func (s *Store) Sessions() Sessions { return Sessions{s} }
 
+// sessionCache holds sessions by token.
+type sessionCache struct {
+	mu      sync.Mutex
+	entries map[string]cachedSession
+}
+
+type cachedSession struct {
+	data   []byte
+	expiry time.Time
+}
+
+// maxCachedSessions bounds the memory: a school has a few thousand users.
+const maxCachedSessions = 20000
+
+func (c *sessionCache) get(token string, now time.Time) ([]byte, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e, ok := c.entries[token]
+	if !ok || !now.Before(e.expiry) {
+		return nil, false
+	}
+	return e.data, true
+}
+
+func (c *sessionCache) put(token string, data []byte, expiry time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.entries == nil {
+		c.entries = map[string]cachedSession{}
+	}
+	if _, ok := c.entries[token]; !ok && len(c.entries) >= maxCachedSessions {
+		for k := range c.entries { // random eviction: it is read back from the table
+			delete(c.entries, k)
+			break
+		}
+	}
+	c.entries[token] = cachedSession{data: data, expiry: expiry}
+}
+
+func (c *sessionCache) drop(token string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	delete(c.entries, token)
+}
+
 const sessionExpiryLayout = "2006-01-02T15:04:05.999"
 
 // FindCtx returns the data of an unexpired session.
 func (ss Sessions) FindCtx(ctx context.Context, token string) ([]byte, bool, error) {
+	if b, ok := ss.s.sessions.get(token, time.Now()); ok {
+		return b, true, nil
+	}
 	var b []byte
-	err := ss.s.queryRow(ctx, `SELECT data FROM sessions WHERE token = ? AND julianday('now') < expiry`, token).Scan(&b)
+	var unix float64
+	err := ss.s.queryRow(ctx, `SELECT data, (expiry - 2440587.5) * 86400.0 FROM sessions
+		WHERE token = ? AND julianday('now') < expiry`, token).Scan(&b, &unix)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, false, nil
 	}
-	return b, err == nil, err
+	if err != nil {
+		return nil, false, err
+	}
+	ss.s.sessions.put(token, b, time.UnixMilli(int64(unix*1000)))
+	return b, true, nil
 }
 
 // CommitCtx adds or replaces a session.
 func (ss Sessions) CommitCtx(ctx context.Context, token string, b []byte, expiry time.Time) error {
+	ss.s.sessions.drop(token) // never stale, even if the write fails
 	_, err := ss.s.exec(ctx, `REPLACE INTO sessions (token, data, expiry) VALUES (?, ?, julianday(?))`,
 		token, b, expiry.UTC().Format(sessionExpiryLayout))
+	if err == nil {
+		ss.s.sessions.put(token, b, expiry)
+	}
 	return err
 }
 
 // DeleteCtx removes a session.
 func (ss Sessions) DeleteCtx(ctx context.Context, token string) error {
+	ss.s.sessions.drop(token)
 	_, err := ss.s.exec(ctx, `DELETE FROM sessions WHERE token = ?`, token)
 	return err
 }
