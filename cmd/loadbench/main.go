@@ -10,6 +10,7 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"flag"
@@ -211,12 +212,26 @@ type result struct {
 	p50, p99  time.Duration
 }
 
-// load sends GET requests from conns goroutines for dur.
+// load sends GET requests over conns keep-alive connections for dur, one
+// goroutine per connection, like wrk: the request is written ready-made
+// and the response parsed with http.ReadResponse, without http.Client
+// (whose transport goroutines cost about as much CPU as a small page, and
+// the generator shares the machine's two cores with the server).
 func load(target string, cookies []*http.Cookie, conns int, dur time.Duration) result {
-	tr := &http.Transport{MaxIdleConnsPerHost: conns, MaxConnsPerHost: conns, DisableCompression: true}
-	defer tr.CloseIdleConnections()
-	client := &http.Client{Transport: tr, Timeout: 30 * time.Second,
-		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	u, err := url.Parse(target)
+	if err != nil {
+		return result{errors: 1}
+	}
+	var cookie []string
+	for _, c := range cookies {
+		cookie = append(cookie, c.Name+"="+c.Value)
+	}
+	req := "GET " + u.RequestURI() + " HTTP/1.1\r\nHost: " + u.Host + "\r\nUser-Agent: loadbench\r\n"
+	if len(cookie) > 0 {
+		req += "Cookie: " + strings.Join(cookie, "; ") + "\r\n"
+	}
+	req += "\r\n"
+
 	var mu sync.Mutex
 	var all []time.Duration
 	errs := 0
@@ -227,25 +242,40 @@ func load(target string, cookies []*http.Cookie, conns int, dur time.Duration) r
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			var mine []time.Duration
+			mine := make([]time.Duration, 0, 4096)
 			bad := 0
+			var conn net.Conn
+			var br *bufio.Reader
 			for time.Now().Before(deadline) {
-				req, _ := http.NewRequest(http.MethodGet, target, nil)
-				for _, c := range cookies {
-					req.AddCookie(c)
+				if conn == nil {
+					c, err := net.Dial("tcp", u.Host)
+					if err != nil {
+						bad++
+						time.Sleep(10 * time.Millisecond)
+						continue
+					}
+					conn, br = c, bufio.NewReaderSize(c, 64<<10)
 				}
+				_ = conn.SetDeadline(time.Now().Add(30 * time.Second))
 				t0 := time.Now()
-				res, err := client.Do(req)
+				res, err := roundTrip(conn, br, req)
 				if err != nil {
 					bad++
+					conn.Close()
+					conn = nil
 					continue
 				}
-				_, _ = io.Copy(io.Discard, res.Body)
-				res.Body.Close()
 				mine = append(mine, time.Since(t0))
 				if res.StatusCode != http.StatusOK {
 					bad++
 				}
+				if res.Close {
+					conn.Close()
+					conn = nil
+				}
+			}
+			if conn != nil {
+				conn.Close()
 			}
 			mu.Lock()
 			all = append(all, mine...)
@@ -262,6 +292,20 @@ func load(target string, cookies []*http.Cookie, conns int, dur time.Duration) r
 		r.p99 = all[len(all)*99/100]
 	}
 	return r
+}
+
+// roundTrip writes one request and reads its whole response.
+func roundTrip(conn net.Conn, br *bufio.Reader, req string) (*http.Response, error) {
+	if _, err := io.WriteString(conn, req); err != nil {
+		return nil, err
+	}
+	res, err := http.ReadResponse(br, nil)
+	if err != nil {
+		return nil, err
+	}
+	_, err = io.Copy(io.Discard, res.Body)
+	res.Body.Close()
+	return res, err
 }
 
 func login(base, email string) ([]*http.Cookie, error) {
