@@ -158,9 +158,20 @@ func TestPDFText(t *testing.T) {
 			}
 		})
 	}
-	info := poppler(t, "pdfinfo", writePDF(t, sampleTableau(t, "SLAM", 30), export.A4))
+	// Generated in Paris at 16:30 (15:30 UTC): the metadata date is in UTC,
+	// as readers take a date without a zone.
+	paris, err := time.LoadLocation("Europe/Paris")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tab := sampleTableau(t, "SLAM", 30)
+	tab.GeneratedAt = now.In(paris)
+	info := poppler(t, "pdfinfo", writePDF(t, tab, export.A4))
 	if !strings.Contains(info, "Page size:       841.89 x 595.28 pts (A4)") {
 		t.Errorf("A4 pdfinfo:\n%s", info)
+	}
+	if !strings.Contains(info, "CreationDate:    Tue Nov 24 15:30:00 2026 UTC") {
+		t.Errorf("creation date not in UTC:\n%s", info)
 	}
 }
 

@@ -104,8 +104,9 @@ func PDF(w io.Writer, t portfolio.Tableau, paper Paper) error {
 	f.SetAuthor(t.Header.Name, true)
 	f.SetCreator("Portfolio SIO", true)
 	f.SetSubject("Tableau de synthèse", true)
-	f.SetCreationDate(t.GeneratedAt)
-	f.SetModificationDate(t.GeneratedAt)
+	// fpdf writes the digits without a zone: in UTC, as readers assume.
+	f.SetCreationDate(t.GeneratedAt.UTC())
+	f.SetModificationDate(t.GeneratedAt.UTC())
 	f.AliasNbPages("{nb}")
 
 	d := &pdfDoc{f: f, t: t, l: l}
