@@ -5,6 +5,15 @@ import (
 	"strings"
 )
 
+// frDay shows a day stored as YYYY-MM-DD the French way (DD/MM/YYYY); any
+// other text is shown as it is.
+func frDay(iso string) string {
+	if len(iso) != 10 || iso[4] != '-' || iso[7] != '-' {
+		return iso
+	}
+	return iso[8:10] + "/" + iso[5:7] + "/" + iso[0:4]
+}
+
 // joinNames lists names as "A, B et C".
 func joinNames(names []string) string {
 	switch len(names) {

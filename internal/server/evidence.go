@@ -295,7 +295,9 @@ func (s *Server) sendEvidence(w http.ResponseWriter, r *http.Request, e store.Ev
 	w.Header().Set("Content-Type", e.Mime)
 	w.Header().Set("X-Content-Type-Options", "nosniff")
 	w.Header().Set("Content-Disposition", disposition+`; filename="`+asciiFilename(name)+`"; filename*=UTF-8''`+pathEscape(name))
-	w.Header().Set("Cache-Control", "private, max-age=3600")
+	// Kept by the browser but asked again each time (a 304 when unchanged):
+	// a revoked jury link or a removed access takes effect at once.
+	w.Header().Set("Cache-Control", "private, no-cache")
 	w.Header().Set("Content-Security-Policy", "sandbox; default-src 'none'; img-src 'self'; style-src 'unsafe-inline'")
 	http.ServeContent(w, r, "", e.CreatedAt, f)
 }

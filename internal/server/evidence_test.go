@@ -79,7 +79,8 @@ func TestEvidenceUploadAndServe(t *testing.T) {
 	for _, e := range ev {
 		res := lea.get(fmt.Sprintf("/evidence/%d", e.ID))
 		wantStatus(t, res, http.StatusOK)
-		if res.header.Get("X-Content-Type-Options") != "nosniff" || res.header.Get("Content-Type") != e.Mime {
+		if res.header.Get("X-Content-Type-Options") != "nosniff" || res.header.Get("Content-Type") != e.Mime ||
+			res.header.Get("Cache-Control") != "private, no-cache" {
 			t.Errorf("%s: headers %v", e.Filename, res.header)
 		}
 		disp := res.header.Get("Content-Disposition")
@@ -215,7 +216,7 @@ func TestJuryLink(t *testing.T) {
 		t.Fatal("jury PDF")
 	}
 	jury.get("/jury/" + token)
-	if !regexp.MustCompile(`(?s)<td>2\s*<span class="meta">\s*\(dernière le 2026-11-24 :\s*2\)`).MatchString(lea.get("/partage").body) {
+	if !regexp.MustCompile(`(?s)<td>2\s*<span class="meta">\s*\(dernière le 24/11/2026 :\s*2\)`).MatchString(lea.get("/partage").body) {
 		t.Error("views not counted (2 today)")
 	}
 
@@ -228,6 +229,7 @@ func TestJuryLink(t *testing.T) {
 	wantStatus(t, jury.get("/jury/"+l.Token), http.StatusNotFound)
 	l, _ = c.app.store.CreateJuryLink(context.Background(), c.lea.ID, "Aujourd'hui", "2026-11-24")
 	wantStatus(t, jury.get("/jury/"+l.Token), http.StatusOK)
+	wantContains(t, lea.get("/partage").body, "jusqu'au 24/11/2026")
 	wantStatus(t, jury.get("/jury/pas-un-jeton"), http.StatusNotFound)
 	// Another student cannot revoke it.
 	wantStatus(t, c.app.login("max@example.org").post(fmt.Sprintf("/partage/%d/revoke", l.ID), nil), http.StatusNotFound)
