@@ -309,7 +309,7 @@ func (s *Server) staffComment(w http.ResponseWriter, r *http.Request) {
 // setTableauVisibility records whether a réalisation shows on the tableau.
 func (s *Server) setTableauVisibility(w http.ResponseWriter, r *http.Request) {
 	real, ok := s.ownRealisation(w, r)
-	if !ok || !s.parseForm(w, r) {
+	if !ok || !s.parseForm(w, r) || !s.guardStudentChange(w, r, &real, false) {
 		return
 	}
 	v := portfolio.TableauVisibility(r.PostForm.Get("on_tableau"))

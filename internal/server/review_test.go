@@ -255,10 +255,16 @@ func TestDeadline(t *testing.T) {
 		lea.post(own+"/submit", url.Values{"version": {"1"}}),
 		lea.post(own+"/duplicate", nil),
 		lea.post(own+"/delete", url.Values{"version": {"1"}}),
+		lea.post(own+"/tableau", url.Values{"on_tableau": {"show"}}),
 	} {
 		wantStatus(t, res, http.StatusForbidden)
 		wantContains(t, res.body, "La date limite de saisie de votre classe (23/11/2026) est passée")
 	}
+	// What the tableau shows is fixed too: the choice is shown, not offered.
+	if r, _ := c.app.store.GetRealisation(ctx, c.lea.ID, id); r.Tableau != portfolio.TableauAuto {
+		t.Fatalf("visibility changed after the deadline: %q", r.Tableau)
+	}
+	wantNotContains(t, lea.get(own).body, `action="`+own+`/tableau"`)
 	res := lea.get("/realisations")
 	wantContains(t, res.body, "La date limite de saisie (23/11/2026) est passée")
 	wantNotContains(t, res.body, `href="/realisations/new"`)
