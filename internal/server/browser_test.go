@@ -547,6 +547,9 @@ func TestBrowserImportAndFirstAccess(t *testing.T) {
 	}
 	pc.check(admin, "admin-class")
 	classPage := location(t, admin)
+	do(t, admin, "enrol search", chromedp.Navigate(classPage+"?q=demo"), chromedp.WaitVisible(byID("q")))
+	screenshot(t, admin, "23-admin-class-search")
+	pc.check(admin, "admin-class-search")
 	do(t, admin, "users", chromedp.Navigate(base+"/admin/users?q=eleve"), chromedp.WaitVisible("#users"))
 	pc.check(admin, "admin-users")
 	do(t, admin, "audit", chromedp.Navigate(base+"/admin/audit"), chromedp.WaitVisible("#audit"))

@@ -125,10 +125,24 @@ func (s *Server) renderAdminClass(w http.ResponseWriter, r *http.Request, status
 		s.serverError(w, r, err)
 		return
 	}
-	allStudents, err := s.store.Users(r.Context(), portfolio.RoleStudent)
+	// Students to enrol: those matching the admin's search, or, without
+	// one, those in no class yet (newly created accounts). A school has
+	// thousands of students: never a list of them all.
+	search := strings.TrimSpace(r.URL.Query().Get("q"))
+	filter := store.UserFilter{Role: portfolio.RoleStudent, NotInClass: id, Limit: enrolListMax + 1}
+	if search != "" {
+		filter.Query = search
+	} else {
+		filter.WithoutClass = true
+	}
+	available, err := s.store.SearchUsers(r.Context(), filter)
 	if err != nil {
 		s.serverError(w, r, err)
 		return
+	}
+	more := len(available) > enrolListMax
+	if more {
+		available = available[:enrolListMax]
 	}
 	allTeachers, err := s.store.Users(r.Context(), portfolio.RoleTeacher)
 	if err != nil {
@@ -141,9 +155,12 @@ func (s *Server) renderAdminClass(w http.ResponseWriter, r *http.Request, status
 		return
 	}
 	v := web.AdminClassView{ID: id, Form: f, Students: students, Teachers: teachers,
-		Available: notIn(allStudents, students), Staff: notIn(append(allTeachers, admins...), teachers)}
+		Available: available, Search: search, MoreAvailable: more, Staff: notIn(append(allTeachers, admins...), teachers)}
 	s.render(w, r, status, web.AdminClass(s.page(r, f.Name, "admin"), v))
 }
+
+// enrolListMax is how many students to enrol the admin class page lists.
+const enrolListMax = 20
 
 // notIn is all less members.
 func notIn(all, members []portfolio.User) []portfolio.User {

@@ -345,7 +345,20 @@ func TestAdminManagesClasses(t *testing.T) {
 	res = adm.post("/admin/classes", url.Values{"name": {"SIO1"}, "school_year": {"2026-2027"}, "deadline": {"2027-05-15"}})
 	wantStatus(t, res, http.StatusSeeOther)
 	path := res.header.Get("Location")
+	// Students to enrol are found by search; without one, the page offers
+	// those in no class (here: none).
+	wantContains(t, adm.get(path).body, "Aucun : cherchez un étudiant par son nom ou son e-mail.")
+	res = adm.get(path + "?q=OTHER")
+	wantContains(t, res.body, "other@example.org", `aria-label="Inscrire Prénom other"`, `value="OTHER"`)
+	wantNotContains(t, res.body, "lea@example.org")
 	wantStatus(t, adm.post(path+"/students", url.Values{"student_id": {fmt.Sprint(c.other.ID)}}), http.StatusSeeOther)
+	wantContains(t, adm.get(path+"?q=other").body, "Aucun étudiant à inscrire ne correspond.")
+	for i := 0; i < 22; i++ {
+		c.app.addUser(fmt.Sprintf("nouveau%02d@example.org", i), portfolio.RoleStudent, "SLAM")
+	}
+	res = adm.get(path)
+	wantContains(t, res.body, "nouveau00@example.org", "Les 20 premiers sont listés : précisez la recherche.")
+	wantNotContains(t, res.body, "nouveau21@example.org", "lea@example.org")
 	wantStatus(t, adm.post(path+"/teachers", url.Values{"teacher_id": {fmt.Sprint(c.outsider.ID)}}), http.StatusSeeOther)
 	// A teacher cannot be enrolled as a student.
 	wantStatus(t, adm.post(path+"/students", url.Values{"student_id": {fmt.Sprint(c.prof.ID)}}), http.StatusBadRequest)

@@ -22,6 +22,10 @@ type UserFilter struct {
 	Query string // part of the name or e-mail
 	Role  portfolio.Role
 	Limit int
+	// NotInClass leaves out the members of that class (0: none).
+	NotInClass int64
+	// WithoutClass keeps only the users in no class, archived ones aside.
+	WithoutClass bool
 }
 
 // SearchUsers lists users matching the filter, sorted by name.
@@ -36,6 +40,14 @@ func (s *Store) SearchUsers(ctx context.Context, f UserFilter) ([]portfolio.User
 	if f.Role != "" {
 		where = append(where, "u.role = ?")
 		args = append(args, f.Role)
+	}
+	if f.NotInClass != 0 {
+		where = append(where, `u.id NOT IN (SELECT student_id FROM class_students WHERE class_id = ?)`)
+		args = append(args, f.NotInClass)
+	}
+	if f.WithoutClass {
+		where = append(where, `NOT EXISTS (SELECT 1 FROM class_students cs JOIN classes c ON c.id = cs.class_id
+			WHERE cs.student_id = u.id AND NOT c.archived)`)
 	}
 	if f.Limit <= 0 {
 		f.Limit = 200
