@@ -390,7 +390,7 @@ func createUser(ctx context.Context, args []string, stdin io.Reader, stdout, std
 	if _, err := os.Stat(filepath.Join(*dataDir, store.DBFile)); errors.Is(err, os.ErrNotExist) {
 		fmt.Fprintf(stderr, "new database created: %s\n", filepath.Join(*dataDir, store.DBFile))
 	}
-	st, err := store.Open(ctx, *dataDir)
+	st, err := store.OpenBesideServer(ctx, *dataDir)
 	if err != nil {
 		return err
 	}

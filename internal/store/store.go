@@ -56,6 +56,20 @@ func Open(ctx context.Context, dataDir string) (*Store, error) {
 // OpenDriver is Open with another registered driver name, for tests that
 // wrap the SQLite driver (to count queries, say).
 func OpenDriver(ctx context.Context, driver, dataDir string) (*Store, error) {
+	db, err := openDB(ctx, driver, dataDir)
+	if err != nil {
+		return nil, err
+	}
+	if err := Migrate(ctx, db); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return &Store{DB: db, dir: dataDir}, nil
+}
+
+// openDB opens the database file of dataDir (created if needed), without
+// touching its schema.
+func openDB(ctx context.Context, driver, dataDir string) (*sql.DB, error) {
 	if err := os.MkdirAll(dataDir, 0o750); err != nil {
 		return nil, fmt.Errorf("create data directory: %w", err)
 	}
@@ -76,7 +90,38 @@ func OpenDriver(ctx context.Context, driver, dataDir string) (*Store, error) {
 		db.Close()
 		return nil, fmt.Errorf("open database: %w", err)
 	}
-	if err := Migrate(ctx, db); err != nil {
+	return db, nil
+}
+
+// OpenBesideServer opens the database for a command that may run while the
+// server does (backup, export, user create). When no server holds the data
+// directory, it is Open: pending migrations are applied. When one does,
+// the schema is left alone — migrating it under a running server of
+// another version could break that server — and the command is refused
+// unless the schema is the one this program expects.
+func OpenBesideServer(ctx context.Context, dataDir string) (*Store, error) {
+	unlock, err := Lock(dataDir)
+	if err == nil {
+		defer unlock()
+		return Open(ctx, dataDir)
+	}
+	if !errors.Is(err, ErrLocked) {
+		return nil, err
+	}
+	db, err := openDB(ctx, "sqlite", dataDir)
+	if err != nil {
+		return nil, err
+	}
+	var version int64
+	err = db.QueryRowContext(ctx, `SELECT coalesce(max(version_id), 0) FROM goose_db_version WHERE is_applied`).Scan(&version)
+	latest, lerr := latestMigration()
+	if err == nil {
+		err = lerr
+	}
+	if err == nil && version != latest {
+		err = fmt.Errorf("the running server's database has schema version %d and this program expects %d: use the portfolio program the server runs, or stop the server first", version, latest)
+	}
+	if err != nil {
 		db.Close()
 		return nil, err
 	}
@@ -87,13 +132,13 @@ func OpenDriver(ctx context.Context, driver, dataDir string) (*Store, error) {
 // no database.
 var ErrNoDatabase = errors.New("no database in the data directory")
 
-// OpenExisting opens the database of dataDir only if it exists, so a
-// mistyped --data does not silently create an empty one.
+// OpenExisting is OpenBesideServer for a database that must exist already,
+// so a mistyped --data does not silently create an empty one.
 func OpenExisting(ctx context.Context, dataDir string) (*Store, error) {
 	if _, err := os.Stat(filepath.Join(dataDir, DBFile)); err != nil {
 		return nil, fmt.Errorf("%w: %s (start the server once with --data %s to create it)", ErrNoDatabase, filepath.Join(dataDir, DBFile), dataDir)
 	}
-	return Open(ctx, dataDir)
+	return OpenBesideServer(ctx, dataDir)
 }
 
 // Setting returns an instance setting, "" when unset.

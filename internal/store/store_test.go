@@ -197,3 +197,67 @@ func TestBackupRetention(t *testing.T) {
 		t.Fatalf("kept %v", names)
 	}
 }
+
+// A command run beside a running server never migrates the server's
+// database: it is refused when the schema is not the one it expects, and
+// migrates as usual when no server runs.
+func TestOpenBesideServer(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	// A database one migration behind this program.
+	db, err := sql.Open("sqlite", DSN(filepath.Join(dir, DBFile)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := goose.NewProvider(goose.DialectSQLite3, db, migrations.FS)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.Up(ctx); err != nil {
+		t.Fatal(err)
+	}
+	latest, _ := latestMigration()
+	if _, err := p.DownTo(ctx, latest-1); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	version := func() int64 {
+		t.Helper()
+		v, err := CheckBackup(ctx, filepath.Join(dir, DBFile))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+
+	unlock, err := Lock(dir) // the server
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := OpenExisting(ctx, dir); err == nil || !strings.Contains(err.Error(), "stop the server first") {
+		t.Fatalf("opened beside a server of another version: %v", err)
+	}
+	if v := version(); v != latest-1 {
+		t.Fatalf("schema moved to %d under the server", v)
+	}
+	unlock()
+
+	st, err := OpenExisting(ctx, dir) // no server: migrated
+	if err != nil {
+		t.Fatal(err)
+	}
+	st.Close()
+	if v := version(); v != latest {
+		t.Fatalf("schema %d, want %d", v, latest)
+	}
+	unlock, err = Lock(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer unlock()
+	st, err = OpenExisting(ctx, dir) // same version beside the server: fine
+	if err != nil {
+		t.Fatal(err)
+	}
+	st.Close()
+}
