@@ -271,13 +271,21 @@ func (s *Server) updateUser(w http.ResponseWriter, r *http.Request) {
 		s.storeError(w, r, err)
 		return
 	}
+	changes := userChanges(cur, u)
 	if classID != 0 && u.Role == portfolio.RoleStudent {
 		if err := s.store.Enrol(r.Context(), classID, u.ID); err != nil {
 			s.serverError(w, r, err)
 			return
 		}
+		if c, err := s.store.ClassByID(r.Context(), classID); err == nil {
+			changes = append(changes, "inscription dans "+c.Name)
+		}
 	}
-	s.audit(r, "user_update", u.Email, "")
+	detail := strings.Join(changes, " ; ")
+	if detail == "" {
+		detail = "aucun changement"
+	}
+	s.audit(r, "user_update", u.Email, detail)
 	s.flash(r.Context(), "Compte enregistré.")
 	http.Redirect(w, r, "/admin/users/"+strconv.FormatInt(u.ID, 10), http.StatusSeeOther)
 }
@@ -487,4 +495,38 @@ func (s *Server) activationSheet(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
 	_, _ = w.Write([]byte(buf.String()))
+}
+
+// userChanges describes, for the audit log, what an admin changed in an
+// account ("nom : Dupont → Durand").
+func userChanges(before, after portfolio.User) []string {
+	var out []string
+	field := func(label, a, b string) {
+		if a != b {
+			out = append(out, label+" : "+orNone(a)+" → "+orNone(b))
+		}
+	}
+	field("e-mail", before.Email, after.Email)
+	field("prénom", before.FirstName, after.FirstName)
+	field("nom", before.LastName, after.LastName)
+	field("rôle", before.Role.Label(), after.Role.Label())
+	field("parcours", before.Parcours, after.Parcours)
+	field("session", yearOrEmpty(before.SessionYear), yearOrEmpty(after.SessionYear))
+	field("numéro de candidat", before.CandidateNumber, after.CandidateNumber)
+	field("centre", before.Centre, after.Centre)
+	return out
+}
+
+func orNone(s string) string {
+	if s == "" {
+		return "(vide)"
+	}
+	return s
+}
+
+func yearOrEmpty(y int) string {
+	if y == 0 {
+		return ""
+	}
+	return strconv.Itoa(y)
 }

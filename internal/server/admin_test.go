@@ -436,6 +436,10 @@ func TestAdminUsersForm(t *testing.T) {
 	if u.Email != "lea.moreau@example.org" || u.Parcours != "SISR" || u.LastName != "Moreau" {
 		t.Fatalf("updated %+v", u)
 	}
+	// The audit log says what changed, and only that.
+	res = adm.get("/admin/audit")
+	wantContains(t, res.body, "e-mail : lea@example.org → lea.moreau@example.org ; prénom : Prénom → Léa ; nom : lea → Moreau ; parcours : SLAM → SISR")
+	wantNotContains(t, res.body, "session : ", "rôle : ")
 	res = adm.post(path+"/activation", nil)
 	wantStatus(t, res, http.StatusOK)
 	activationToken(t, res.body)
