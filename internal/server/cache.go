@@ -1,6 +1,7 @@
 package server
 
 import (
+	"bytes"
 	"container/list"
 	"fmt"
 	"sync"
@@ -127,7 +128,11 @@ func (c *pageCache) finish(key string, call *pageCall) {
 	if call.err != nil || len(call.val) > c.max/4 {
 		return
 	}
-	c.entries[key] = c.order.PushFront(&pageEntry{key: key, val: call.val})
+	val := call.val
+	if cap(val)-len(val) > 4<<10 { // a grown buffer: keep only what is used
+		val = bytes.Clone(val)
+	}
+	c.entries[key] = c.order.PushFront(&pageEntry{key: key, val: val})
 	c.size += len(call.val) + len(key)
 	for c.size > c.max {
 		last := c.order.Back()
