@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -273,12 +274,19 @@ func (s *Server) updateUser(w http.ResponseWriter, r *http.Request) {
 	}
 	changes := userChanges(cur, u)
 	if classID != 0 && u.Role == portfolio.RoleStudent {
+		before, err := s.store.StudentClasses(r.Context(), u.ID)
+		if err != nil {
+			s.serverError(w, r, err)
+			return
+		}
 		if err := s.store.Enrol(r.Context(), classID, u.ID); err != nil {
 			s.serverError(w, r, err)
 			return
 		}
-		if c, err := s.store.ClassByID(r.Context(), classID); err == nil {
-			changes = append(changes, "inscription dans "+c.Name)
+		if !slices.ContainsFunc(before, func(c store.Class) bool { return c.ID == classID }) {
+			if c, err := s.store.ClassByID(r.Context(), classID); err == nil {
+				changes = append(changes, "inscription dans "+c.Name)
+			}
 		}
 	}
 	detail := strings.Join(changes, " ; ")

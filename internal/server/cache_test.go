@@ -11,6 +11,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/portfolio-sio/portfolio/internal/portfolio"
 )
 
 // The tableau page, its PDF and the class dashboard are kept rendered
@@ -230,5 +232,35 @@ func TestPageCache(t *testing.T) {
 	off.get("k", build("v"))
 	if builds.Load() != 2 {
 		t.Fatal("disabled cache kept an output")
+	}
+}
+
+// SQLite gives a deleted account's id to the next account when it was the
+// highest: the newcomer must not see the deleted student's tableau (the
+// caches are keyed by id and stamp, and stamps never repeat).
+func TestTableauCacheAfterIDReuse(t *testing.T) {
+	c := newClassroom(t)
+	zoe := c.app.addUser("zoe@example.org", portfolio.RoleStudent, "SLAM")
+	id := c.app.addRealisation(zoe.ID, sampleInput("Secret de Zoé"))
+	c.app.validate(zoe.ID, id, c.prof.ID)
+	wantContains(t, c.app.login("zoe@example.org").get("/tableau").body, "Secret de Zoé")
+	adm := c.app.login("admin@example.org")
+	wantStatus(t, adm.post(fmt.Sprintf("/admin/users/%d/delete", zoe.ID), url.Values{"confirm": {"zoe@example.org"}}), http.StatusSeeOther)
+
+	newcomer := c.app.addUser("zoe@example.org", portfolio.RoleStudent, "SLAM")
+	if newcomer.ID != zoe.ID {
+		t.Fatalf("the id was not reused (%d, then %d): the test proves nothing", zoe.ID, newcomer.ID)
+	}
+	// As many writes as Zoé made before her tableau was cached (create,
+	// submit, validate).
+	for _, title := range []string{"Brouillon un", "Brouillon deux", "Brouillon trois"} {
+		c.app.addRealisation(newcomer.ID, sampleInput(title))
+	}
+	for _, path := range []string{"/tableau", "/tableau.pdf"} {
+		res := c.app.login("zoe@example.org").get(path)
+		wantStatus(t, res, http.StatusOK)
+		if strings.Contains(res.body, "Secret de Zoé") || (strings.HasSuffix(path, ".pdf") && strings.Contains(pdfText(t, []byte(res.body)), "Secret")) {
+			t.Fatalf("%s shows the deleted student's réalisation", path)
+		}
 	}
 }

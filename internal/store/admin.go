@@ -66,37 +66,47 @@ func (s *Store) SearchUsers(ctx context.Context, f UserFilter) ([]portfolio.User
 	return out, err
 }
 
-// UpdateUser changes a user's identity, role and student fields.
+// UpdateUser changes a user's identity, role and student fields, in one
+// transaction.
 func (s *Store) UpdateUser(ctx context.Context, u portfolio.User) error {
-	// A role change leaves the classes of the former role.
-	if u.Role != portfolio.RoleStudent {
-		if _, err := s.DB.ExecContext(ctx, `DELETE FROM class_students WHERE student_id = ?`, u.ID); err != nil {
+	return s.inTx(ctx, func(tx *sql.Tx) error {
+		var before portfolio.User
+		err := tx.QueryRowContext(ctx, `SELECT first_name, last_name, role FROM users WHERE id = ?`, u.ID).
+			Scan(&before.FirstName, &before.LastName, &before.Role)
+		if errors.Is(err, sql.ErrNoRows) {
+			return portfolio.ErrNotFound
+		}
+		if err != nil {
 			return err
 		}
-	}
-	if u.Role == portfolio.RoleStudent {
-		if _, err := s.DB.ExecContext(ctx, `DELETE FROM class_teachers WHERE teacher_id = ?`, u.ID); err != nil {
+		// A role change leaves the classes of the former role.
+		if u.Role != portfolio.RoleStudent {
+			if _, err := tx.ExecContext(ctx, `DELETE FROM class_students WHERE student_id = ?`, u.ID); err != nil {
+				return err
+			}
+		}
+		if u.Role == portfolio.RoleStudent {
+			if _, err := tx.ExecContext(ctx, `DELETE FROM class_teachers WHERE teacher_id = ?`, u.ID); err != nil {
+				return err
+			}
+		}
+		_, err = tx.ExecContext(ctx, `UPDATE users SET email = ?, first_name = ?, last_name = ?, role = ?,
+			parcours = ?, candidate_number = ?, session_year = ?, centre = ? WHERE id = ?`,
+			strings.TrimSpace(u.Email), u.FirstName, u.LastName, u.Role, u.Parcours, u.CandidateNumber, u.SessionYear, u.Centre, u.ID)
+		if err != nil {
+			if strings.Contains(err.Error(), "UNIQUE constraint failed: users.email") {
+				return ErrEmailTaken
+			}
 			return err
 		}
-	}
-	res, err := s.DB.ExecContext(ctx, `UPDATE users SET email = ?, first_name = ?, last_name = ?, role = ?,
-		parcours = ?, candidate_number = ?, session_year = ?, centre = ? WHERE id = ?`,
-		strings.TrimSpace(u.Email), u.FirstName, u.LastName, u.Role, u.Parcours, u.CandidateNumber, u.SessionYear, u.Centre, u.ID)
-	if err != nil {
-		if strings.Contains(err.Error(), "UNIQUE constraint failed: users.email") {
-			return ErrEmailTaken
+		// A validator's name shows on the tableaux of the students whose
+		// work they validated.
+		wasStaff := before.Role != portfolio.RoleStudent
+		if wasStaff && (before.FirstName != u.FirstName || before.LastName != u.LastName || u.Role == portfolio.RoleStudent) {
+			return bumpAllStamps(ctx, tx)
 		}
-		return err
-	}
-	if n, err := res.RowsAffected(); err != nil {
-		return err
-	} else if n == 0 {
-		return portfolio.ErrNotFound
-	}
-	if u.Role != portfolio.RoleStudent {
-		return s.bumpAllStamps(ctx) // a validator's name may show on tableaux
-	}
-	return nil
+		return nil
+	})
 }
 
 // SetDisabled disables or re-enables an account; disabling ends its
@@ -392,14 +402,24 @@ func (s *Store) DeleteUser(ctx context.Context, id int64) error {
 	if err != nil {
 		return err
 	}
-	res, err := s.DB.ExecContext(ctx, `DELETE FROM users WHERE id = ?`, id)
+	err = s.inTx(ctx, func(tx *sql.Tx) error {
+		var role portfolio.Role
+		err := tx.QueryRowContext(ctx, `SELECT role FROM users WHERE id = ?`, id).Scan(&role)
+		if errors.Is(err, sql.ErrNoRows) {
+			return portfolio.ErrNotFound
+		}
+		if err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM users WHERE id = ?`, id); err != nil {
+			return err
+		}
+		if role != portfolio.RoleStudent { // a validator: "compte supprimé" on tableaux
+			return bumpAllStamps(ctx, tx)
+		}
+		return nil
+	})
 	if err != nil {
-		return err
-	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return portfolio.ErrNotFound
-	}
-	if err := s.bumpAllStamps(ctx); err != nil {
 		return err
 	}
 	return s.dropUnreferenced(ctx, hashes)

@@ -20,9 +20,9 @@ import (
 // the database under it.
 const LockFile = "portfolio.lock"
 
-// ErrLocked means another process (a running server) holds the data
-// directory.
-var ErrLocked = errors.New("the data directory is in use by a running server")
+// ErrLocked means another process (a running server, or a command such as
+// backup) holds the data directory.
+var ErrLocked = errors.New("the data directory is in use by a running server or command (portfolio.lock)")
 
 // Lock takes the data directory's lock for the life of the process (the
 // returned func releases it). It fails with ErrLocked if a server holds it.

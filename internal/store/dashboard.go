@@ -103,8 +103,9 @@ func (s *Store) StudentCoverage(ctx context.Context, studentID int64) (activitie
 }
 
 // coverageSQL recomputes the student_coverage row of the students that
-// the expression (of the users row u) selects.
-const coverageSQL = `INSERT INTO student_coverage (student_id, activities, types, counts)
+// the expression (of the users row u) selects, with the stamp counter's
+// value (see nextStamp).
+const coverageSQL = `INSERT INTO student_coverage (student_id, activities, types, counts, stamp)
 	SELECT u.id,
 		coalesce((SELECT group_concat(code || ':' || v, ',') FROM (
 			SELECT a.activity_code AS code, 1 + max(r.status = 'validee') AS v
@@ -115,14 +116,27 @@ const coverageSQL = `INSERT INTO student_coverage (student_id, activities, types
 			FROM realisations r JOIN realisation_types t ON t.realisation_id = r.id
 			WHERE r.student_id = u.id GROUP BY t.type_code)), ''),
 		coalesce((SELECT group_concat(status || ':' || n, ',') FROM (
-			SELECT status, count(*) AS n FROM realisations WHERE student_id = u.id GROUP BY status)), '')
+			SELECT status, count(*) AS n FROM realisations WHERE student_id = u.id GROUP BY status)), ''),
+		(SELECT value FROM stamp_counter)
 	FROM users u WHERE `
 
 const coverageUpsert = ` ON CONFLICT (student_id) DO UPDATE SET
-	activities = excluded.activities, types = excluded.types, counts = excluded.counts, stamp = stamp + 1`
+	activities = excluded.activities, types = excluded.types, counts = excluded.counts, stamp = excluded.stamp`
+
+// nextStamp moves the stamp counter on (migration 00010): every stamp
+// given after it is new, for any student or class, so a cache keyed by
+// (id, stamp) never takes a new account that got a deleted one's id for
+// the deleted one.
+func nextStamp(ctx context.Context, tx *sql.Tx) error {
+	_, err := tx.ExecContext(ctx, `UPDATE stamp_counter SET value = value + 1`)
+	return err
+}
 
 // refreshCoverage recomputes one student's coverage inside a write.
 func refreshCoverage(ctx context.Context, tx *sql.Tx, studentID int64) error {
+	if err := nextStamp(ctx, tx); err != nil {
+		return err
+	}
 	_, err := tx.ExecContext(ctx, coverageSQL+`u.id = ?`+coverageUpsert, studentID)
 	return err
 }
@@ -131,6 +145,9 @@ func refreshCoverage(ctx context.Context, tx *sql.Tx, studentID int64) error {
 // load that bypassed the store's writes).
 func (s *Store) RefreshAllCoverage(ctx context.Context) error {
 	return s.inTx(ctx, func(tx *sql.Tx) error {
+		if err := nextStamp(ctx, tx); err != nil {
+			return err
+		}
 		_, err := tx.ExecContext(ctx, coverageSQL+`u.role = 'student'`+coverageUpsert)
 		return err
 	})
@@ -182,8 +199,11 @@ func (s *Store) TableauVersion(ctx context.Context, studentID int64, day string)
 }
 
 // bumpAllStamps marks every student's réalisations as changed (a
-// validating teacher was renamed or deleted).
-func (s *Store) bumpAllStamps(ctx context.Context) error {
-	_, err := s.DB.ExecContext(ctx, `UPDATE student_coverage SET stamp = stamp + 1`)
+// validating teacher was renamed or deleted), in the caller's transaction.
+func bumpAllStamps(ctx context.Context, tx *sql.Tx) error {
+	if err := nextStamp(ctx, tx); err != nil {
+		return err
+	}
+	_, err := tx.ExecContext(ctx, `UPDATE student_coverage SET stamp = (SELECT value FROM stamp_counter)`)
 	return err
 }

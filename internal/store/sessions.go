@@ -22,10 +22,13 @@ type Sessions struct {
 // Sessions returns the session store.
 func (s *Store) Sessions() Sessions { return Sessions{s} }
 
-// sessionCache holds sessions by token.
+// sessionCache holds sessions by token. gen moves at every drop: a read
+// from the table is kept only if no drop happened while it ran, so a
+// session deleted (logout) during that read is not brought back.
 type sessionCache struct {
 	mu      sync.Mutex
 	entries map[string]cachedSession
+	gen     uint64
 }
 
 type cachedSession struct {
@@ -46,9 +49,21 @@ func (c *sessionCache) get(token string, now time.Time) ([]byte, bool) {
 	return e.data, true
 }
 
-func (c *sessionCache) put(token string, data []byte, expiry time.Time) {
+// generation is the drop count, to pass to put.
+func (c *sessionCache) generation() uint64 {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	return c.gen
+}
+
+// put keeps a session read or written when the cache was at generation
+// gen, unless a drop happened since.
+func (c *sessionCache) put(token string, data []byte, expiry time.Time, gen uint64) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.gen != gen {
+		return
+	}
 	if c.entries == nil {
 		c.entries = map[string]cachedSession{}
 	}
@@ -61,10 +76,13 @@ func (c *sessionCache) put(token string, data []byte, expiry time.Time) {
 	c.entries[token] = cachedSession{data: data, expiry: expiry}
 }
 
-func (c *sessionCache) drop(token string) {
+// drop forgets a session and returns the new generation.
+func (c *sessionCache) drop(token string) uint64 {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	delete(c.entries, token)
+	c.gen++
+	return c.gen
 }
 
 const sessionExpiryLayout = "2006-01-02T15:04:05.999"
@@ -74,6 +92,7 @@ func (ss Sessions) FindCtx(ctx context.Context, token string) ([]byte, bool, err
 	if b, ok := ss.s.sessions.get(token, time.Now()); ok {
 		return b, true, nil
 	}
+	gen := ss.s.sessions.generation()
 	var b []byte
 	var unix float64
 	err := ss.s.queryRow(ctx, `SELECT data, (expiry - 2440587.5) * 86400.0 FROM sessions
@@ -84,17 +103,17 @@ func (ss Sessions) FindCtx(ctx context.Context, token string) ([]byte, bool, err
 	if err != nil {
 		return nil, false, err
 	}
-	ss.s.sessions.put(token, b, time.UnixMilli(int64(unix*1000)))
+	ss.s.sessions.put(token, b, time.UnixMilli(int64(unix*1000)), gen)
 	return b, true, nil
 }
 
 // CommitCtx adds or replaces a session.
 func (ss Sessions) CommitCtx(ctx context.Context, token string, b []byte, expiry time.Time) error {
-	ss.s.sessions.drop(token) // never stale, even if the write fails
+	gen := ss.s.sessions.drop(token) // never stale, even if the write fails
 	_, err := ss.s.exec(ctx, `REPLACE INTO sessions (token, data, expiry) VALUES (?, ?, julianday(?))`,
 		token, b, expiry.UTC().Format(sessionExpiryLayout))
 	if err == nil {
-		ss.s.sessions.put(token, b, expiry)
+		ss.s.sessions.put(token, b, expiry, gen) // not if a delete came meanwhile
 	}
 	return err
 }
@@ -103,6 +122,9 @@ func (ss Sessions) CommitCtx(ctx context.Context, token string, b []byte, expiry
 func (ss Sessions) DeleteCtx(ctx context.Context, token string) error {
 	ss.s.sessions.drop(token)
 	_, err := ss.s.exec(ctx, `DELETE FROM sessions WHERE token = ?`, token)
+	// Again after: a read of the table that ran before the DELETE may have
+	// kept the session meanwhile.
+	ss.s.sessions.drop(token)
 	return err
 }
 

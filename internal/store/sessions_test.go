@@ -2,6 +2,8 @@ package store
 
 import (
 	"context"
+	"fmt"
+	"sync"
 	"testing"
 	"time"
 )
@@ -72,5 +74,40 @@ func TestSessions(t *testing.T) {
 	}
 	if _, ok, _ := ss.FindCtx(ctx, "t1"); ok {
 		t.Fatal("deleted session found")
+	}
+}
+
+// A logout racing a request that reads the same session from the table
+// (after a restart, say) must not bring the session back into memory.
+func TestSessionDeleteRacingFind(t *testing.T) {
+	ctx := context.Background()
+	st, err := Open(ctx, t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	ss := st.Sessions()
+	for i := 0; i < 300; i++ {
+		token := fmt.Sprint("t", i)
+		if err := ss.CommitCtx(ctx, token, []byte("x"), time.Now().Add(time.Hour)); err != nil {
+			t.Fatal(err)
+		}
+		st.sessions.drop(token) // as after a restart: only in the table
+		var wg sync.WaitGroup
+		wg.Add(2)
+		go func() {
+			defer wg.Done()
+			_, _, _ = ss.FindCtx(ctx, token)
+		}()
+		go func() {
+			defer wg.Done()
+			if err := ss.DeleteCtx(ctx, token); err != nil {
+				t.Error(err)
+			}
+		}()
+		wg.Wait()
+		if _, ok, _ := ss.FindCtx(ctx, token); ok {
+			t.Fatalf("round %d: the deleted session is found again", i)
+		}
 	}
 }

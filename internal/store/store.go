@@ -32,6 +32,9 @@ type Store struct {
 	stmts sync.Map // query → *sql.Stmt
 	// sessions keeps the sessions read or written (see Sessions).
 	sessions sessionCache
+	// release frees the data directory's lock at Close, when the store
+	// took it (OpenBesideServer).
+	release func()
 }
 
 // DSN is the connection string for a database file: WAL, foreign keys,
@@ -95,15 +98,24 @@ func openDB(ctx context.Context, driver, dataDir string) (*sql.DB, error) {
 
 // OpenBesideServer opens the database for a command that may run while the
 // server does (backup, export, user create). When no server holds the data
-// directory, it is Open: pending migrations are applied. When one does,
+// directory, it is Open: pending migrations are applied, and the directory
+// stays locked until Close (a server started meanwhile says it is in use).
+// When one does,
 // the schema is left alone — migrating it under a running server of
 // another version could break that server — and the command is refused
 // unless the schema is the one this program expects.
 func OpenBesideServer(ctx context.Context, dataDir string) (*Store, error) {
 	unlock, err := Lock(dataDir)
 	if err == nil {
-		defer unlock()
-		return Open(ctx, dataDir)
+		// Kept until Close: a server started meanwhile waits for the
+		// command instead of migrating the database under it.
+		st, err := Open(ctx, dataDir)
+		if err != nil {
+			unlock()
+			return nil, err
+		}
+		st.release = unlock
+		return st, nil
 	}
 	if !errors.Is(err, ErrLocked) {
 		return nil, err
@@ -176,7 +188,12 @@ func (s *Store) Close() error {
 		st.(*sql.Stmt).Close()
 		return true
 	})
-	return s.DB.Close()
+	err := s.DB.Close()
+	if s.release != nil {
+		s.release()
+		s.release = nil
+	}
+	return err
 }
 
 // queryRow is DB.QueryRowContext through a prepared statement: for the
