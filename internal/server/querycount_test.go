@@ -7,6 +7,8 @@ import (
 	"sync/atomic"
 
 	"modernc.org/sqlite"
+
+	"github.com/portfolio-sio/portfolio/internal/store"
 )
 
 // A SQLite driver that counts the statements run through it, to prove that
@@ -15,7 +17,9 @@ import (
 var queryCount atomic.Int64
 
 func init() {
-	sql.Register("sqlite-counting", countingDriver{&sqlite.Driver{}})
+	d := &sqlite.Driver{}
+	store.RegisterSQLFunctions(d)
+	sql.Register("sqlite-counting", countingDriver{d})
 }
 
 type countingDriver struct{ d driver.Driver }

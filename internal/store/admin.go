@@ -32,9 +32,10 @@ type UserFilter struct {
 func (s *Store) SearchUsers(ctx context.Context, f UserFilter) ([]portfolio.User, error) {
 	where, args := []string{"1 = 1"}, []any{}
 	if q := strings.TrimSpace(f.Query); q != "" {
-		like := "%" + strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(q) + "%"
-		where = append(where, `(u.email LIKE ? ESCAPE '\' OR u.first_name || ' ' || u.last_name LIKE ? ESCAPE '\'
-			OR u.last_name || ' ' || u.first_name LIKE ? ESCAPE '\')`)
+		// Without regard to case or accents (see Fold).
+		like := "%" + strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(Fold(q)) + "%"
+		where = append(where, `(fold(u.email) LIKE ? ESCAPE '\' OR fold(u.first_name || ' ' || u.last_name) LIKE ? ESCAPE '\'
+			OR fold(u.last_name || ' ' || u.first_name) LIKE ? ESCAPE '\')`)
 		args = append(args, like, like, like)
 	}
 	if f.Role != "" {
@@ -54,7 +55,7 @@ func (s *Store) SearchUsers(ctx context.Context, f UserFilter) ([]portfolio.User
 	}
 	var out []portfolio.User
 	err := s.each(ctx, `SELECT `+userColumnsU+` FROM users u WHERE `+strings.Join(where, " AND ")+`
-		ORDER BY u.last_name COLLATE NOCASE, u.first_name COLLATE NOCASE LIMIT ?`, append(args, f.Limit),
+		ORDER BY u.last_name COLLATE fr, u.first_name COLLATE fr LIMIT ?`, append(args, f.Limit),
 		func(rows *sql.Rows) error {
 			u, err := scanUserRow(rows)
 			if err != nil {

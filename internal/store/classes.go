@@ -102,7 +102,7 @@ func (s *Store) Classes(ctx context.Context, teacherID int64) ([]Class, error) {
 			(SELECT count(*) FROM class_students cs WHERE cs.class_id = c.id),
 			(SELECT count(*) FROM class_students cs JOIN realisations r ON r.student_id = cs.student_id
 				WHERE cs.class_id = c.id AND r.status = 'soumise')
-		FROM classes c `+where+` ORDER BY c.archived, c.school_year DESC, c.name`, args,
+		FROM classes c `+where+` ORDER BY c.archived, c.school_year DESC, c.name COLLATE fr`, args,
 		func(rows *sql.Rows) error {
 			var students, submitted int
 			c, err := scanClass(rows, &students, &submitted)
@@ -123,7 +123,7 @@ func (s *Store) ClassMembers(ctx context.Context, classID int64) (students, teac
 		LEFT JOIN class_students cs ON cs.student_id = u.id AND cs.class_id = ?
 		LEFT JOIN class_teachers ct ON ct.teacher_id = u.id AND ct.class_id = ?
 		WHERE cs.class_id IS NOT NULL OR ct.class_id IS NOT NULL
-		ORDER BY u.last_name COLLATE NOCASE, u.first_name COLLATE NOCASE`, []any{classID, classID},
+		ORDER BY u.last_name COLLATE fr, u.first_name COLLATE fr`, []any{classID, classID},
 		func(rows *sql.Rows) error {
 			var teacher bool
 			u, err := scanUserRow(rows, &teacher)
@@ -202,7 +202,7 @@ func (s *Store) StudentDeadline(ctx context.Context, studentID int64) (portfolio
 func (s *Store) StudentClasses(ctx context.Context, studentID int64) ([]Class, error) {
 	var out []Class
 	err := s.each(ctx, `SELECT `+classColumns+` FROM classes c JOIN class_students cs ON cs.class_id = c.id
-		WHERE cs.student_id = ? ORDER BY c.archived, c.school_year DESC, c.name`, []any{studentID},
+		WHERE cs.student_id = ? ORDER BY c.archived, c.school_year DESC, c.name COLLATE fr`, []any{studentID},
 		func(rows *sql.Rows) error {
 			c, err := scanClass(rows)
 			if err != nil {

@@ -56,7 +56,7 @@ func (s *Store) ClassDashboard(ctx context.Context, classID int64) (Dashboard, e
 	err := s.each(ctx, `SELECT `+userColumnsU+`, coalesce(sc.activities, ''), coalesce(sc.types, ''), coalesce(sc.counts, '')
 		FROM users u JOIN class_students cs ON cs.student_id = u.id
 		LEFT JOIN student_coverage sc ON sc.student_id = u.id
-		WHERE cs.class_id = ? ORDER BY u.last_name COLLATE NOCASE, u.first_name COLLATE NOCASE`, []any{classID},
+		WHERE cs.class_id = ? ORDER BY u.last_name COLLATE fr, u.first_name COLLATE fr`, []any{classID},
 		func(rows *sql.Rows) error {
 			var acts, types, counts string
 			u, err := scanUserRow(rows, &acts, &types, &counts)

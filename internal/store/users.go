@@ -75,7 +75,7 @@ func (s *Store) CountUsers(ctx context.Context) (int, error) {
 func (s *Store) Users(ctx context.Context, role portfolio.Role) ([]portfolio.User, error) {
 	var out []portfolio.User
 	err := s.each(ctx, `SELECT `+userColumnsU+` FROM users u WHERE u.role = ?
-		ORDER BY u.last_name COLLATE NOCASE, u.first_name COLLATE NOCASE`, []any{role},
+		ORDER BY u.last_name COLLATE fr, u.first_name COLLATE fr`, []any{role},
 		func(rows *sql.Rows) error {
 			u, err := scanUserRow(rows)
 			if err != nil {
