@@ -29,7 +29,7 @@ func (r Role) Label() string {
 	case RoleTeacher:
 		return "enseignant(e)"
 	case RoleAdmin:
-		return "administrateur(trice)"
+		return "administrateur(rice)"
 	}
 	return string(r)
 }

@@ -37,7 +37,7 @@ func (s *Server) adminUsers(w http.ResponseWriter, r *http.Request) {
 	if limited {
 		users = users[:200]
 	}
-	s.render(w, r, http.StatusOK, web.AdminUsers(s.page(r, "Comptes", "admin"), users, f.Query, string(f.Role), limited))
+	s.render(w, r, http.StatusOK, web.AdminUsers(s.page(r, "Comptes", "accounts"), users, f.Query, string(f.Role), limited))
 }
 
 func (s *Server) classOptions(r *http.Request) ([]web.ClassOption, error) {
@@ -64,7 +64,7 @@ func (s *Server) renderNewUser(w http.ResponseWriter, r *http.Request, status in
 		s.serverError(w, r, err)
 		return
 	}
-	s.render(w, r, status, web.AdminNewUser(s.page(r, "Nouveau compte", "admin"), f, classes))
+	s.render(w, r, status, web.AdminNewUser(s.page(r, "Nouveau compte", "accounts"), f, classes))
 }
 
 // decodeUser reads and checks the account form.
@@ -187,7 +187,7 @@ func (s *Server) issueLink(w http.ResponseWriter, r *http.Request, u portfolio.U
 			v.Mailed = true
 		}
 	}
-	s.render(w, r, http.StatusOK, web.ActivationLinkPage(s.page(r, "Lien d'activation", "admin"), v))
+	s.render(w, r, http.StatusOK, web.ActivationLinkPage(s.page(r, "Lien d'activation", "accounts"), v))
 }
 
 func activationMail(u portfolio.User, link string, expires time.Time) string {
@@ -230,7 +230,7 @@ func (s *Server) renderAdminUser(w http.ResponseWriter, r *http.Request, status 
 		s.serverError(w, r, err)
 		return
 	}
-	s.render(w, r, status, web.AdminUser(s.page(r, u.FullName(), "admin"), web.UserView{User: u, Form: f, Classes: classes}))
+	s.render(w, r, status, web.AdminUser(s.page(r, u.FullName(), "accounts"), web.UserView{User: u, Form: f, Classes: classes}))
 }
 
 func (s *Server) updateUser(w http.ResponseWriter, r *http.Request) {
@@ -349,7 +349,7 @@ func (s *Server) confirmDeleteUser(w http.ResponseWriter, r *http.Request) {
 		s.serverError(w, r, err)
 		return
 	}
-	s.render(w, r, http.StatusOK, web.DeleteUserConfirm(s.page(r, "Supprimer un étudiant", "admin"), u, footprintText(f)))
+	s.render(w, r, http.StatusOK, web.DeleteUserConfirm(s.page(r, "Supprimer un étudiant", "accounts"), u, footprintText(f)))
 }
 
 func (s *Server) deleteUser(w http.ResponseWriter, r *http.Request) {
@@ -368,7 +368,7 @@ func (s *Server) deleteUser(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		s.flash(r.Context(), "Suppression annulée : l'adresse tapée ne correspond pas au compte.")
-		s.render(w, r, http.StatusUnprocessableEntity, web.DeleteUserConfirm(s.page(r, "Supprimer un étudiant", "admin"), u, footprintText(f)))
+		s.render(w, r, http.StatusUnprocessableEntity, web.DeleteUserConfirm(s.page(r, "Supprimer un étudiant", "accounts"), u, footprintText(f)))
 		return
 	}
 	f, err := s.store.Footprint(r.Context(), u.ID)
@@ -405,7 +405,7 @@ func (s *Server) auditLog(w http.ResponseWriter, r *http.Request) {
 	for i, e := range entries {
 		rows[i] = web.AuditRow{At: e.At, Actor: e.ActorEmail, Action: e.Action, Target: e.Target, Detail: e.Detail, IP: e.IP}
 	}
-	s.render(w, r, http.StatusOK, web.AuditPage(s.page(r, "Journal d'audit", "admin"), rows, page, more))
+	s.render(w, r, http.StatusOK, web.AuditPage(s.page(r, "Journal d'audit", "accounts"), rows, page, more))
 }
 
 // Activation: a student follows their link and chooses a password.
