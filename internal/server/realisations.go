@@ -85,7 +85,7 @@ func (s *Server) newRealisation(w http.ResponseWriter, r *http.Request) {
 	if !s.guardStudentChange(w, r, nil, false) {
 		return
 	}
-	s.renderForm(w, r, http.StatusOK, "/realisations", "Nouvelle réalisation professionnelle",
+	s.renderForm(w, r, http.StatusOK, "", "/realisations", "Nouvelle réalisation professionnelle",
 		portfolio.RealisationInput{How: map[string]string{}}, 0, nil)
 }
 
@@ -97,7 +97,7 @@ func (s *Server) createRealisation(w http.ResponseWriter, r *http.Request) {
 	in := decodeRealisation(r.PostForm)
 	real, errs := in.Validate(s.ref(u))
 	if errs != nil {
-		s.renderForm(w, r, http.StatusUnprocessableEntity, "/realisations", "Nouvelle réalisation professionnelle", in, 0, errs)
+		s.renderForm(w, r, http.StatusUnprocessableEntity, "", "/realisations", "Nouvelle réalisation professionnelle", in, 0, errs)
 		return
 	}
 	id, err := s.store.CreateRealisation(r.Context(), u.ID, real)
@@ -165,7 +165,7 @@ func (s *Server) editRealisation(w http.ResponseWriter, r *http.Request) {
 	if !ok || !s.guardStudentChange(w, r, &real, true) {
 		return
 	}
-	s.renderForm(w, r, http.StatusOK, realisationURL(real.ID), "Modifier la réalisation", portfolio.InputFrom(&real), real.Version, nil)
+	s.renderForm(w, r, http.StatusOK, reworkReason(real), realisationURL(real.ID), "Modifier la réalisation", portfolio.InputFrom(&real), real.Version, nil)
 }
 
 func (s *Server) updateRealisation(w http.ResponseWriter, r *http.Request) {
@@ -178,7 +178,7 @@ func (s *Server) updateRealisation(w http.ResponseWriter, r *http.Request) {
 	version := formVersion(r)
 	updated, errs := in.Validate(s.ref(u))
 	if errs != nil {
-		s.renderForm(w, r, http.StatusUnprocessableEntity, realisationURL(real.ID), "Modifier la réalisation", in, version, errs)
+		s.renderForm(w, r, http.StatusUnprocessableEntity, reworkReason(real), realisationURL(real.ID), "Modifier la réalisation", in, version, errs)
 		return
 	}
 	updated.ID, updated.Version = real.ID, version
@@ -289,9 +289,18 @@ func decodeRealisation(f url.Values) portfolio.RealisationInput {
 	return in
 }
 
+// reworkReason is the teacher's reason when they sent the réalisation
+// back, "" otherwise: the edit form repeats it on top.
+func reworkReason(real portfolio.Realisation) string {
+	if real.Status == portfolio.StatusRework {
+		return real.StatusReason
+	}
+	return ""
+}
+
 // renderForm draws the réalisation form, with the activities of the
-// student's parcours first.
-func (s *Server) renderForm(w http.ResponseWriter, r *http.Request, status int, action, heading string, in portfolio.RealisationInput, version int, errs portfolio.Errors) {
+// student's parcours first; reason is the teacher's request for changes.
+func (s *Server) renderForm(w http.ResponseWriter, r *http.Request, status int, reason, action, heading string, in portfolio.RealisationInput, version int, errs portfolio.Errors) {
 	u := currentUser(r.Context())
 	ref := s.ref(u)
 	cancel := "/realisations"
@@ -310,6 +319,7 @@ func (s *Server) renderForm(w http.ResponseWriter, r *http.Request, status int, 
 		Version:  version,
 		Cancel:   cancel,
 		Heading:  heading,
+		Reason:   reason,
 		Input:    in,
 		Errors:   errs,
 		Ref:      ref,

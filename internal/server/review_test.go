@@ -110,6 +110,12 @@ func TestReviewWorkflow(t *testing.T) {
 	wantStatus(t, res, http.StatusOK)
 	wantContains(t, res.body, "À reprendre", "Décris les tests réalisés.")
 	wantNotContains(t, lea.get("/realisations").body, ">nouveau<")
+	// The edit form repeats it, also when the form comes back with an error.
+	wantContains(t, lea.get(own+"/edit").body, "raison donnée par l'enseignant", "Décris les tests réalisés.")
+	bad := withVersion(formOf(sampleInput("")), 3)
+	res = lea.post(own, bad)
+	wantStatus(t, res, http.StatusUnprocessableEntity)
+	wantContains(t, res.body, "Décris les tests réalisés.")
 
 	// Edit and resubmit.
 	in := sampleInput("Portail des stages (tests décrits)")
