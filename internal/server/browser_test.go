@@ -3,6 +3,7 @@ package server
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -738,5 +739,45 @@ func TestBrowserKeyboardOnly(t *testing.T) {
 	}
 	if got := text(t, ctx, "main"); !strings.Contains(got, "Réalisation enregistrée") || !strings.Contains(got, "C1.1.1.1") {
 		t.Fatalf("after saving: %.400q", got)
+	}
+}
+
+// TestBrowserPhoneWidth: on a phone (390 px), no page scrolls sideways as a
+// whole; wide tables and grids scroll inside their own box.
+func TestBrowserPhoneWidth(t *testing.T) {
+	app := newTestApp(t)
+	if _, err := demo.Seed(context.Background(), app.store, app.ref, app.hasher, time.Date(2026, 11, 24, 10, 0, 0, 0, time.UTC)); err != nil {
+		t.Fatal(err)
+	}
+	base := app.server.URL
+	var classID, studentID int64
+	if err := app.store.DB.QueryRow(`SELECT id FROM classes WHERE name = 'SIO2 SLAM'`).Scan(&classID); err != nil {
+		t.Fatal(err)
+	}
+	if err := app.store.DB.QueryRow(`SELECT id FROM users WHERE email = 'slam@demo.local'`).Scan(&studentID); err != nil {
+		t.Fatal(err)
+	}
+	for _, who := range []struct {
+		email string
+		pages []string
+	}{
+		{"slam@demo.local", []string{"/realisations", "/realisations/new", "/tableau", "/partage", "/compte"}},
+		{"prof@demo.local", []string{"/", fmt.Sprintf("/classes/%d", classID), fmt.Sprintf("/students/%d", studentID), fmt.Sprintf("/students/%d/tableau", studentID)}},
+		{"admin@demo.local", []string{"/admin/classes", fmt.Sprintf("/admin/classes/%d", classID), "/admin/users", "/admin/audit"}},
+	} {
+		ctx := newTab(t)
+		do(t, ctx, "phone size", chromedp.EmulateViewport(390, 800))
+		login(t, ctx, base, who.email)
+		for _, p := range who.pages {
+			do(t, ctx, "open "+p, chromedp.Navigate(base+p), chromedp.WaitVisible(byID("main")))
+			screenshot(t, ctx, "40-phone"+strings.ReplaceAll(p, "/", "-"))
+			width, err := chromedp.Run(ctx, chromedp.Evaluate[int64](`document.documentElement.scrollWidth`))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if width > 390 {
+				t.Errorf("%s as %s: the page is %d px wide on a 390 px screen", p, who.email, width)
+			}
+		}
 	}
 }
