@@ -33,6 +33,18 @@ func plural(n int, one, many string) string {
 	return strconv.Itoa(n) + " " + many
 }
 
+// word is one or many as French agrees it with n (0 and 1 take the
+// singular), for a number shown apart.
+func word(n int, one, many string) string {
+	if n <= 1 {
+		return one
+	}
+	return many
+}
+
+// Plural is plural for the server's messages.
+func Plural(n int, one, many string) string { return plural(n, one, many) }
+
 // HumanSize is a file size in French units ("20,0 Mo").
 func HumanSize(n int64) string {
 	switch {

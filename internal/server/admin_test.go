@@ -81,7 +81,7 @@ func TestImportPreviewConfirmAndReimport(t *testing.T) {
 	data := hiddenData(t, res.body)
 	res = adm.post(path+"/confirm", url.Values{"data": {data}})
 	wantStatus(t, res, http.StatusSeeOther)
-	wantContains(t, adm.get(res.header.Get("Location")).body, "Import terminé : 27 étudiant(s) créé(s), 0 mis à jour")
+	wantContains(t, adm.get(res.header.Get("Location")).body, "Import terminé : 27 étudiants créés, 0 mis à jour")
 	students, _, _ := c.app.store.ClassMembers(context.Background(), c.classID)
 	if len(students) != 2+27 {
 		t.Fatalf("%d students in the class", len(students))
@@ -110,7 +110,7 @@ func TestImportPreviewConfirmAndReimport(t *testing.T) {
 	wantContains(t, res.body, "0 à créer, 0 à mettre à jour, 27 sans changement")
 	res = adm.post(path+"/confirm", url.Values{"data": {hiddenData(t, res.body)}})
 	wantStatus(t, res, http.StatusSeeOther)
-	wantContains(t, adm.get(res.header.Get("Location")).body, "Import terminé : 0 étudiant(s) créé(s), 0 mis à jour")
+	wantContains(t, adm.get(res.header.Get("Location")).body, "Import terminé : 0 étudiant créé, 0 mis à jour")
 	if after := snapshot(); after != before {
 		t.Fatal("re-importing the same file changed the database")
 	}

@@ -543,7 +543,7 @@ func TestBrowserImportAndFirstAccess(t *testing.T) {
 	if st := submit(t, admin, "#confirm-import"); st != 200 {
 		t.Fatalf("confirm: %d", st)
 	}
-	if got := text(t, admin, "main"); !strings.Contains(got, "27 étudiant(s) créé(s)") || !strings.Contains(got, "Étudiants (27)") {
+	if got := text(t, admin, "main"); !strings.Contains(got, "27 étudiants créés") || !strings.Contains(got, "Étudiants (27)") {
 		t.Fatalf("after import: %.300q", got)
 	}
 	pc.check(admin, "admin-class")

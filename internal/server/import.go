@@ -122,6 +122,7 @@ func (s *Server) importConfirm(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.audit(r, "import", c.Name, fmt.Sprintf("%d créé(s), %d mis à jour", created, updated))
-	s.flash(r.Context(), fmt.Sprintf("Import terminé : %d étudiant(s) créé(s), %d mis à jour. Imprimez la fiche d'activation pour leur remettre leurs liens.", created, updated))
+	s.flash(r.Context(), fmt.Sprintf("Import terminé : %s, %d mis à jour. Imprimez la fiche d'activation pour leur remettre leurs liens.",
+		web.Plural(created, "étudiant créé", "étudiants créés"), updated))
 	http.Redirect(w, r, adminClassURL(c.ID), http.StatusSeeOther)
 }

@@ -273,7 +273,7 @@ func TestListFilter(t *testing.T) {
 
 	res := c.get("/realisations?cadre=stage1")
 	wantStatus(t, res, http.StatusOK)
-	wantContains(t, res.body, "En stage", "1 réalisation(s) affichée(s) sur 2")
+	wantContains(t, res.body, "En stage", "1 réalisation affichée sur 2", "</strong> jamais couvertes.")
 	wantNotContains(t, res.body, ">En formation<")
 
 	res = c.get("/realisations?status=validee")
