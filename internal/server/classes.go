@@ -236,6 +236,9 @@ func (s *Server) memberAction(add bool, role portfolio.Role) http.HandlerFunc {
 		switch {
 		case add && role == portfolio.RoleStudent:
 			err, msg = s.store.Enrol(r.Context(), c.ID, uid), u.FullName()+" inscrit(e) dans la classe."
+			if c.Parcours != "" && u.Parcours != "" && u.Parcours != c.Parcours {
+				msg += " Attention : son parcours (" + u.Parcours + ") n'est pas celui de la classe (" + c.Parcours + ")."
+			}
 		case add:
 			err, msg = s.store.AssignTeacher(r.Context(), c.ID, uid), u.FullName()+" affecté(e) à la classe."
 		case role == portfolio.RoleStudent:

@@ -236,7 +236,7 @@ func (s *Server) showExport(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	job.mu.Lock()
-	v := web.ExportView{ID: job.id, Class: job.class, Total: job.total, Done: int(job.done.Load()),
+	v := web.ExportView{ID: job.id, Class: job.class, ClassID: job.classID, Total: job.total, Done: int(job.done.Load()),
 		Ready: job.zip != nil, Failed: job.err != nil, Name: job.name}
 	job.mu.Unlock()
 	p := s.page(r, "Export des tableaux — "+job.class, "home")

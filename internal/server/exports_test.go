@@ -60,6 +60,7 @@ func TestClassExport(t *testing.T) {
 		wantStatus(t, res, http.StatusOK)
 		if strings.Contains(res.body, "sont prêts") {
 			wantNotContains(t, res.body, `http-equiv="refresh"`)
+			wantContains(t, res.body, `<a href="`+class+`">Retour à la classe SIO2 SLAM</a>`)
 			break
 		}
 		wantContains(t, res.body, `http-equiv="refresh"`, "Préparation en cours")

@@ -365,6 +365,12 @@ func TestAdminManagesClasses(t *testing.T) {
 	res = adm.get(path)
 	wantContains(t, res.body, "nouveau00@example.org", "Les 20 premiers sont listés : précisez la recherche.")
 	wantNotContains(t, res.body, "nouveau21@example.org", "lea@example.org")
+
+	// A student of another parcours is flagged, and enrolling them warns.
+	slam := fmt.Sprintf("/admin/classes/%d", c.classID)
+	wantContains(t, adm.get(slam+"?q=other").body, "parcours SISR, pas SLAM")
+	wantStatus(t, adm.post(slam+"/students", url.Values{"student_id": {fmt.Sprint(c.other.ID)}}), http.StatusSeeOther)
+	wantContains(t, adm.get(slam).body, "Attention : son parcours (SISR) n&#39;est pas celui de la classe (SLAM).")
 	wantStatus(t, adm.post(path+"/teachers", url.Values{"teacher_id": {fmt.Sprint(c.outsider.ID)}}), http.StatusSeeOther)
 	// A teacher cannot be enrolled as a student.
 	wantStatus(t, adm.post(path+"/students", url.Values{"student_id": {fmt.Sprint(c.prof.ID)}}), http.StatusBadRequest)
