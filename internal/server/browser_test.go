@@ -250,6 +250,11 @@ func TestBrowserStudentJourney(t *testing.T) {
 	if err != nil || !checked {
 		t.Fatalf("ticks lost after the error: %v", err)
 	}
+	// The error summary has the focus, and its link leads to the message.
+	focus, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.activeElement.id + ' ' + [...document.querySelectorAll('#error-summary a')].map(a => a.getAttribute('href')).join(',')`))
+	if err != nil || focus != "error-summary #err-end" {
+		t.Fatalf("focus and summary links after the error: %q, %v", focus, err)
+	}
 	screenshot(t, ctx, "04-form-error")
 	pc.check(ctx, "04-form-error")
 

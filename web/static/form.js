@@ -1,6 +1,10 @@
 // Réalisation form: keep competences consistent with their activity as the
 // student ticks. The form works without this script; the server applies
 // the same rule.
+
+// A refused form: focus its error summary, whose links lead to each field.
+const summary = document.getElementById('error-summary');
+if (summary) summary.focus();
 document.addEventListener('change', (ev) => {
   const box = ev.target;
   if (!(box instanceof HTMLInputElement) || box.type !== 'checkbox') return;
