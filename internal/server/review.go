@@ -111,6 +111,12 @@ func (s *Server) renderDetail(w http.ResponseWriter, r *http.Request, status int
 	v.DeadlinePassed = d.Passed(s.now())
 	if student != nil {
 		v.Student = student
+		classes, err := s.store.StudentClasses(r.Context(), student.ID)
+		if err != nil {
+			s.serverError(w, r, err)
+			return
+		}
+		v.Classes = classSummaries(classes)
 	} else if v.DeadlinePassed && !real.DeadlineExempt {
 		v.Locked = "La date limite de saisie (" + d.Format("02/01/2006") + ") est passée : cette réalisation ne peut plus être modifiée ni soumise."
 	}

@@ -96,6 +96,9 @@ func TestReviewWorkflow(t *testing.T) {
 	wantStatus(t, lea.get(own+"/edit"), http.StatusConflict)
 	wantStatus(t, lea.post(own, withVersion(formOf(sampleInput("Changé")), 2)), http.StatusConflict)
 
+	// The teacher's page leads back to the class.
+	wantContains(t, prof.get(staff).body, fmt.Sprintf(`› <a href="/classes/%d">SIO2 SLAM</a>`, c.classID))
+
 	// Rework needs a reason.
 	res = prof.post(staff+"/review", review(staff, 2, "rework", "   "))
 	wantStatus(t, res, http.StatusUnprocessableEntity)
