@@ -118,7 +118,7 @@ func RealisationList(p Page, v ListView) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = coverageSummary(v.Summary, true).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = coverageSummary(v.Summary).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
