@@ -73,6 +73,10 @@ func TestImportPreviewConfirmAndReimport(t *testing.T) {
 	wantStatus(t, res, http.StatusOK)
 	wantContains(t, res.body, "27 à créer, 0 à mettre à jour, 0 sans changement, <strong>3 en erreur</strong>",
 		"E-mail invalide : « pas-une-adresse »", "Parcours inconnu : « SIO »", "E-mail déjà présent ligne 2 du fichier")
+	// The lines in error come first, in file order.
+	if e, ok := strings.Index(res.body, "pas-une-adresse"), strings.Index(res.body, "eleve01@example.org"); e < 0 || e > ok {
+		t.Error("the lines in error are not listed first")
+	}
 	users, _ := c.app.store.SearchUsers(context.Background(), store.UserFilter{Role: portfolio.RoleStudent})
 	if len(users) != 3 {
 		t.Fatalf("the preview wrote: %d students", len(users))

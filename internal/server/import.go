@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"slices"
 	"strconv"
 
 	"github.com/portfolio-sio/portfolio/internal/roster"
@@ -80,6 +81,20 @@ func (s *Server) renderPreview(w http.ResponseWriter, r *http.Request, v web.Imp
 		v.Counts[lv.Action]++
 		v.Lines = append(v.Lines, lv)
 	}
+	// Errors first, then updates, so that in a file of hundreds of lines
+	// what needs a look is on top; file order within each kind.
+	rank := map[string]int{string(store.ImportError): 0, string(store.ImportUpdate): 1}
+	slices.SortStableFunc(v.Lines, func(a, b web.ImportLineView) int {
+		ra, oka := rank[a.Action]
+		rb, okb := rank[b.Action]
+		if !oka {
+			ra = 2
+		}
+		if !okb {
+			rb = 2
+		}
+		return ra - rb
+	})
 	v.Data = base64.StdEncoding.EncodeToString(data)
 	s.render(w, r, http.StatusOK, web.ImportPage(s.page(r, "Import — "+v.ClassName, "admin"), v))
 }
