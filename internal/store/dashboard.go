@@ -75,7 +75,7 @@ func (s *Store) ClassDashboard(ctx context.Context, classID int64) (Dashboard, e
 	if err != nil || len(d.Students) == 0 {
 		return d, err
 	}
-	err = s.each(ctx, `SELECT r.id, r.student_id, u.first_name || ' ' || u.last_name, r.title, r.status_changed_at
+	err = s.each(ctx, `SELECT r.id, r.student_id, u.last_name || ' ' || u.first_name, r.title, r.status_changed_at
 		FROM realisations r JOIN users u ON u.id = r.student_id
 		WHERE r.status = 'soumise' AND r.student_id IN (SELECT student_id FROM class_students WHERE class_id = ?)
 		ORDER BY r.status_changed_at, r.id LIMIT ?`, []any{classID, QueueLimit},
