@@ -483,3 +483,23 @@ func TestActivationLinkIsMailedWhenSMTPIsSet(t *testing.T) {
 		t.Fatalf("mails %q", mail.msg)
 	}
 }
+
+// A deleted account's open session must not open the next account that
+// SQLite gives the same id (session epochs never repeat).
+func TestDeletedAccountSessionDoesNotOpenItsIDsNextAccount(t *testing.T) {
+	c := newClassroom(t)
+	zoe := c.app.addUser("zoe@example.org", portfolio.RoleStudent, "SLAM")
+	old := c.app.login("zoe@example.org")
+	wantStatus(t, old.get("/realisations"), http.StatusOK)
+	adm := c.app.login("admin@example.org")
+	wantStatus(t, adm.post(fmt.Sprintf("/admin/users/%d/delete", zoe.ID), url.Values{"confirm": {"zoe@example.org"}}), http.StatusSeeOther)
+	karim := c.app.addUser("karim@example.org", portfolio.RoleStudent, "SLAM")
+	if karim.ID != zoe.ID {
+		t.Fatalf("the id was not reused (%d, then %d): the test proves nothing", zoe.ID, karim.ID)
+	}
+	c.app.addRealisation(karim.ID, sampleInput("Travail de Karim"))
+	res := old.get("/realisations")
+	if res.status != http.StatusSeeOther || strings.Contains(res.body, "Travail de Karim") {
+		t.Fatalf("the deleted account's session opened the new one: %d", res.status)
+	}
+}

@@ -42,6 +42,25 @@ func classSummary(c store.Class) web.ClassSummary {
 	return cs
 }
 
+// openableClasses keeps the classes whose page the viewer may open (all of
+// them for an admin, those they teach for a teacher), for breadcrumbs.
+func (s *Server) openableClasses(ctx context.Context, viewer *portfolio.User, cs []store.Class) ([]store.Class, error) {
+	if viewer.Role == portfolio.RoleAdmin {
+		return cs, nil
+	}
+	var out []store.Class
+	for _, c := range cs {
+		ok, err := s.store.TeachesClass(ctx, viewer.ID, c.ID)
+		if err != nil {
+			return nil, err
+		}
+		if ok {
+			out = append(out, c)
+		}
+	}
+	return out, nil
+}
+
 func classSummaries(cs []store.Class) []web.ClassSummary {
 	out := make([]web.ClassSummary, len(cs))
 	for i, c := range cs {
@@ -171,6 +190,9 @@ func (s *Server) showStudent(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	classes, err := s.store.StudentClasses(r.Context(), student.ID)
+	if err == nil {
+		classes, err = s.openableClasses(r.Context(), viewer, classes)
+	}
 	if err != nil {
 		s.serverError(w, r, err)
 		return

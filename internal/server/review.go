@@ -112,6 +112,9 @@ func (s *Server) renderDetail(w http.ResponseWriter, r *http.Request, status int
 	if student != nil {
 		v.Student = student
 		classes, err := s.store.StudentClasses(r.Context(), student.ID)
+		if err == nil {
+			classes, err = s.openableClasses(r.Context(), viewer, classes)
+		}
 		if err != nil {
 			s.serverError(w, r, err)
 			return

@@ -98,6 +98,14 @@ func TestReviewWorkflow(t *testing.T) {
 
 	// The teacher's page leads back to the class.
 	wantContains(t, prof.get(staff).body, fmt.Sprintf(`› <a href="/classes/%d">SIO2 SLAM</a>`, c.classID))
+	// A student also in a class the teacher does not teach: only the
+	// teacher's class is in the breadcrumb.
+	if err := c.app.store.Enrol(context.Background(), c.classID, c.other.ID); err != nil {
+		t.Fatal(err)
+	}
+	res = prof.get(fmt.Sprintf("/students/%d", c.other.ID))
+	wantContains(t, res.body, `">SIO2 SLAM</a>`)
+	wantNotContains(t, res.body, `">SIO2 SISR</a>`)
 
 	// Rework needs a reason.
 	res = prof.post(staff+"/review", review(staff, 2, "rework", "   "))

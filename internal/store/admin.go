@@ -192,7 +192,10 @@ func (s *Store) UseActivation(ctx context.Context, token, passwordHash string, n
 		if n, _ := res.RowsAffected(); n == 0 {
 			return ErrLinkInvalid
 		}
-		_, err = tx.ExecContext(ctx, `UPDATE users SET password_hash = ?, session_epoch = session_epoch + 1 WHERE id = ?`, passwordHash, u.ID)
+		if err := nextStamp(ctx, tx); err != nil {
+			return err
+		}
+		_, err = tx.ExecContext(ctx, `UPDATE users SET password_hash = ?, session_epoch = (SELECT value FROM stamp_counter) WHERE id = ?`, passwordHash, u.ID)
 		return err
 	})
 	return u, err
@@ -428,8 +431,15 @@ func (s *Store) DeleteUser(ctx context.Context, id int64) error {
 
 // SetPassword replaces a user's password hash.
 func (s *Store) SetPassword(ctx context.Context, id int64, hash string) error {
-	_, err := s.DB.ExecContext(ctx, `UPDATE users SET password_hash = ?, session_epoch = session_epoch + 1 WHERE id = ?`, hash, id)
-	return err
+	return s.inTx(ctx, func(tx *sql.Tx) error {
+		if err := nextStamp(ctx, tx); err != nil {
+			return err
+		}
+		// A new epoch, never given before (migration 00011), ends the
+		// sessions opened with the old password.
+		_, err := tx.ExecContext(ctx, `UPDATE users SET password_hash = ?, session_epoch = (SELECT value FROM stamp_counter) WHERE id = ?`, hash, id)
+		return err
+	})
 }
 
 // Backup writes a consistent copy of the live database to path (which must

@@ -11,7 +11,7 @@ import (
 // Sessions is the session store of scs (it implements scs.CtxStore) on the
 // sessions table, whose schema is the one of scs's own sqlite3store (expiry
 // as a Julian day). A session is read on every request: ours keeps the
-// sessions it read or wrote in memory too, which is safe because this
+// sessions it read in memory too, which is safe because this
 // process is the only writer of the table (the server holds the data
 // directory's lock, and the CLI commands never touch sessions). What a
 // session grants is still checked against the users row on every request.
@@ -109,12 +109,15 @@ func (ss Sessions) FindCtx(ctx context.Context, token string) ([]byte, bool, err
 
 // CommitCtx adds or replaces a session.
 func (ss Sessions) CommitCtx(ctx context.Context, token string, b []byte, expiry time.Time) error {
-	gen := ss.s.sessions.drop(token) // never stale, even if the write fails
+	// Forgotten before and after the write, and not kept here: the next
+	// read takes it from the table. A read of the old row that ran during
+	// the write cannot keep it (see FindCtx), and a logout racing this
+	// write cannot be undone in memory. Session writes are rare (login,
+	// flash messages).
+	ss.s.sessions.drop(token)
 	_, err := ss.s.exec(ctx, `REPLACE INTO sessions (token, data, expiry) VALUES (?, ?, julianday(?))`,
 		token, b, expiry.UTC().Format(sessionExpiryLayout))
-	if err == nil {
-		ss.s.sessions.put(token, b, expiry, gen) // not if a delete came meanwhile
-	}
+	ss.s.sessions.drop(token)
 	return err
 }
 

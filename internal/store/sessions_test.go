@@ -111,3 +111,37 @@ func TestSessionDeleteRacingFind(t *testing.T) {
 		}
 	}
 }
+
+// A session write racing a read of the old row: the next read has the new
+// data.
+func TestSessionCommitRacingFind(t *testing.T) {
+	ctx := context.Background()
+	st, err := Open(ctx, t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	ss := st.Sessions()
+	for i := 0; i < 300; i++ {
+		token := fmt.Sprint("t", i)
+		if err := ss.CommitCtx(ctx, token, []byte("old"), time.Now().Add(time.Hour)); err != nil {
+			t.Fatal(err)
+		}
+		var wg sync.WaitGroup
+		wg.Add(2)
+		go func() {
+			defer wg.Done()
+			_, _, _ = ss.FindCtx(ctx, token)
+		}()
+		go func() {
+			defer wg.Done()
+			if err := ss.CommitCtx(ctx, token, []byte("new"), time.Now().Add(time.Hour)); err != nil {
+				t.Error(err)
+			}
+		}()
+		wg.Wait()
+		if b, _, _ := ss.FindCtx(ctx, token); string(b) != "new" {
+			t.Fatalf("round %d: the session reads %q after it was written \"new\"", i, b)
+		}
+	}
+}

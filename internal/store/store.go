@@ -99,7 +99,7 @@ func openDB(ctx context.Context, driver, dataDir string) (*sql.DB, error) {
 // OpenBesideServer opens the database for a command that may run while the
 // server does (backup, export, user create). When no server holds the data
 // directory, it is Open: pending migrations are applied, and the directory
-// stays locked until Close (a server started meanwhile says it is in use).
+// stays locked until Close (a server started meanwhile is refused).
 // When one does,
 // the schema is left alone — migrating it under a running server of
 // another version could break that server — and the command is refused
@@ -107,8 +107,9 @@ func openDB(ctx context.Context, driver, dataDir string) (*sql.DB, error) {
 func OpenBesideServer(ctx context.Context, dataDir string) (*Store, error) {
 	unlock, err := Lock(dataDir)
 	if err == nil {
-		// Kept until Close: a server started meanwhile waits for the
-		// command instead of migrating the database under it.
+		// Kept until Close: a server started meanwhile is refused (the
+		// directory is in use) instead of migrating the database under
+		// the command.
 		st, err := Open(ctx, dataDir)
 		if err != nil {
 			unlock()

@@ -261,3 +261,59 @@ func TestOpenBesideServer(t *testing.T) {
 	}
 	st.Close()
 }
+
+// Upgrading a database written before migration 00010: every student gets
+// a coverage row with a fresh stamp (rows were missing before any write,
+// or left at 0), and new session epochs are above every old one.
+func TestUpgradeGivesFreshStampsAndEpochs(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	db, err := sql.Open("sqlite", DSN(filepath.Join(dir, DBFile)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := goose.NewProvider(goose.DialectSQLite3, db, migrations.FS)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.UpTo(ctx, 9); err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{
+		`INSERT INTO users (id, email, first_name, last_name, role, parcours, session_epoch) VALUES
+			(1, 'a@example.org', 'A', 'A', 'student', 'SLAM', 7), (2, 'b@example.org', 'B', 'B', 'student', 'SLAM', 0)`,
+		`INSERT INTO realisations (id, student_id, title, cadre, start_month, end_month, modalite, status)
+			VALUES (1, 1, 'Avant 00004', 'formation', '2025-01', '2025-01', 'seul', 'validee')`,
+		`INSERT INTO realisation_activities (realisation_id, activity_code, position) VALUES (1, 'A1.1.1', 0)`,
+		`INSERT INTO student_coverage (student_id, activities, types, counts) VALUES (2, '', '', '')`, // stamp 0
+	} {
+		if _, err := db.ExecContext(ctx, q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	db.Close()
+
+	st, err := Open(ctx, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	for _, id := range []int64{1, 2} {
+		var stamp int64
+		var acts string
+		if err := st.DB.QueryRow(`SELECT stamp, activities FROM student_coverage WHERE student_id = ?`, id).Scan(&stamp, &acts); err != nil {
+			t.Fatalf("student %d: %v", id, err)
+		}
+		if stamp <= 0 || (id == 1 && acts != "A1.1.1:2") {
+			t.Errorf("student %d: stamp %d, activities %q", id, stamp, acts)
+		}
+	}
+	id, err := st.CreateUser(ctx, portfolio.User{Email: "c@example.org", FirstName: "C", LastName: "C", Role: portfolio.RoleStudent})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, _ := st.UserByID(ctx, id)
+	if c.SessionEpoch <= 7 {
+		t.Errorf("new account's epoch %d is not above the old ones", c.SessionEpoch)
+	}
+}
