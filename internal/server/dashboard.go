@@ -80,21 +80,16 @@ func (s *Server) loadClass(next http.Handler) http.Handler {
 			s.notFound(w, r)
 			return
 		}
-		c, err := s.store.ClassByID(r.Context(), id)
+		var c store.Class
+		var err error
+		if u := currentUser(r.Context()); u.Role == portfolio.RoleAdmin {
+			c, err = s.store.ClassByID(r.Context(), id)
+		} else {
+			c, err = s.store.TaughtClass(r.Context(), id, u.ID) // not found unless taught
+		}
 		if err != nil {
 			s.storeError(w, r, err)
 			return
-		}
-		if u := currentUser(r.Context()); u.Role != portfolio.RoleAdmin {
-			ok, err := s.store.TeachesClass(r.Context(), u.ID, c.ID)
-			if err != nil {
-				s.serverError(w, r, err)
-				return
-			}
-			if !ok {
-				s.notFound(w, r)
-				return
-			}
 		}
 		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), classKey, &c)))
 	})

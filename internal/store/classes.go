@@ -88,6 +88,13 @@ func (s *Store) ClassByID(ctx context.Context, id int64) (Class, error) {
 	return scanClass(s.queryRow(ctx, `SELECT `+classColumns+` FROM classes c WHERE c.id = ?`, id))
 }
 
+// TaughtClass is the class if the teacher teaches it, else ErrNotFound,
+// in one query (a class page's access check).
+func (s *Store) TaughtClass(ctx context.Context, id, teacherID int64) (Class, error) {
+	return scanClass(s.queryRow(ctx, `SELECT `+classColumns+` FROM classes c
+		WHERE c.id = ? AND EXISTS (SELECT 1 FROM class_teachers WHERE class_id = c.id AND teacher_id = ?)`, id, teacherID))
+}
+
 // Classes lists classes with their student and pending-review counts:
 // every class for an admin (teacherID 0), else the teacher's classes.
 // Archived classes come last.
