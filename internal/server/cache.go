@@ -4,9 +4,14 @@ import (
 	"bytes"
 	"container/list"
 	"fmt"
+	"net/http"
+	"strconv"
 	"sync"
 
+	"github.com/a-h/templ"
+
 	"github.com/portfolio-sio/portfolio/internal/portfolio"
+	"github.com/portfolio-sio/portfolio/web"
 )
 
 // realisationCache keeps each student's réalisations, as last read, with
@@ -148,4 +153,39 @@ func (c *pageCache) stats() (entries, bytes int) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return len(c.entries), c.size
+}
+
+// renderFramed writes a page made of the layout around a body kept in the
+// page cache under bodyKey (made by body when absent). Without a flash
+// message, the framed page itself is kept too, under bodyKey and what the
+// layout shows (title, menu entry, viewer): a page then costs its access
+// checks and a copy.
+func (s *Server) renderFramed(w http.ResponseWriter, r *http.Request, p web.Page, bodyKey string,
+	body func() ([]byte, error), frame func(web.Page, templ.Component) templ.Component) {
+	framed := func() ([]byte, error) {
+		b, err := s.pages.get(bodyKey, body)
+		if err != nil {
+			return nil, err
+		}
+		var buf bytes.Buffer
+		err = frame(p, rawHTML(b)).Render(r.Context(), &buf)
+		return buf.Bytes(), err
+	}
+	var page []byte
+	var err error
+	if p.Flash != "" { // shown once: not kept
+		page, err = framed()
+	} else {
+		u := p.User
+		page, err = s.pages.get(fmt.Sprintf("%s|page|%q|%q|%d|%d|%q|%q", bodyKey, p.Title, p.Active, p.Refresh,
+			u.ID, u.FullName(), u.Role), framed)
+	}
+	if err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Content-Length", strconv.Itoa(len(page)))
+	w.WriteHeader(http.StatusOK)
+	_, _ = w.Write(page)
 }

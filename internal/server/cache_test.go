@@ -264,3 +264,17 @@ func TestTableauCacheAfterIDReuse(t *testing.T) {
 		}
 	}
 }
+
+// A flash message shows once on a page kept whole in the cache, and the
+// kept page never carries it.
+func TestCachedPageShowsFlashOnce(t *testing.T) {
+	c := newClassroom(t)
+	lea := c.app.login("lea@example.org")
+	wantNotContains(t, lea.get("/tableau").body, `class="flash"`) // kept whole
+	wantStatus(t, lea.post("/partage", url.Values{"label": {"Jury E6"}}), http.StatusSeeOther)
+	res := lea.get("/tableau") // the redirect not followed: the flash shows here
+	wantContains(t, res.body, `class="flash"`)
+	for i := 0; i < 2; i++ {
+		wantNotContains(t, lea.get("/tableau").body, `class="flash"`)
+	}
+}

@@ -109,7 +109,7 @@ func (s *Server) showClass(w http.ResponseWriter, r *http.Request) {
 	c := routeClass(r.Context())
 	// The body is the same for every viewer and changes only with the
 	// class's stamp (or its own columns): it is kept rendered.
-	body, err := s.pages.get(fmt.Sprintf("class|%#v", *c), func() ([]byte, error) {
+	s.renderFramed(w, r, s.page(r, c.Name, "home"), fmt.Sprintf("class|%#v", *c), func() ([]byte, error) {
 		v, err := s.classView(r.Context(), c)
 		if err != nil {
 			return nil, err
@@ -117,12 +117,7 @@ func (s *Server) showClass(w http.ResponseWriter, r *http.Request) {
 		var buf bytes.Buffer
 		err = web.ClassDashboardBody(v).Render(r.Context(), &buf)
 		return buf.Bytes(), err
-	})
-	if err != nil {
-		s.serverError(w, r, err)
-		return
-	}
-	s.render(w, r, http.StatusOK, web.ClassDashboard(s.page(r, c.Name, "home"), rawHTML(body)))
+	}, web.ClassDashboard)
 }
 
 // classView reads a class's dashboard.

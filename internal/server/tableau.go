@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/a-h/templ"
+
 	"github.com/portfolio-sio/portfolio/internal/export"
 	"github.com/portfolio-sio/portfolio/internal/portfolio"
 	"github.com/portfolio-sio/portfolio/internal/store"
@@ -97,7 +99,7 @@ func (s *Server) renderTableau(w http.ResponseWriter, r *http.Request, student *
 		return
 	}
 	// The grid is most of the page's work: it is kept rendered.
-	grid, err := s.pages.get(src.key("grid|"+base), func() ([]byte, error) {
+	s.renderFramed(w, r, s.page(r, "Tableau de synthèse", active), src.key("grid|"+base), func() ([]byte, error) {
 		t, err := s.tableau(r, src)
 		if err != nil {
 			return nil, err
@@ -105,12 +107,9 @@ func (s *Server) renderTableau(w http.ResponseWriter, r *http.Request, student *
 		var buf bytes.Buffer
 		err = web.TableauGrid(web.TableauView{T: t, EditURL: rowURL}).Render(r.Context(), &buf)
 		return buf.Bytes(), err
+	}, func(p web.Page, grid templ.Component) templ.Component {
+		return web.TableauPage(p, portfolio.TableauTitle, base, grid)
 	})
-	if err != nil {
-		s.serverError(w, r, err)
-		return
-	}
-	s.render(w, r, http.StatusOK, web.TableauPage(s.page(r, "Tableau de synthèse", active), portfolio.TableauTitle, base, rawHTML(grid)))
 }
 
 func (s *Server) writeTableauCSV(w http.ResponseWriter, r *http.Request, student *portfolio.User) {
