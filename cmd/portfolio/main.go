@@ -15,6 +15,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"runtime/debug"
 	"strings"
 	"syscall"
 	"time"
@@ -260,14 +261,23 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 }
 
 // autoBackup takes a backup now and every 24 hours until ctx ends.
+// A panic in one backup is logged and the next day's backup still runs:
+// the server goes on either way.
 func autoBackup(ctx context.Context, st *store.Store, dir string, keep int, logger *slog.Logger) {
 	for {
-		path, err := st.BackupInto(ctx, dir, keep, time.Now())
-		if err != nil {
-			logger.Error("automatic backup failed", "dir", dir, "err", err)
-		} else {
-			logger.Info("automatic backup", "file", path)
-		}
+		func() {
+			defer func() {
+				if p := recover(); p != nil {
+					logger.Error("automatic backup panicked", "dir", dir, "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
+				}
+			}()
+			path, err := st.BackupInto(ctx, dir, keep, time.Now())
+			if err != nil {
+				logger.Error("automatic backup failed", "dir", dir, "err", err)
+			} else {
+				logger.Info("automatic backup", "file", path)
+			}
+		}()
 		select {
 		case <-ctx.Done():
 			return

@@ -15,7 +15,7 @@ import (
 )
 
 // The PDF font is DejaVu Sans Condensed (regular and bold), subset to the
-// Latin characters French needs (see fonts/README.md), embedded in the
+// scripts and symbols users type (see fonts/README.md), embedded in the
 // binary and read once per process.
 //
 //go:embed fonts/DejaVuSansCondensed.ttf fonts/DejaVuSansCondensed-Bold.ttf
@@ -73,7 +73,7 @@ const fontName = "dejavu"
 
 // pdfDoc draws one tableau.
 type pdfDoc struct {
-	f             *fpdf.Fpdf
+	f             pen
 	t             portfolio.Tableau
 	l             layout
 	titleW, actW  float64
@@ -87,13 +87,22 @@ type pdfDoc struct {
 // header, grid with rotated column headers grouped by process, bands, X
 // marks, totals and gaps, legend and attestation. Rows that overflow a page
 // continue on the next one under repeated column headers.
-func PDF(w io.Writer, t portfolio.Tableau, paper Paper) error {
+//
+// Every text goes through Drawable (see pen). A panic inside the PDF
+// library is returned as an error: one document can fail, never the
+// process.
+func PDF(w io.Writer, t portfolio.Tableau, paper Paper) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("PDF library: %v", p)
+		}
+	}()
 	fb, err := fontBytes()
 	if err != nil {
 		return err
 	}
 	l := layoutFor(paper)
-	f := fpdf.New("L", "mm", string(paper), "")
+	f := pen{fpdf.New("L", "mm", string(paper), "")}
 	f.SetMargins(l.margin, l.margin, l.margin)
 	f.SetAutoPageBreak(false, 0)
 	// fpdf writes into the font bytes it is given: each document gets its

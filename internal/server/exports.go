@@ -99,6 +99,13 @@ type exportJob struct {
 	name string
 }
 
+// fail marks the job failed: its page says so and offers to start again.
+func (job *exportJob) fail(err error) {
+	job.mu.Lock()
+	job.err = err
+	job.mu.Unlock()
+}
+
 type exportJobs struct {
 	mu   sync.Mutex
 	jobs map[string]*exportJob
@@ -172,7 +179,7 @@ func (s *Server) startClassExport(w http.ResponseWriter, r *http.Request) {
 			"Vous avez déjà trois exports de classe de moins d'une heure : téléchargez-les ou attendez qu'ils expirent.")
 		return
 	}
-	go s.runClassExport(job, students, paper)
+	s.background("class export", func() { s.runClassExport(job, students, paper) }, job.fail)
 	http.Redirect(w, r, "/exports/"+job.id, http.StatusSeeOther)
 }
 
@@ -184,9 +191,7 @@ func (s *Server) runClassExport(job *exportJob, students []portfolio.User, paper
 	items := make([]export.StudentTableau, 0, len(students))
 	fail := func(err error) {
 		s.log.Error("class export failed", "class", job.class, "err", err)
-		job.mu.Lock()
-		job.err = err
-		job.mu.Unlock()
+		job.fail(err)
 	}
 	now := s.now()
 	for _, st := range students {

@@ -7,11 +7,13 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net"
 	"net/http"
 	"runtime"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"sync"
@@ -135,9 +137,11 @@ func New(cfg Config) *Server {
 			for {
 				select {
 				case <-tick.C:
-					if err := cfg.Store.DeleteExpiredSessions(context.Background()); err != nil {
-						s.log.Error("purge expired sessions", "err", err)
-					}
+					s.guard("purge expired sessions", func() {
+						if err := cfg.Store.DeleteExpiredSessions(context.Background()); err != nil {
+							s.log.Error("purge expired sessions", "err", err)
+						}
+					}, nil)
 				case <-done:
 					return
 				}
@@ -159,6 +163,27 @@ func New(cfg Config) *Server {
 	}
 	s.sessions = sm
 	return s
+}
+
+// background runs fn in a goroutine of its own, guarded: every goroutine
+// the server starts goes through here (or guard), so that a panic in one
+// job is logged and fails that job, never the process.
+func (s *Server) background(what string, fn func(), failed func(error)) {
+	go s.guard(what, fn, failed)
+}
+
+// guard runs fn and recovers from a panic in it: the panic is logged with
+// its stack and, if failed is not nil, handed to it as an error.
+func (s *Server) guard(what string, fn func(), failed func(error)) {
+	defer func() {
+		if p := recover(); p != nil {
+			s.log.Error("background job panicked", "job", what, "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
+			if failed != nil {
+				failed(fmt.Errorf("%s: panic: %v", what, p))
+			}
+		}
+	}()
+	fn()
 }
 
 // Close stops the session cleanup goroutine.
