@@ -56,7 +56,7 @@ test-deps:
 ## fuzz: every fuzz target for a short fixed time (FUZZTIME each)
 FUZZTIME ?= 10s
 FUZZ_TARGETS = FuzzParse:./internal/roster FuzzParseMonth:./internal/portfolio FuzzParse:./internal/referentiel \
-	FuzzRealisationForm:./internal/server FuzzHandlers:./internal/server
+	FuzzRealisationForm:./internal/server FuzzHandlers:./internal/server FuzzOutputs:./internal/server FuzzDrawable:./internal/export
 fuzz:
 	@for t in $(FUZZ_TARGETS); do \
 	  echo "fuzz $${t%%:*} ($(FUZZTIME))"; \

@@ -67,15 +67,25 @@ func (m SMTP) Send(ctx context.Context, to, subject, body string) error {
 	if err != nil {
 		return err
 	}
-	msg := "From: " + m.From + "\r\nTo: " + to + "\r\nSubject: " + mime.QEncoding.Encode("utf-8", subject) +
-		"\r\nDate: " + time.Now().Format(time.RFC1123Z) +
-		"\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n" +
-		strings.ReplaceAll(strings.ReplaceAll(body, "\r\n", "\n"), "\n", "\r\n")
-	if _, err := w.Write([]byte(msg)); err != nil {
+	if _, err := w.Write(Message(m.From, to, subject, body, time.Now())); err != nil {
 		return err
 	}
 	if err := w.Close(); err != nil {
 		return err
 	}
 	return c.Quit()
+}
+
+// Message is the e-mail as sent: headers (the subject Q-encoded), then the
+// body in UTF-8 with CRLF line ends. Text that is not valid UTF-8 is
+// repaired, and a bare CR becomes a line end, so that any text a user typed
+// gives a well-formed message.
+func Message(from, to, subject, body string, date time.Time) []byte {
+	subject = strings.ToValidUTF8(subject, "\uFFFD")
+	body = strings.ToValidUTF8(body, "\uFFFD")
+	body = strings.ReplaceAll(strings.ReplaceAll(body, "\r\n", "\n"), "\r", "\n")
+	return []byte("From: " + from + "\r\nTo: " + to + "\r\nSubject: " + mime.QEncoding.Encode("utf-8", subject) +
+		"\r\nDate: " + date.Format(time.RFC1123Z) +
+		"\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n" +
+		strings.ReplaceAll(body, "\n", "\r\n"))
 }

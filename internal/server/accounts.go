@@ -24,7 +24,7 @@ import (
 
 func (s *Server) adminUsers(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
-	f := store.UserFilter{Query: q.Get("q"), Limit: 201}
+	f := store.UserFilter{Query: searchQuery(q.Get("q")), Limit: 201}
 	if role, err := portfolio.ParseRole(q.Get("role")); err == nil {
 		f.Role = role
 	}

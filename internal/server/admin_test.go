@@ -231,9 +231,18 @@ func TestDisabledUserSessionEnds(t *testing.T) {
 	if res.header.Get("Location") != "/login" {
 		t.Fatalf("redirected to %q", res.header.Get("Location"))
 	}
+	// The right password on a disabled account gets the answer of a wrong
+	// one: nothing tells whoever typed it that it was right.
 	res = c.app.client().post("/login", url.Values{"email": {"lea@example.org"}, "password": {testPassword}})
-	wantStatus(t, res, http.StatusForbidden)
-	wantContains(t, res.body, "Ce compte est désactivé")
+	wantStatus(t, res, http.StatusUnprocessableEntity)
+	wantContains(t, res.body, "Adresse e-mail ou mot de passe incorrect.")
+	wrong := c.app.client().post("/login", url.Values{"email": {"lea@example.org"}, "password": {"mauvais"}})
+	if strip := func(s string) string { return regexp.MustCompile(`value="[^"]*"`).ReplaceAllString(s, "") }; strip(res.body) != strip(wrong.body) {
+		t.Error("a disabled account's page differs from a wrong password's")
+	}
+	if entries, err := c.app.store.AuditLog(context.Background(), "login_refused", 10, 0); err != nil || len(entries) != 1 {
+		t.Fatalf("audit: %v, %v", entries, err)
+	}
 	wantStatus(t, adm.post(fmt.Sprintf("/admin/users/%d/enable", c.lea.ID), nil), http.StatusSeeOther)
 	c.app.login("lea@example.org")
 	// An admin cannot disable themself.
@@ -246,6 +255,7 @@ func TestLoginBruteForce(t *testing.T) {
 	for i := 0; i < lockAfter; i++ {
 		res := cl.post("/login", url.Values{"email": {"lea@example.org"}, "password": {"mauvais"}})
 		wantStatus(t, res, http.StatusUnprocessableEntity)
+		c.app.clock.advance(time.Second) // the slow-down's unit is 1 ms here
 	}
 	// Locked now, even with the right password, with a clear message.
 	res := cl.post("/login", url.Values{"email": {"lea@example.org"}, "password": {testPassword}})
@@ -501,5 +511,88 @@ func TestDeletedAccountSessionDoesNotOpenItsIDsNextAccount(t *testing.T) {
 	res := old.get("/realisations")
 	if res.status != http.StatusSeeOther || strings.Contains(res.body, "Travail de Karim") {
 		t.Fatalf("the deleted account's session opened the new one: %d", res.status)
+	}
+}
+
+// TestLockoutSparesKnownBrowser: wrong passwords typed elsewhere lock a
+// teacher's account for other browsers only; the teacher's own browser
+// still logs in, a forged cookie does not count, and once the lock expires
+// one wrong attempt no longer locks the account again.
+func TestLockoutSparesKnownBrowser(t *testing.T) {
+	c := newClassroom(t)
+	own := c.app.login("prof@example.org")
+	wantStatus(t, own.post("/logout", nil), http.StatusSeeOther)
+	attacker := c.app.client()
+	wrong := url.Values{"email": {"prof@example.org"}, "password": {"mauvais"}}
+	right := url.Values{"email": {"prof@example.org"}, "password": {testPassword}}
+	for i := 0; i < lockAfter; i++ {
+		wantStatus(t, attacker.post("/login", wrong), http.StatusUnprocessableEntity)
+		c.app.clock.advance(6 * time.Second)
+	}
+	res := attacker.post("/login", right)
+	wantStatus(t, res, http.StatusTooManyRequests)
+	if res.header.Get("Retry-After") != "894" { // locked at the 10th failure, 6 s ago
+		t.Errorf("Retry-After %q", res.header.Get("Retry-After"))
+	}
+	wantStatus(t, c.app.client().post("/login", right), http.StatusTooManyRequests)
+	// A cookie of the right name but not signed by the server is nothing.
+	forged := c.app.client()
+	for _, ck := range own.http.Jar.Cookies(mustURL(c.app.server.URL + "/login")) {
+		if strings.HasPrefix(ck.Name, "portfolio_device_") {
+			forged.http.Jar.SetCookies(mustURL(c.app.server.URL+"/login"), []*http.Cookie{{Name: ck.Name, Value: "x.y", Path: "/login"}})
+		}
+	}
+	wantStatus(t, forged.post("/login", right), http.StatusTooManyRequests)
+	// The teacher's own browser logs in all the same.
+	wantStatus(t, own.post("/login", right), http.StatusSeeOther)
+
+	// The lock expires; one wrong attempt then does not lock it again.
+	c.app.clock.advance(lockFor)
+	wantStatus(t, attacker.post("/login", wrong), http.StatusUnprocessableEntity)
+	// Guessing stays slow: an attempt right after is told to wait.
+	res = c.app.client().post("/login", right)
+	wantStatus(t, res, http.StatusTooManyRequests)
+	wantContains(t, res.body, "patientez")
+	c.app.clock.advance(10 * time.Second)
+	wantStatus(t, c.app.client().post("/login", right), http.StatusSeeOther)
+}
+
+// TestLoginRefusedAtOnceNotSlept: an attempt that must wait is answered
+// at once with 429, a French message and Retry-After, instead of holding
+// the connection; and an address has at most maxLoginsInFlight attempts
+// under way, the next one answered 429 at once.
+func TestLoginRefusedAtOnceNotSlept(t *testing.T) {
+	c := newClassroomConfig(t, func(cfg *Config) { cfg.LoginDelay = 10 * time.Minute })
+	cl := c.app.client()
+	wrong := url.Values{"email": {"lea@example.org"}, "password": {"mauvais"}}
+	for i := 0; i < slowAfter; i++ {
+		wantStatus(t, cl.post("/login", wrong), http.StatusUnprocessableEntity)
+	}
+	res := cl.post("/login", wrong) // would sleep 10 minutes before
+	wantStatus(t, res, http.StatusTooManyRequests)
+	wantContains(t, res.body, "Trop de tentatives de connexion : patientez 600 seconde(s) avant de réessayer.")
+	if res.header.Get("Retry-After") != "600" {
+		t.Errorf("Retry-After %q", res.header.Get("Retry-After"))
+	}
+
+	var leaves []func()
+	for range maxLoginsInFlight {
+		leave, ok := c.app.srv.limiter.enter("ip:127.0.0.1")
+		if !ok {
+			t.Fatal("refused below the cap")
+		}
+		leaves = append(leaves, leave)
+	}
+	res = c.app.client().post("/login", url.Values{"email": {"max@example.org"}, "password": {testPassword}})
+	wantStatus(t, res, http.StatusTooManyRequests)
+	wantContains(t, res.body, "Trop de connexions en cours depuis votre réseau")
+	if res.header.Get("Retry-After") == "" {
+		t.Error("no Retry-After")
+	}
+	leaves[0]()
+	leaves[0]() // ending an attempt twice frees one place only
+	wantStatus(t, c.app.client().post("/login", url.Values{"email": {"max@example.org"}, "password": {testPassword}}), http.StatusSeeOther)
+	for _, leave := range leaves[1:] {
+		leave()
 	}
 }

@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/portfolio-sio/portfolio/internal/auth"
 	"github.com/portfolio-sio/portfolio/internal/portfolio"
@@ -36,6 +38,30 @@ func (s *Server) parseForm(w http.ResponseWriter, r *http.Request) bool {
 	return true
 }
 
+// maxSearch bounds a search box: no name or e-mail is longer, and SQLite
+// refuses a LIKE pattern over 50,000 bytes.
+const maxSearch = 200
+
+// searchQuery is a search box's text as it is searched and shown again:
+// valid UTF-8, without control characters, spaces folded, cut to
+// maxSearch characters.
+func searchQuery(q string) string {
+	if len(q) > 4*maxSearch {
+		q = q[:4*maxSearch]
+	}
+	q = strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) {
+			return ' '
+		}
+		return r
+	}, strings.ToValidUTF8(q, ""))
+	q = strings.Join(strings.Fields(q), " ")
+	if utf8.RuneCountInString(q) > maxSearch {
+		q = string([]rune(q)[:maxSearch])
+	}
+	return q
+}
+
 func (s *Server) showLogin(w http.ResponseWriter, r *http.Request) {
 	if currentUser(r.Context()) != nil {
 		http.Redirect(w, r, "/", http.StatusSeeOther)
@@ -60,21 +86,34 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 		fail(http.StatusUnprocessableEntity, "Saisissez votre adresse e-mail et votre mot de passe.")
 		return
 	}
-	keys := []string{"account:" + email, "ip:" + clientIP(r)}
+	address := "ip:" + clientIP(r)
+	leave, ok := s.limiter.enter(address)
+	if !ok {
+		s.tooManyLogins(w, r, email, time.Second,
+			"Trop de connexions en cours depuis votre réseau : réessayez dans quelques secondes.")
+		return
+	}
+	defer leave()
+	// A browser that logged in to this account before has a count of its
+	// own, which a lock of the account does not reach (limiter.go).
+	account := s.knownDevice(r, email)
+	if account == "" {
+		account = "account:" + email
+	}
+	keys := []string{account, address}
 	wait, locked := s.limiter.attempt(keys...)
 	if !locked.IsZero() {
 		// Not audited: the failures that locked the account were, and a
 		// flood of refusals must not fill the log.
-		mins := int(math.Ceil(locked.Sub(s.now()).Minutes()))
-		fail(http.StatusTooManyRequests, "Trop de tentatives de connexion : réessayez dans "+strconv.Itoa(mins)+" minute(s).")
+		left := locked.Sub(s.now())
+		mins := int(math.Ceil(left.Minutes()))
+		s.tooManyLogins(w, r, email, left, "Trop de tentatives de connexion : réessayez dans "+strconv.Itoa(mins)+" minute(s).")
 		return
 	}
 	if wait > 0 {
-		select {
-		case <-time.After(wait):
-		case <-r.Context().Done():
-			return
-		}
+		secs := int(math.Ceil(wait.Seconds()))
+		s.tooManyLogins(w, r, email, wait, "Trop de tentatives de connexion : patientez "+strconv.Itoa(secs)+" seconde(s) avant de réessayer.")
+		return
 	}
 	u, err := s.store.UserByEmail(r.Context(), email)
 	if err != nil && !errors.Is(err, portfolio.ErrNotFound) {
@@ -88,8 +127,11 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if u.Disabled {
+		// The same answer as a wrong password: saying the account is
+		// disabled would tell whoever typed it that the password is right.
+		// The audit log tells the administrator.
 		s.audit(r, "login_refused", email, "compte désactivé")
-		fail(http.StatusForbidden, "Ce compte est désactivé : adressez-vous à l'administrateur de l'établissement.")
+		fail(http.StatusUnprocessableEntity, "Adresse e-mail ou mot de passe incorrect.")
 		return
 	}
 	if err := s.sessions.RenewToken(r.Context()); err != nil {
@@ -97,11 +139,19 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.limiter.succeeded(keys[0], keys[1])
+	s.rememberDevice(w, r, email)
 	s.sessions.Put(r.Context(), "user_id", u.ID)
 	s.sessions.Put(r.Context(), "epoch", u.SessionEpoch)
 	ctx := context.WithValue(r.Context(), userKey, &u)
 	s.audit(r.WithContext(ctx), "login", email, "")
 	http.Redirect(w, r, "/", http.StatusSeeOther)
+}
+
+// tooManyLogins refuses a login attempt at once with 429 and the time to
+// wait, rather than holding the connection.
+func (s *Server) tooManyLogins(w http.ResponseWriter, r *http.Request, email string, wait time.Duration, msg string) {
+	w.Header().Set("Retry-After", strconv.Itoa(max(1, int(math.Ceil(wait.Seconds())))))
+	s.render(w, r, http.StatusTooManyRequests, web.LoginPage(s.page(r, "Connexion", ""), email, msg))
 }
 
 func (s *Server) logout(w http.ResponseWriter, r *http.Request) {

@@ -128,7 +128,7 @@ func (s *Server) renderAdminClass(w http.ResponseWriter, r *http.Request, status
 	// Students to enrol: those matching the admin's search, or, without
 	// one, those in no class yet (newly created accounts). A school has
 	// thousands of students: never a list of them all.
-	search := strings.TrimSpace(r.URL.Query().Get("q"))
+	search := searchQuery(r.URL.Query().Get("q"))
 	filter := store.UserFilter{Role: portfolio.RoleStudent, NotInClass: id, Limit: enrolListMax + 1}
 	if search != "" {
 		filter.Query = search

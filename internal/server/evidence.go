@@ -75,6 +75,12 @@ func (s *Server) uploadEvidence(w http.ResponseWriter, r *http.Request) {
 				fail(fmt.Sprintf("Envoi trop volumineux : %s au plus par fichier, %d fichiers au plus à la fois.", web.HumanSize(s.maxFile), maxFilesPerUpload))
 				return
 			}
+			if strings.Contains(err.Error(), "malformed MIME header") {
+				// Go refuses control characters in a part's header, which
+				// a file name sent as is by the browser can hold.
+				fail("Le nom d'un des fichiers contient des caractères de contrôle que le serveur ne peut pas lire : renommez le fichier, puis envoyez-le de nouveau. Rien n'a été enregistré.")
+				return
+			}
 			fail("L'envoi a été interrompu ; recommencez.")
 			return
 		}

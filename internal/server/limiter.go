@@ -5,19 +5,34 @@ import (
 	"time"
 )
 
-// loginLimiter slows then refuses logins after repeated failures. Per
-// account: from the 3rd failure each attempt waits a little longer (up to
-// 5 s), from the 10th the account is locked for 15 minutes. Per client
-// address: slowed from the 20th failure, never locked, since a whole
-// school often shares one address. Attempts are counted when they start,
-// so a burst of parallel tries is counted too; a success clears the
-// account and gives the address its attempt back. State is in memory: a
-// restart forgives everyone, which is acceptable for a single server.
+// loginLimiter slows then refuses logins after repeated failures, without
+// ever holding a connection: an attempt that comes too early is answered
+// at once with 429 and the time to wait (Retry-After).
+//
+//   - Per account, from a browser that never logged in to it: from the
+//     3rd failure each attempt must wait a little longer after the last one
+//     (up to 5 s); from the 10th the account is locked for 15 minutes for
+//     such browsers. When a lock expires the count starts again at the
+//     slowed level, so guessing stays slow but one wrong attempt every 15
+//     minutes no longer keeps anyone out.
+//   - Per account and known browser (one that logged in to the account
+//     before and holds its signed cookie, see device.go): the same rules
+//     on a count of its own. A student who locks their teacher's account
+//     from another browser does not lock the teacher's own browser.
+//   - Per client address: slowed from the 20th failure, never locked,
+//     since a whole school often shares one address; and at most
+//     maxLoginsInFlight attempts at once, the rest answered 429 at once.
+//
+// Attempts are counted when they start, so a burst of parallel tries is
+// counted too; a success clears the account's count and gives the address
+// its attempt back. State is in memory: a restart forgives everyone, which
+// is acceptable for a single server.
 type loginLimiter struct {
-	mu    sync.Mutex
-	keys  map[string]*attempts
-	now   func() time.Time
-	delay time.Duration // unit of the slow-down (1 s; tests shorten it)
+	mu       sync.Mutex
+	keys     map[string]*attempts
+	inFlight map[string]int
+	now      func() time.Time
+	delay    time.Duration // unit of the slow-down (1 s; tests shorten it)
 }
 
 type attempts struct {
@@ -27,51 +42,94 @@ type attempts struct {
 }
 
 const (
-	slowAfter     = 3
-	lockAfter     = 10
-	addrSlowAfter = 20
-	lockFor       = 15 * time.Minute
-	forgetAfter   = 30 * time.Minute
+	slowAfter         = 3
+	lockAfter         = 10
+	addrSlowAfter     = 20
+	lockFor           = 15 * time.Minute
+	forgetAfter       = 30 * time.Minute
+	maxLoginsInFlight = 8
 )
 
 // isAddress tells the per-address keys from the per-account ones.
 func isAddress(key string) bool { return len(key) > 3 && key[:3] == "ip:" }
 
 func newLoginLimiter(now func() time.Time, delay time.Duration) *loginLimiter {
-	return &loginLimiter{keys: map[string]*attempts{}, now: now, delay: delay}
+	return &loginLimiter{keys: map[string]*attempts{}, inFlight: map[string]int{}, now: now, delay: delay}
 }
 
-// check returns how long to wait before trying, and until when the key is
-// locked (zero when it is not).
+// enter admits one more attempt from the address at once, or refuses it;
+// the returned func ends the attempt.
+func (l *loginLimiter) enter(address string) (leave func(), ok bool) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.inFlight[address] >= maxLoginsInFlight {
+		return nil, false
+	}
+	l.inFlight[address]++
+	return sync.OnceFunc(func() {
+		l.mu.Lock()
+		defer l.mu.Unlock()
+		if l.inFlight[address]--; l.inFlight[address] <= 0 {
+			delete(l.inFlight, address)
+		}
+	}), true
+}
+
+// slowDown is how long after its last failure a key may be tried again.
+func (l *loginLimiter) slowDown(key string, a *attempts) time.Duration {
+	threshold := slowAfter
+	if isAddress(key) {
+		threshold = addrSlowAfter
+	}
+	if a.failures < threshold {
+		return 0
+	}
+	return min(time.Duration(a.failures-threshold+1)*l.delay, 5*l.delay)
+}
+
+// check returns how long the caller must wait before trying (zero: now),
+// and until when one of the keys is locked (zero when none is). Locks that
+// expired are lifted here.
 func (l *loginLimiter) check(keys ...string) (wait time.Duration, locked time.Time) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	return l.checkLocked(keys)
+}
+
+func (l *loginLimiter) checkLocked(keys []string) (wait time.Duration, locked time.Time) {
 	now := l.now()
 	for _, k := range keys {
 		a := l.keys[k]
 		if a == nil {
 			continue
 		}
-		if now.Sub(a.last) > forgetAfter && now.After(a.lockedUntil) {
+		if !a.lockedUntil.IsZero() && !now.Before(a.lockedUntil) {
+			a.lockedUntil = time.Time{}
+			a.failures = slowAfter // still slowed, no longer locked
+		}
+		if now.Sub(a.last) > forgetAfter && a.lockedUntil.IsZero() {
 			delete(l.keys, k)
 			continue
 		}
-		if now.Before(a.lockedUntil) && a.lockedUntil.After(locked) {
+		if a.lockedUntil.After(locked) {
 			locked = a.lockedUntil
 		}
-		threshold := slowAfter
-		if isAddress(k) {
-			threshold = addrSlowAfter
+		if w := a.last.Add(l.slowDown(k, a)).Sub(now); w > wait {
+			wait = w
 		}
-		if a.failures >= threshold {
-			w := time.Duration(a.failures-threshold+1) * l.delay
-			if w > 5*l.delay {
-				w = 5 * l.delay
-			}
-			if w > wait {
-				wait = w
-			}
-		}
+	}
+	return wait, locked
+}
+
+// attempt checks the keys and, when the attempt may go on, counts it as a
+// failure at once (undone by succeeded), so that parallel attempts cannot
+// all pass. A refused attempt is not counted.
+func (l *loginLimiter) attempt(keys ...string) (wait time.Duration, locked time.Time) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	wait, locked = l.checkLocked(keys)
+	if locked.IsZero() && wait <= 0 {
+		l.failLocked(keys)
 	}
 	return wait, locked
 }
@@ -80,10 +138,14 @@ func (l *loginLimiter) check(keys ...string) (wait time.Duration, locked time.Ti
 func (l *loginLimiter) fail(keys ...string) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	l.failLocked(keys)
+}
+
+func (l *loginLimiter) failLocked(keys []string) {
 	now := l.now()
 	if len(l.keys) > 100000 { // bound memory under a flood of addresses
 		for k, a := range l.keys {
-			if now.Sub(a.last) > forgetAfter {
+			if now.Sub(a.last) > forgetAfter && a.lockedUntil.IsZero() {
 				delete(l.keys, k)
 			}
 		}
@@ -102,17 +164,8 @@ func (l *loginLimiter) fail(keys ...string) {
 	}
 }
 
-// attempt checks the keys and counts this attempt as a failure at once
-// (undone by succeed), so that parallel attempts cannot all pass.
-func (l *loginLimiter) attempt(keys ...string) (wait time.Duration, locked time.Time) {
-	wait, locked = l.check(keys...)
-	if locked.IsZero() {
-		l.fail(keys...)
-	}
-	return wait, locked
-}
-
-// succeeded clears the account and gives the address its attempt back.
+// succeeded clears the account's key and gives the address its attempt
+// back.
 func (l *loginLimiter) succeeded(account, address string) {
 	l.mu.Lock()
 	defer l.mu.Unlock()

@@ -61,10 +61,18 @@ func TestSessionCookieFlags(t *testing.T) {
 	app := newTestAppConfig(t, "sqlite", func(c *Config) { c.BaseURL = "https://portfolio.example.org" })
 	app.addUser("lea@example.org", portfolio.RoleStudent, "SLAM")
 	res := app.client().post("/login", url.Values{"email": {"lea@example.org"}, "password": {testPassword}})
-	cookie := res.header.Get("Set-Cookie")
-	for _, want := range []string{"portfolio_session=", "HttpOnly", "SameSite=Lax", "Secure"} {
-		if !strings.Contains(cookie, want) {
-			t.Errorf("cookie %q lacks %s", cookie, want)
+	cookies := res.header.Values("Set-Cookie")
+	for _, name := range []string{"portfolio_session=", "portfolio_device_"} {
+		var cookie string
+		for _, c := range cookies {
+			if strings.HasPrefix(c, name) {
+				cookie = c
+			}
+		}
+		for _, want := range []string{name, "HttpOnly", "SameSite=Lax", "Secure"} {
+			if !strings.Contains(cookie, want) {
+				t.Errorf("cookie %q lacks %s", cookie, want)
+			}
 		}
 	}
 }

@@ -87,6 +87,9 @@ type Server struct {
 	pages    *pageCache
 	// dataExports holds the ids of students downloading their data.
 	dataExports sync.Map
+	// deviceKeyVal signs the known-device cookies (device.go).
+	deviceKeyMu  sync.Mutex
+	deviceKeyVal []byte
 }
 
 // New builds a server; call Close when done.

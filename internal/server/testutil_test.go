@@ -12,6 +12,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -33,6 +34,7 @@ type testApp struct {
 	ref    *referentiel.Referentiel
 	server *httptest.Server
 	hasher auth.Hasher
+	clock  *fakeClock // the server's clock, unless the test set Config.Now
 }
 
 const testPassword = "motdepasse-de-test"
@@ -61,10 +63,11 @@ func newTestAppConfig(t testing.TB, driver string, change func(*Config)) *testAp
 		t.Fatal(err)
 	}
 	h := auth.Hasher{Cost: bcrypt.MinCost}
+	clock := &fakeClock{t: time.Date(2026, 11, 24, 10, 0, 0, 0, time.UTC)}
 	cfg := Config{
 		Store: st, Referentiels: refs, Hasher: h,
 		Logger:     slog.New(slog.NewTextHandler(io.Discard, nil)),
-		Now:        func() time.Time { return time.Date(2026, 11, 24, 10, 0, 0, 0, time.UTC) },
+		Now:        clock.now,
 		LoginDelay: time.Millisecond,
 	}
 	if change != nil {
@@ -77,7 +80,26 @@ func newTestAppConfig(t testing.TB, driver string, change func(*Config)) *testAp
 		srv.Close()
 		st.Close()
 	})
-	return &testApp{t: t, srv: srv, store: st, ref: refs["sio-2011"], server: ts, hasher: h}
+	return &testApp{t: t, srv: srv, store: st, ref: refs["sio-2011"], server: ts, hasher: h, clock: clock}
+}
+
+// fakeClock is the server's clock in tests: it stands still until a test
+// moves it.
+type fakeClock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *fakeClock) now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *fakeClock) advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = c.t.Add(d)
 }
 
 // addUser creates an account with testPassword.

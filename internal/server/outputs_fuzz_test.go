@@ -1,0 +1,292 @@
+package server
+
+import (
+	"bytes"
+	"encoding/csv"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"mime"
+	"net/http"
+	"net/mail"
+	"net/url"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/portfolio-sio/portfolio/internal/mailer"
+)
+
+// FuzzOutputs is the property test of every output: the same arbitrary
+// text is typed into every field a user can fill (réalisation, production,
+// "comment" sentence, comments, names, class name, CSV import, file name,
+// jury label, search boxes), then every page and file that shows it is
+// fetched: the HTML pages, the PDFs (student, staff, jury, class ZIP), the
+// CSV, the personal-data ZIP and the activation e-mail. Any 500, panic,
+// malformed file or server that stops answering fails it.
+//
+// Each input is the fuzzer's string followed by a text generated from the
+// seed, drawn from every plane (astral, combining marks, RTL, bidi and
+// other controls, NUL, unassigned and private code points, up to 10,000
+// characters), so that the fuzzer reaches them all. A field that refuses
+// the text must say so with a 422; the text is then typed again as the
+// field accepts it (controls removed, cut to the field's length), so that
+// the outputs see the rest.
+func FuzzOutputs(f *testing.F) {
+	for _, s := range []string{"Déploiement 🚀", "שלום \u202eעולם", "e\u0301\u0301\u0301", "\x00\x1b\x7f\u0085\xff",
+		"=1+2;\"x\"\n@cmd", strings.Repeat("🚀", 300), "\U0010FFFF\uFFFE\uE000\u200D\uFE0F", ""} {
+		f.Add(s, int64(0))
+	}
+	for seed := int64(1); seed <= 6; seed++ {
+		f.Add("", seed)
+	}
+	fx := newOutputsFixture(f)
+	f.Fuzz(func(t *testing.T, typed string, seed int64) {
+		fx.check(t, typed+randomText(seed))
+	})
+}
+
+// randomText is a text drawn from every plane and class of characters; the
+// seed 0 gives "".
+func randomText(seed int64) string {
+	if seed == 0 {
+		return ""
+	}
+	rnd := rand.New(rand.NewPCG(uint64(seed), 0x5e0))
+	n := []int{1, 8, 60, 250, 1200, 10000}[rnd.IntN(6)]
+	ranges := [][2]rune{
+		{0x20, 0x7e}, {0xa0, 0x17f}, {0x0, 0x1f}, {0x7f, 0x9f}, {0x300, 0x36f}, {0x5d0, 0x5ea}, {0x600, 0x6ff},
+		{0x200b, 0x200f}, {0x202a, 0x202e}, {0x2066, 0x2069}, {0xfe00, 0xfe0f}, {0x1f300, 0x1faff}, {0xe000, 0xf8ff},
+		{0xfff0, 0xffff}, {0x10000, 0x10ffff}, {0x4e00, 0x9fff}, {0x1f1e6, 0x1f1ff}, {0xe0000, 0xe007f},
+	}
+	var b strings.Builder
+	for range n {
+		r := ranges[rnd.IntN(len(ranges))]
+		c := r[0] + rune(rnd.IntN(int(r[1]-r[0]+1)))
+		if c >= 0xd800 && c <= 0xdfff {
+			c = 0xfffd
+		}
+		b.WriteRune(c)
+	}
+	return b.String()
+}
+
+// accepted is the text as a one-line field of max characters accepts it:
+// valid UTF-8, without control or bidirectional characters, spaces folded,
+// cut to max, never empty.
+func accepted(s string, max int) string {
+	s = strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) || (r >= 0x202a && r <= 0x202e) || (r >= 0x2066 && r <= 0x2069) {
+			return ' '
+		}
+		return r
+	}, strings.ToValidUTF8(s, "?"))
+	s = "T " + strings.Join(strings.Fields(s), " ")
+	if utf8.RuneCountInString(s) > max {
+		s = strings.TrimSpace(string([]rune(s)[:max]))
+	}
+	return s
+}
+
+type outputsFixture struct {
+	c               *classroom
+	lea, prof, adm  *client
+	anonymous       *client
+	mail            *sentMail
+	mu              sync.Mutex
+	inputs          int
+	evidenceContent []byte
+}
+
+func newOutputsFixture(t testing.TB) *outputsFixture {
+	mail := &sentMail{}
+	c := newClassroomConfig(t, func(cfg *Config) { cfg.Mailer = mail })
+	return &outputsFixture{c: c, lea: c.app.login("lea@example.org"), prof: c.app.login("prof@example.org"),
+		adm: c.app.login("admin@example.org"), anonymous: c.app.client(), mail: mail, evidenceContent: samplePNG(t)}
+}
+
+// withT is the client with this input's t (same cookies).
+func withT(t *testing.T, c *client) *client { cl := *c; cl.t = t; return &cl }
+
+var locationID = regexp.MustCompile(`/(\d+)$`)
+
+// send posts a form and accepts a redirect or a 422; with a 422 it posts
+// again with retry(form) and wants the redirect. It returns the Location.
+func send(t *testing.T, cl *client, path string, form url.Values, retry func(url.Values)) string {
+	t.Helper()
+	res := cl.post(path, form)
+	if res.status == http.StatusUnprocessableEntity && retry != nil {
+		retry(form)
+		res = cl.post(path, form)
+	}
+	if res.status != http.StatusSeeOther {
+		t.Fatalf("POST %s: status %d, want 303 (or 422, then 303 with the accepted text)\nform %q\n%.1500s", path, res.status, form, res.body)
+	}
+	return res.header.Get("Location")
+}
+
+func (fx *outputsFixture) check(t *testing.T, text string) {
+	fx.mu.Lock() // one input at a time: they share the classroom
+	defer fx.mu.Unlock()
+	fx.inputs++
+	c := fx.c
+	lea, prof, adm, anon := withT(t, fx.lea), withT(t, fx.prof), withT(t, fx.adm), withT(t, fx.anonymous)
+	line := func(max int) func(url.Values) {
+		return func(f url.Values) {
+			for k := range f {
+				if k != "version" && k != "activity" && k != "competence" && k != "types" && k != "cadre" && k != "start" &&
+					k != "end" && k != "modalite" && k != "production_url" && k != "email" && k != "role" && k != "parcours" &&
+					k != "session" && k != "school_year" && k != "candidate" {
+					f.Set(k, accepted(f.Get(k), max))
+				}
+			}
+		}
+	}
+
+	// The student's réalisation, with every free text.
+	in := sampleInput(text)
+	in.Description, in.Contexte, in.Modalite, in.Team = text, text, "equipe", text
+	form := formOf(in)
+	form.Set("how.A1.1.1", text)
+	form.Add("production_title", text)
+	form.Add("production_url", "https://example.org/p")
+	loc := send(t, lea, "/realisations", form, line(200))
+	m := locationID.FindStringSubmatch(strings.SplitN(loc, "?", 2)[0])
+	if m == nil {
+		t.Fatalf("created réalisation at %q", loc)
+	}
+	id := m[1]
+	real := "/realisations/" + id
+	send(t, lea, real+"/comments", url.Values{"body": {text}}, line(5000))
+	// A browser sends a file name with CR, LF and " percent-encoded (HTML
+	// standard, multipart/form-data encoding).
+	fileName := strings.NewReplacer("\r", "%0D", "\n", "%0A", `"`, "%22").Replace(text) + ".png"
+	res := lea.uploadFiles(real+"/evidence", text, [2]any{fileName, fx.evidenceContent})
+	if res.status == http.StatusUnprocessableEntity {
+		// Refused: the user renames the file as the message says.
+		res = lea.uploadFiles(real+"/evidence", accepted(text, 200), [2]any{accepted(fileName, 100), fx.evidenceContent})
+	}
+	if res.status != http.StatusSeeOther {
+		t.Fatalf("upload: status %d: %s", res.status, regexp.MustCompile(`(?s)id="err-upload"[^>]*>[^<]*`).FindString(res.body))
+	}
+	send(t, lea, "/partage", url.Values{"label": {text}}, line(100))
+	token := juryToken(t, lea.get("/partage").body)
+
+	// Through review, so that it is on the tableau and in the class ZIP.
+	r := c.realisation(t, mustAtoi(t, id))
+	send(t, lea, real+"/submit", url.Values{"version": {itoa(int64(r.Version))}}, nil)
+	staffReal := fmt.Sprintf("/students/%d/realisations/%s", c.lea.ID, id)
+	send(t, prof, staffReal+"/comments", url.Values{"body": {text}}, line(5000))
+	send(t, prof, staffReal+"/review", url.Values{"action": {"validate"}, "version": {itoa(int64(r.Version + 1))}}, nil)
+
+	// The administrator types it as names, a class name and a CSV line.
+	user := fmt.Sprintf("/admin/users/%d", c.lea.ID)
+	send(t, adm, user, url.Values{"first_name": {text}, "last_name": {text}, "email": {"lea@example.org"}, "role": {"student"},
+		"parcours": {"SLAM"}, "candidate": {"0123"}, "session": {"2027"}, "centre": {text}}, line(100))
+	class := fmt.Sprintf("/admin/classes/%d", c.classID)
+	send(t, adm, class, url.Values{"name": {text}, "school_year": {"2026-2027"}, "parcours": {"SLAM"}}, line(100))
+	csvFile := fmt.Sprintf("Nom;Prénom;E-mail;Parcours;Numéro de candidat\n%s;%s;fuzz%d@example.org;SLAM;\n", text, text, fx.inputs)
+	res = adm.upload(class+"/import", "file", text+".csv", []byte(csvFile))
+	if res.status != http.StatusOK && res.status != http.StatusUnprocessableEntity {
+		t.Fatalf("CSV import preview: status %d\n%.1500s", res.status, res.body)
+	}
+	if m := regexp.MustCompile(`name="data" value="([^"]+)"`).FindStringSubmatch(res.body); m != nil && strings.Contains(res.body, "1 à créer") {
+		wantStatus(t, adm.post(class+"/import/confirm", url.Values{"data": {strings.ReplaceAll(m[1], "&#43;", "+")}}), http.StatusSeeOther)
+	}
+	fx.mail.mu.Lock()
+	fx.mail.msg = nil
+	fx.mail.mu.Unlock()
+	wantStatus(t, adm.post(user+"/activation", url.Values{}), http.StatusOK)
+
+	// Every output that shows it.
+	student := fmt.Sprintf("/students/%d", c.lea.ID)
+	q := url.QueryEscape(text)
+	for _, get := range []struct {
+		cl   *client
+		path string
+	}{
+		{lea, "/realisations"}, {lea, real}, {lea, "/tableau"}, {lea, "/tableau.pdf"}, {lea, "/tableau.pdf?paper=A4"},
+		{lea, "/tableau.csv"}, {lea, "/partage"}, {lea, "/compte"}, {lea, "/compte/donnees.zip"},
+		{prof, "/"}, {prof, fmt.Sprintf("/classes/%d", c.classID)}, {prof, student + "/"}, {prof, student + "/tableau"},
+		{prof, student + "/tableau.pdf"}, {prof, student + "/tableau.csv"}, {prof, staffReal},
+		{adm, "/admin/users"}, {adm, "/admin/users?q=" + q}, {adm, user}, {adm, "/admin/classes"}, {adm, class},
+		{adm, class + "?q=" + q}, {adm, "/admin/audit"},
+		{anon, "/jury/" + token}, {anon, "/jury/" + token + "/tableau.pdf"},
+	} {
+		res := get.cl.get(get.path)
+		if res.status != http.StatusOK {
+			t.Fatalf("GET %s: status %d\n%.1500s", get.path, res.status, res.body)
+		}
+		wellFormed(t, get.path, res)
+	}
+	res = prof.post(fmt.Sprintf("/classes/%d/activation-sheet", c.classID), url.Values{})
+	wantStatus(t, res, http.StatusOK)
+	c.app.srv.exports.mu.Lock() // the limit of three exports an hour is not what is tested here
+	clear(c.app.srv.exports.jobs)
+	c.app.srv.exports.mu.Unlock()
+	for name, b := range zipEntries(t, classExport(t, prof, c.classID)) {
+		wellFormed(t, "class ZIP: "+name, response{status: 200, header: http.Header{"Content-Type": {"application/pdf"}}, body: string(b)})
+	}
+	fx.mail.mu.Lock()
+	sent := fx.mail.msg
+	fx.mail.mu.Unlock()
+	if len(sent) != 1 {
+		t.Fatalf("%d activation e-mails", len(sent))
+	}
+	parts := strings.SplitN(sent[0], "\n", 3)
+	msg, err := mail.ReadMessage(bytes.NewReader(mailer.Message("portfolio@lycee.example", parts[0], parts[1], parts[2], time.Now())))
+	if err != nil {
+		t.Fatalf("activation e-mail: %v", err)
+	}
+	if subject, err := new(mime.WordDecoder).DecodeHeader(msg.Header.Get("Subject")); err != nil || subject != parts[1] {
+		t.Fatalf("activation e-mail subject %q, %v", subject, err)
+	}
+	if body, _ := io.ReadAll(msg.Body); !utf8.Valid(body) || bytes.Contains(bytes.ReplaceAll(body, []byte("\r\n"), nil), []byte("\r")) {
+		t.Fatalf("activation e-mail body %q", body)
+	}
+	wantStatus(t, anon.get("/healthz"), http.StatusOK)
+}
+
+// wellFormed checks that a file is what its type says: a PDF with its
+// end marker, a ZIP whose entries read, a CSV that parses, a page in UTF-8.
+func wellFormed(t *testing.T, what string, res response) {
+	t.Helper()
+	ct := res.header.Get("Content-Type")
+	switch {
+	case strings.HasPrefix(ct, "application/pdf"):
+		if !strings.HasPrefix(res.body, "%PDF-") || !strings.Contains(res.body[max(0, len(res.body)-64):], "%%EOF") {
+			t.Fatalf("%s: not a whole PDF (%d bytes)", what, len(res.body))
+		}
+	case strings.HasPrefix(ct, "application/zip"):
+		for name, b := range zipEntries(t, res.body) {
+			if strings.HasSuffix(name, ".pdf") {
+				wellFormed(t, what+": "+name, response{header: http.Header{"Content-Type": {"application/pdf"}}, body: string(b)})
+			}
+		}
+	case strings.HasPrefix(ct, "text/csv"):
+		r := csv.NewReader(bytes.NewReader(bytes.TrimPrefix([]byte(res.body), []byte("\ufeff"))))
+		r.Comma, r.FieldsPerRecord = ';', -1
+		if _, err := r.ReadAll(); err != nil {
+			t.Fatalf("%s: the CSV does not parse: %v", what, err)
+		}
+	case strings.HasPrefix(ct, "text/html"):
+		if !utf8.ValidString(res.body) {
+			t.Fatalf("%s: the page is not valid UTF-8", what)
+		}
+	default:
+		t.Fatalf("%s: unexpected Content-Type %q", what, ct)
+	}
+}
+
+func mustAtoi(t *testing.T, s string) int64 {
+	t.Helper()
+	id, ok := parseID(s)
+	if !ok {
+		t.Fatalf("id %q", s)
+	}
+	return id
+}
