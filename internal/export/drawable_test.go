@@ -15,8 +15,8 @@ func TestDrawable(t *testing.T) {
 		{"Réalisation œuvre d’été – « test » 20 €", "Réalisation œuvre d’été – « test » 20 €"},
 		{"Déploiement 🚀", "Déploiement �"},
 		{"🚀🚀 x 👨\u200d👩\u200d👧 y ✓\ufe0f", "� x � y ✓"}, // a run is one mark; ZWJ and VS16 are invisible
-		{"e\u0301te\u0301", "été"},                 // composed to NFC
-		{"a\u20dd", "a"},                           // an enclosing mark the font lacks is dropped
+		{"e\u0301te\u0301", "été"},                      // composed to NFC
+		{"a\u20dd", "a"},                                // an enclosing mark the font lacks is dropped
 		{"ligne\nsuivante\ttab\r", "ligne suivante tab "},
 		{"nul\x00esc\x1bdel\x7fc1\u0085", "nulescdelc1"},
 		{"\u202eexe.gpj\u202c", "exe.gpj"},
