@@ -99,8 +99,13 @@ func (s *Server) personalDataZIP(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "application/zip")
 	w.Header().Set("Content-Disposition", `attachment; filename="portfolio-sio-mes-donnees.zip"`)
 	w.Header().Set("Cache-Control", "no-store")
-	zw := zip.NewWriter(w)
-	fail := func(err error) { s.log.Error("personal data export", "user", u.ID, "err", err) }
+	zw := zip.NewWriter(s.slowDownload(w))
+	// A failure once the ZIP has started cuts the connection, so that the
+	// browser shows a failed download rather than a truncated file.
+	fail := func(err error) {
+		s.log.Error("personal data export", "user", u.ID, "err", err)
+		panic(http.ErrAbortHandler)
+	}
 	jw, err := zw.Create("donnees.json")
 	if err != nil {
 		fail(err)

@@ -46,6 +46,7 @@ func (s *Server) uploadEvidence(w http.ResponseWriter, r *http.Request) {
 	fail := func(msg string) {
 		s.renderDetail(w, r, http.StatusUnprocessableEntity, nil, real, func(v *web.DetailView) { v.UploadError = msg })
 	}
+	s.slowUpload(w, r)
 	r.Body = http.MaxBytesReader(w, r.Body, maxFilesPerUpload*s.maxFile+1<<20)
 	mr, err := r.MultipartReader()
 	if err != nil {
@@ -305,7 +306,7 @@ func (s *Server) sendEvidence(w http.ResponseWriter, r *http.Request, e store.Ev
 	// a revoked jury link or a removed access takes effect at once.
 	w.Header().Set("Cache-Control", "private, no-cache")
 	w.Header().Set("Content-Security-Policy", "sandbox; default-src 'none'; img-src 'self'; style-src 'unsafe-inline'")
-	http.ServeContent(w, r, "", e.CreatedAt, f)
+	http.ServeContent(s.slowDownload(w), r, "", e.CreatedAt, f)
 }
 
 func asciiFilename(s string) string {

@@ -26,6 +26,7 @@ func (s *Server) importForm(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) importPreview(w http.ResponseWriter, r *http.Request) {
 	c := routeClass(r.Context())
+	s.slowUpload(w, r)
 	r.Body = http.MaxBytesReader(w, r.Body, roster.MaxSize+64<<10)
 	v := web.ImportView{ClassID: c.ID, ClassName: c.Name}
 	fail := func(msg string) {

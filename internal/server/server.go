@@ -59,6 +59,10 @@ type Config struct {
 	// CacheBytes bounds the rendered pages and PDFs kept in memory (32 MB
 	// when zero; negative disables the cache).
 	CacheBytes int
+	// RequestTimeout is the time a request has to be read and answered
+	// (DefaultRequestTimeout when zero); uploads and downloads may take
+	// longer as long as they keep moving (transfer.go).
+	RequestTimeout time.Duration
 }
 
 // Mailer sends a plain-text e-mail.
@@ -86,7 +90,8 @@ type Server struct {
 	cache    *realisationCache
 	pages    *pageCache
 	// dataExports holds the ids of students downloading their data.
-	dataExports sync.Map
+	dataExports    sync.Map
+	requestTimeout time.Duration
 	// deviceKeyVal signs the known-device cookies (device.go).
 	deviceKeyMu  sync.Mutex
 	deviceKeyVal []byte
@@ -111,6 +116,10 @@ func New(cfg Config) *Server {
 		cfg.LoginDelay = time.Second
 	}
 	s.limiter = newLoginLimiter(s.now, cfg.LoginDelay)
+	s.requestTimeout = cfg.RequestTimeout
+	if s.requestTimeout <= 0 {
+		s.requestTimeout = DefaultRequestTimeout
+	}
 	s.baseURL = strings.TrimSuffix(cfg.BaseURL, "/")
 	s.mailer = cfg.Mailer
 	s.maxFile, s.quota = cfg.MaxFileBytes, cfg.QuotaBytes

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"archive/zip"
 	"context"
 	"fmt"
 	"io"
@@ -318,4 +319,27 @@ func sortList(s string) string {
 	parts := strings.Split(s, ",")
 	sort.Strings(parts)
 	return strings.Join(parts, ",")
+}
+
+// zipEntries reads a whole ZIP; an unreadable one fails the test.
+func zipEntries(t testing.TB, body string) map[string][]byte {
+	t.Helper()
+	zr, err := zip.NewReader(strings.NewReader(body), int64(len(body)))
+	if err != nil {
+		t.Fatalf("not a ZIP (%d bytes): %v", len(body), err)
+	}
+	out := map[string][]byte{}
+	for _, f := range zr.File {
+		rc, err := f.Open()
+		if err != nil {
+			t.Fatalf("%s: %v", f.Name, err)
+		}
+		b, err := io.ReadAll(rc)
+		rc.Close()
+		if err != nil {
+			t.Fatalf("%s: %v", f.Name, err)
+		}
+		out[f.Name] = b
+	}
+	return out
 }

@@ -1,11 +1,9 @@
 package server
 
 import (
-	"archive/zip"
 	"bytes"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"net/http"
 	"net/url"
@@ -85,29 +83,6 @@ func classExport(t testing.TB, cl *client, classID int64) string {
 	res = cl.get(job + "/download")
 	wantStatus(t, res, http.StatusOK)
 	return res.body
-}
-
-// zipEntries reads a whole ZIP; an unreadable one fails the test.
-func zipEntries(t testing.TB, body string) map[string][]byte {
-	t.Helper()
-	zr, err := zip.NewReader(strings.NewReader(body), int64(len(body)))
-	if err != nil {
-		t.Fatalf("not a ZIP (%d bytes): %v", len(body), err)
-	}
-	out := map[string][]byte{}
-	for _, f := range zr.File {
-		rc, err := f.Open()
-		if err != nil {
-			t.Fatalf("%s: %v", f.Name, err)
-		}
-		b, err := io.ReadAll(rc)
-		rc.Close()
-		if err != nil {
-			t.Fatalf("%s: %v", f.Name, err)
-		}
-		out[f.Name] = b
-	}
-	return out
 }
 
 // logBuffer is a logger's output, safe for concurrent writes.

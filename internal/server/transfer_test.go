@@ -1,0 +1,111 @@
+package server
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"mime/multipart"
+	"net"
+	"net/http"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// slowReader gives its bytes a chunk at a time, with a pause before each.
+type slowReader struct {
+	r     io.Reader
+	chunk int
+	pause time.Duration
+}
+
+func (s *slowReader) Read(p []byte) (int, error) {
+	time.Sleep(s.pause)
+	return s.r.Read(p[:min(len(p), s.chunk)])
+}
+
+// TestSlowUploadAndDownload: on the real HTTP server with its deadlines
+// (scaled down to 300 ms), an upload and a download that take several
+// times the deadline go through whole as long as they keep moving, while a
+// page still gets the short deadline.
+func TestSlowUploadAndDownload(t *testing.T) {
+	const timeout = 300 * time.Millisecond
+	c := newClassroomConfig(t, func(cfg *Config) { cfg.RequestTimeout = timeout })
+	hs := c.app.srv.NewHTTPServer("127.0.0.1:0")
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go hs.Serve(ln)
+	t.Cleanup(func() { hs.Close() })
+	base := "http://" + ln.Addr().String()
+	lea := c.app.login("lea@example.org")
+	jar := lea.http.Jar
+	for _, ck := range jar.Cookies(mustURL(c.app.server.URL)) {
+		jar.SetCookies(mustURL(base), []*http.Cookie{ck})
+	}
+	// A small receive buffer, so that the server's writes wait for the
+	// client as on a slow line.
+	dialer := &net.Dialer{Control: func(_, _ string, rc syscall.RawConn) error {
+		return rc.Control(func(fd uintptr) {
+			_ = syscall.SetsockoptInt(int(fd), syscall.SOL_SOCKET, syscall.SO_RCVBUF, 16<<10)
+		})
+	}}
+	cl := &http.Client{Jar: jar, Transport: &http.Transport{DialContext: dialer.DialContext},
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+
+	// Upload: 3 MB of text, 64 KB every 20 ms (about 1 s, 3 deadlines).
+	id := c.app.addRealisation(c.lea.ID, sampleInput("Avec un gros fichier"))
+	content := bytes.Repeat([]byte("Une ligne de compte rendu de TP.\n"), 3<<20/33)
+	var body bytes.Buffer
+	mw := multipart.NewWriter(&body)
+	mw.WriteField("title", "Compte rendu")
+	fw, _ := mw.CreateFormFile("files", "compte-rendu.txt")
+	fw.Write(content)
+	mw.Close()
+	req, _ := http.NewRequest(http.MethodPost, fmt.Sprintf("%s/realisations/%d/evidence", base, id),
+		&slowReader{r: &body, chunk: 64 << 10, pause: 20 * time.Millisecond})
+	req.Header.Set("Content-Type", mw.FormDataContentType())
+	res, err := cl.Do(req)
+	if err != nil {
+		t.Fatalf("slow upload: %v", err)
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("slow upload: status %d", res.StatusCode)
+	}
+
+	// Download: the personal-data ZIP holds the file; read slowly, it still
+	// arrives whole.
+	res, err = cl.Get(base + "/compte/donnees.zip")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := io.ReadAll(&slowReader{r: res.Body, chunk: 32 << 10, pause: 10 * time.Millisecond})
+	res.Body.Close()
+	if err != nil {
+		t.Fatalf("slow download cut after %d bytes: %v", len(got), err)
+	}
+	found := false
+	for name, b := range zipEntries(t, string(got)) {
+		if strings.HasSuffix(name, "compte-rendu.txt") && bytes.Equal(b, content) {
+			found = true
+		}
+	}
+	if !found {
+		t.Fatal("the file is not whole in the slow download")
+	}
+
+	// A page keeps the short deadline: a client that sends its form too
+	// slowly is cut off.
+	req, _ = http.NewRequest(http.MethodPost, base+"/login",
+		&slowReader{r: strings.NewReader("email=lea%40example.org&password=x"), chunk: 1, pause: 50 * time.Millisecond})
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	if res, err := cl.Do(req); err == nil {
+		res.Body.Close()
+		if res.StatusCode == http.StatusSeeOther || res.StatusCode == http.StatusUnprocessableEntity {
+			t.Fatalf("a slow login form was read whole: %d", res.StatusCode)
+		}
+	}
+}
