@@ -76,25 +76,28 @@ func TestSlowUploadAndDownload(t *testing.T) {
 		t.Fatalf("slow upload: status %d", res.StatusCode)
 	}
 
-	// Download: the personal-data ZIP holds the file; read slowly, it still
-	// arrives whole.
+	// Download: the personal-data ZIP holds the file and a 12 MB one (more
+	// than the kernel buffers hold); read slowly, it still arrives whole.
+	big := bytes.Repeat([]byte("Journal de supervision, ligne après ligne.\n"), 12<<20/45)
+	wantStatus(t, lea.uploadFiles(fmt.Sprintf("/realisations/%d/evidence", id), "Journal", [2]any{"journal.txt", big}), http.StatusSeeOther)
 	res, err = cl.Get(base + "/compte/donnees.zip")
 	if err != nil {
 		t.Fatal(err)
 	}
-	got, err := io.ReadAll(&slowReader{r: res.Body, chunk: 32 << 10, pause: 10 * time.Millisecond})
+	got, err := io.ReadAll(&slowReader{r: res.Body, chunk: 64 << 10, pause: 4 * time.Millisecond})
 	res.Body.Close()
 	if err != nil {
 		t.Fatalf("slow download cut after %d bytes: %v", len(got), err)
 	}
-	found := false
+	found := 0
 	for name, b := range zipEntries(t, string(got)) {
-		if strings.HasSuffix(name, "compte-rendu.txt") && bytes.Equal(b, content) {
-			found = true
+		if strings.HasSuffix(name, "compte-rendu.txt") && bytes.Equal(b, content) ||
+			strings.HasSuffix(name, "journal.txt") && bytes.Equal(b, big) {
+			found++
 		}
 	}
-	if !found {
-		t.Fatal("the file is not whole in the slow download")
+	if found != 2 {
+		t.Fatal("the files are not whole in the slow download")
 	}
 
 	// A page keeps the short deadline: a client that sends its form too
