@@ -137,15 +137,7 @@ func (s *Server) uploadEvidence(w http.ResponseWriter, r *http.Request) {
 		}
 		total += f.size
 	}
-	used, err := s.store.UsedBytes(r.Context(), u.ID)
-	if err != nil {
-		s.serverError(w, r, err)
-		return
-	}
-	if used+total > s.quota {
-		fail(fmt.Sprintf("Espace de stockage insuffisant : vous utilisez %s sur %s. Rien n'a été enregistré.", web.HumanSize(used), web.HumanSize(s.quota)))
-		return
-	}
+	batch := make([]store.NewEvidence, len(files))
 	for i, f := range files {
 		t := title
 		if t == "" || len(files) > 1 {
@@ -156,16 +148,22 @@ func (s *Server) uploadEvidence(w http.ResponseWriter, r *http.Request) {
 				t = fmt.Sprintf("%s (%d)", t, i+1)
 			}
 		}
-		_, err := s.store.AddEvidence(r.Context(), store.Evidence{RealisationID: real.ID, StudentID: u.ID, Title: t,
-			Filename: f.name, Hash: f.hash, Size: f.size, Mime: f.mime}, f.tmp, s.quota)
+		batch[i] = store.NewEvidence{TmpPath: f.tmp, Evidence: store.Evidence{RealisationID: real.ID, StudentID: u.ID, Title: t,
+			Filename: f.name, Hash: f.hash, Size: f.size, Mime: f.mime}}
+	}
+	if _, err := s.store.AddEvidenceBatch(r.Context(), batch, s.quota); err != nil {
 		if errors.Is(err, store.ErrQuota) {
-			fail("Espace de stockage insuffisant.")
+			used, uerr := s.store.UsedBytes(r.Context(), u.ID)
+			if uerr != nil {
+				s.serverError(w, r, uerr)
+				return
+			}
+			fail(fmt.Sprintf("Espace de stockage insuffisant : vous utilisez %s sur %s, et cet envoi fait %s. Rien n'a été enregistré.",
+				web.HumanSize(used), web.HumanSize(s.quota), web.HumanSize(total)))
 			return
 		}
-		if err != nil {
-			s.serverError(w, r, err)
-			return
-		}
+		s.serverError(w, r, err)
+		return
 	}
 	s.flash(r.Context(), fmt.Sprintf("%d fichier(s) ajouté(s).", len(files)))
 	http.Redirect(w, r, realisationURL(real.ID)+"#preuves", http.StatusSeeOther)

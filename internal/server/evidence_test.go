@@ -14,6 +14,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/portfolio-sio/portfolio/internal/portfolio"
@@ -233,4 +234,34 @@ func TestJuryLink(t *testing.T) {
 	wantStatus(t, jury.get("/jury/pas-un-jeton"), http.StatusNotFound)
 	// Another student cannot revoke it.
 	wantStatus(t, c.app.login("max@example.org").post(fmt.Sprintf("/partage/%d/revoke", l.ID), nil), http.StatusNotFound)
+}
+
+// TestRefusedBatchKeepsNothingUnderRace: two uploads of six files race near
+// the quota; each is stored whole or not at all, never a part of it.
+func TestRefusedBatchKeepsNothingUnderRace(t *testing.T) {
+	for trial := range 8 {
+		app := newTestAppConfig(t, "sqlite", func(c *Config) { c.MaxFileBytes = 200; c.QuotaBytes = 1000 })
+		u := app.addUser("lea@example.org", portfolio.RoleStudent, "SLAM")
+		id := app.addRealisation(u.ID, sampleInput("Quota"))
+		lea := app.login("lea@example.org")
+		path := fmt.Sprintf("/realisations/%d/evidence", id)
+		var wg sync.WaitGroup
+		for up := range 2 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				var files [][2]any
+				for i := range 6 {
+					files = append(files, [2]any{fmt.Sprintf("f%d-%d.txt", up, i), []byte(fmt.Sprintf("fichier %d de l'envoi %d, essai %d, %s", i, up, trial, strings.Repeat("x", 70)))})
+				}
+				lea.uploadFiles(path, "", files...)
+			}()
+		}
+		wg.Wait()
+		var n, size int64
+		app.store.DB.QueryRow(`SELECT count(*), coalesce(sum(size), 0) FROM evidence WHERE student_id = ?`, u.ID).Scan(&n, &size)
+		if n != 6 || size > 1000 {
+			t.Fatalf("trial %d: %d files (%d bytes) stored: want exactly one whole upload of 6", trial, n, size)
+		}
+	}
 }

@@ -57,37 +57,77 @@ func scanEvidence(row interface{ Scan(...any) error }) (Evidence, error) {
 	return e, err
 }
 
-// AddEvidence stores an uploaded file, already written to tmpPath and
-// hashed, unless it would take the student over quota bytes. The bytes are
-// moved into place only once the row is committed.
+// AddEvidence stores one uploaded file; see AddEvidenceBatch.
 func (s *Store) AddEvidence(ctx context.Context, e Evidence, tmpPath string, quota int64) (int64, error) {
-	dest := s.filePath(e.Hash)
-	if err := os.MkdirAll(filepath.Dir(dest), 0o750); err != nil {
+	ids, err := s.AddEvidenceBatch(ctx, []NewEvidence{{Evidence: e, TmpPath: tmpPath}}, quota)
+	if err != nil {
 		return 0, err
 	}
-	s.files.Lock() // a concurrent delete of the same bytes waits
+	return ids[0], nil
+}
+
+// NewEvidence is an uploaded file, already written to TmpPath and hashed.
+type NewEvidence struct {
+	Evidence
+	TmpPath string
+}
+
+// AddEvidenceBatch stores the files of one upload, all or none, in one
+// transaction, unless they would take their student over quota bytes
+// (ErrQuota). The bytes are moved into place inside the transaction; if
+// it fails, the bytes this call moved are removed again. The files lock is
+// held throughout, so that a delete of the same bytes waits.
+func (s *Store) AddEvidenceBatch(ctx context.Context, files []NewEvidence, quota int64) ([]int64, error) {
+	if len(files) == 0 {
+		return nil, nil
+	}
+	for _, f := range files {
+		if err := os.MkdirAll(filepath.Dir(s.filePath(f.Hash)), 0o750); err != nil {
+			return nil, err
+		}
+	}
+	s.files.Lock()
 	defer s.files.Unlock()
-	var id int64
+	var ids []int64
+	var moved []string
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
-		var used int64
-		if err := tx.QueryRowContext(ctx, `SELECT coalesce(sum(size), 0) FROM evidence WHERE student_id = ?`, e.StudentID).Scan(&used); err != nil {
+		ids, moved = ids[:0], moved[:0]
+		var used, total int64
+		if err := tx.QueryRowContext(ctx, `SELECT coalesce(sum(size), 0) FROM evidence WHERE student_id = ?`, files[0].StudentID).Scan(&used); err != nil {
 			return err
 		}
-		if used+e.Size > quota {
+		for _, f := range files {
+			total += f.Size
+		}
+		if used+total > quota {
 			return ErrQuota
 		}
-		err := tx.QueryRowContext(ctx, `INSERT INTO evidence (realisation_id, student_id, title, filename, hash, size, mime)
-			VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id`, e.RealisationID, e.StudentID, e.Title, e.Filename, e.Hash, e.Size, e.Mime).Scan(&id)
-		if err != nil {
-			return err
+		for _, f := range files {
+			var id int64
+			err := tx.QueryRowContext(ctx, `INSERT INTO evidence (realisation_id, student_id, title, filename, hash, size, mime)
+				VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id`, f.RealisationID, f.StudentID, f.Title, f.Filename, f.Hash, f.Size, f.Mime).Scan(&id)
+			if err != nil {
+				return err
+			}
+			ids = append(ids, id)
+			dest := s.filePath(f.Hash)
+			if _, err := os.Stat(dest); err == nil {
+				continue // the same bytes are stored already
+			}
+			if err := os.Rename(f.TmpPath, dest); err != nil {
+				return err
+			}
+			moved = append(moved, dest)
 		}
-		// Same bytes already stored: nothing to move.
-		if _, err := os.Stat(dest); err == nil {
-			return nil
-		}
-		return os.Rename(tmpPath, dest)
+		return nil
 	})
-	return id, err
+	if err != nil {
+		for _, p := range moved {
+			os.Remove(p) // not committed: nothing refers to these bytes
+		}
+		return nil, err
+	}
+	return ids, nil
 }
 
 // UsedBytes is the storage a student's evidence takes.
