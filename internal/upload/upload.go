@@ -67,7 +67,9 @@ func isWindows1252Text(b []byte) bool {
 // browser could run (text that merely mentions a tag, such as a note on
 // XSS or a PHP file, is plain text).
 func markup(b []byte) bool {
-	t := bytes.ToLower(bytes.TrimSpace(b))
+	// A byte-order mark before the markup does not stop a browser from
+	// reading it as HTML.
+	t := bytes.ToLower(bytes.TrimSpace(bytes.TrimPrefix(bytes.TrimSpace(b), []byte("\xef\xbb\xbf"))))
 	for _, start := range []string{"<!doctype", "<html", "<head", "<body", "<svg", "<?xml", "<script", "<iframe", "<!--"} {
 		if bytes.HasPrefix(t, []byte(start)) {
 			return true
