@@ -111,6 +111,10 @@ func TestValidateErrors(t *testing.T) {
 		"url without host":   {func(in *portfolio.RealisationInput) { in.Productions[1].URL = "https://" }, "production.1"},
 		"link without title": {func(in *portfolio.RealisationInput) { in.Productions[1].Title = "" }, "production.1"},
 		"title without link": {func(in *portfolio.RealisationInput) { in.Productions[1].URL = "" }, "production.1"},
+		"link title ESC":     {func(in *portfolio.RealisationInput) { in.Productions[1].Title = "a\x1b[31mb" }, "production.1"},
+		"link title BS":      {func(in *portfolio.RealisationInput) { in.Productions[1].Title = "a\bb" }, "production.1"},
+		"link title DEL":     {func(in *portfolio.RealisationInput) { in.Productions[1].Title = "a\x7fb" }, "production.1"},
+		"link title C1":      {func(in *portfolio.RealisationInput) { in.Productions[1].Title = "a\u0085b" }, "production.1"},
 		"orphan competence":  {func(in *portfolio.RealisationInput) { in.Competences = append(in.Competences, "C5.2.2.1") }, "competence.C5.2.2.1"},
 		"too many links": {func(in *portfolio.RealisationInput) {
 			for i := 0; i < 21; i++ {

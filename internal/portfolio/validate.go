@@ -168,8 +168,8 @@ func (in RealisationInput) Validate(ref *referentiel.Referentiel) (Realisation, 
 			break
 		}
 		switch {
-		case !utf8.ValidString(title) || !utf8.ValidString(link) || strings.ContainsRune(title, 0):
-			errs[key] = "Texte invalide."
+		case !utf8.ValidString(title) || !utf8.ValidString(link) || !CleanText(title):
+			errs[key] = "Le titre de ce lien contient des caractères invalides (caractères de contrôle)."
 		case title == "":
 			errs[key] = "Donnez un titre à ce lien."
 		case utf8.RuneCountInString(title) > MaxTitle:
