@@ -46,6 +46,16 @@ func (s *Server) uploadEvidence(w http.ResponseWriter, r *http.Request) {
 	fail := func(msg string) {
 		s.renderDetail(w, r, http.StatusUnprocessableEntity, nil, real, func(v *web.DetailView) { v.UploadError = msg })
 	}
+	// A body that ends before its end (the student closed the page, the
+	// connection dropped) is the client's doing: a 400 and an info line.
+	interrupted := func(err error) {
+		s.log.Info("upload interrupted", "user", u.ID, "realisation", real.ID, "err", err)
+		if r.Context().Err() != nil { // the client is gone: no page to build for it
+			http.Error(w, "L'envoi a été interrompu ; recommencez.", http.StatusBadRequest)
+			return
+		}
+		s.renderDetail(w, r, http.StatusBadRequest, nil, real, func(v *web.DetailView) { v.UploadError = "L'envoi a été interrompu ; recommencez." })
+	}
 	s.slowUpload(w, r)
 	r.Body = http.MaxBytesReader(w, r.Body, maxFilesPerUpload*s.maxFile+1<<20)
 	mr, err := r.MultipartReader()
@@ -82,7 +92,7 @@ func (s *Server) uploadEvidence(w http.ResponseWriter, r *http.Request) {
 				fail("Le nom d'un des fichiers contient des caractères de contrôle que le serveur ne peut pas lire : renommez le fichier, puis envoyez-le de nouveau. Rien n'a été enregistré.")
 				return
 			}
-			fail("L'envoi a été interrompu ; recommencez.")
+			interrupted(err)
 			return
 		}
 		switch part.FormName() {
@@ -105,6 +115,11 @@ func (s *Server) uploadEvidence(w http.ResponseWriter, r *http.Request) {
 				var tooBig *http.MaxBytesError
 				if errors.As(err, &tooBig) {
 					fail(fmt.Sprintf("Envoi trop volumineux : %s au plus par fichier.", web.HumanSize(s.maxFile)))
+					return
+				}
+				var body bodyError
+				if errors.As(err, &body) {
+					interrupted(body.err)
 					return
 				}
 				s.serverError(w, r, err)
@@ -169,6 +184,13 @@ func (s *Server) uploadEvidence(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, realisationURL(real.ID)+"#preuves", http.StatusSeeOther)
 }
 
+// bodyError is a failure to read the request body, as opposed to one of
+// the server (the disk).
+type bodyError struct{ err error }
+
+func (e bodyError) Error() string { return "request body: " + e.err.Error() }
+func (e bodyError) Unwrap() error { return e.err }
+
 // receive copies a file part into a temporary file, hashing it and
 // detecting its type, and stops reading at the size limit.
 func (s *Server) receive(part *multipart.Part, tmpDir string) (received, error) {
@@ -203,7 +225,7 @@ func (s *Server) receive(part *multipart.Part, tmpDir string) (received, error) 
 			break
 		}
 		if rerr != nil {
-			return f, rerr
+			return f, bodyError{rerr}
 		}
 	}
 	f.hash = hex.EncodeToString(h.Sum(nil))

@@ -1,13 +1,16 @@
 package server
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"fmt"
 	"image"
 	"image/color"
 	"image/png"
+	"log/slog"
 	"mime/multipart"
+	"net"
 	"net/http"
 	"net/url"
 	"os"
@@ -263,5 +266,49 @@ func TestRefusedBatchKeepsNothingUnderRace(t *testing.T) {
 		if n != 6 || size > 1000 {
 			t.Fatalf("trial %d: %d files (%d bytes) stored: want exactly one whole upload of 6", trial, n, size)
 		}
+	}
+}
+
+// TestAbortedUploadIsAClientError: a body that stops before its end (the
+// student closed the page) is a 400 and an info line, never a 500 and an
+// ERROR in the log.
+func TestAbortedUploadIsAClientError(t *testing.T) {
+	var logs logBuffer
+	c := newClassroomConfig(t, func(cfg *Config) { cfg.Logger = slog.New(slog.NewTextHandler(&logs, nil)) })
+	id := c.app.addRealisation(c.lea.ID, sampleInput("Envoi coupé"))
+	lea := c.app.login("lea@example.org")
+	for _, cut := range []string{"in the file", "in a part header"} {
+		var part bytes.Buffer
+		part.WriteString("--B\r\nContent-Disposition: form-data; name=\"files\"; filename=\"a.txt\"\r\nContent-Type: text/plain\r\n\r\n")
+		part.WriteString(strings.Repeat("du texte ", 3000))
+		if cut == "in a part header" {
+			part.WriteString("\r\n--B\r\nContent-Disposition: form-da")
+		}
+		conn, err := net.Dial("tcp", strings.TrimPrefix(c.app.server.URL, "http://"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var cookies []string
+		for _, ck := range lea.http.Jar.Cookies(mustURL(c.app.server.URL)) {
+			cookies = append(cookies, ck.Name+"="+ck.Value)
+		}
+		fmt.Fprintf(conn, "POST /realisations/%d/evidence HTTP/1.1\r\nHost: %s\r\nCookie: %s\r\nContent-Type: multipart/form-data; boundary=B\r\nContent-Length: %d\r\n\r\n",
+			id, strings.TrimPrefix(c.app.server.URL, "http://"), strings.Join(cookies, "; "), part.Len()+100000)
+		conn.Write(part.Bytes())
+		conn.(*net.TCPConn).CloseWrite() // the rest never comes
+		res, err := http.ReadResponse(bufio.NewReader(conn), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		conn.Close()
+		if res.StatusCode != http.StatusBadRequest {
+			t.Errorf("cut %s: status %d, want 400", cut, res.StatusCode)
+		}
+	}
+	wantContains(t, logs.String(), "level=INFO msg=\"upload interrupted\"")
+	wantNotContains(t, logs.String(), "level=ERROR")
+	if n := storedFiles(t, c.app); n != 0 {
+		t.Fatalf("%d files kept from cut uploads", n)
 	}
 }
