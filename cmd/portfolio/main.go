@@ -196,6 +196,11 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	defer st.Close()
+	if n, err := st.RemoveTempUploads(); err != nil {
+		return fmt.Errorf("remove the uploads a crash left: %w", err)
+	} else if n > 0 {
+		logger.Info("removed the temporary files of interrupted uploads", "count", n)
+	}
 	if demoDB, err := st.Setting(ctx, demo.SettingKey); err != nil {
 		return err
 	} else if demoDB != "" && !isLoopback(*addr) {
@@ -296,11 +301,8 @@ func backupCmd(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return err
 	}
 	defer st.Close()
-	if err := st.Backup(ctx, file); err != nil {
+	if err := st.BackupWithFiles(ctx, file); err != nil {
 		return err
-	}
-	if err := st.BackupFiles(file); err != nil {
-		return fmt.Errorf("copy the evidence files: %w", err)
 	}
 	if _, err := store.CheckBackup(ctx, file); err != nil {
 		return fmt.Errorf("the backup does not pass its check: %w", err)

@@ -218,3 +218,41 @@ func TestBackupRestoreCommands(t *testing.T) {
 		t.Error("restored a missing file")
 	}
 }
+
+// TestServeRemovesInterruptedUploads: the temporary files of uploads a
+// crash left are removed when the server starts; stored files stay.
+func TestServeRemovesInterruptedUploads(t *testing.T) {
+	dir := t.TempDir()
+	left := filepath.Join(dir, "files", "tmp", "upload-123456")
+	kept := filepath.Join(dir, "files", "ab", "ab12")
+	for _, p := range []string{left, kept} {
+		if err := os.MkdirAll(filepath.Dir(p), 0o750); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte("octets"), 0o640); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	var out bytes.Buffer
+	go func() { done <- run(ctx, []string{"serve", "--data", dir, "--addr", "127.0.0.1:0"}, strings.NewReader(""), &out, &out) }()
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		if _, err := os.Stat(left); os.IsNotExist(err) {
+			break
+		}
+		if time.Now().After(deadline) {
+			cancel()
+			t.Fatalf("the interrupted upload is still there; server said:\n%s", <-done)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(kept); err != nil {
+		t.Fatalf("a stored file went: %v", err)
+	}
+}

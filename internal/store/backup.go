@@ -168,14 +168,104 @@ func copyFile(from, to string) error {
 // (sauvegarde.db → sauvegarde.db.files).
 const FilesSuffix = ".files"
 
-// BackupFiles copies the evidence files beside a backup database. Files
-// never change once stored (they are named by their content), so hard
-// links are used when the backup is on the same disk: a daily backup costs
-// only the new files.
-func (s *Store) BackupFiles(dbPath string) error {
-	return copyTree(s.FilesDir(), dbPath+FilesSuffix)
+// BackupWithFiles writes a backup of the database to path (see Backup)
+// and copies beside it, in path+FilesSuffix, the evidence files that
+// backup refers to. Files never change once stored (they are named by
+// their content), so hard links are used when the backup is on the same
+// disk: a daily backup costs only the new files.
+//
+// No evidence bytes can be deleted between the snapshot and the copy: both
+// happen under the files lock, which every delete takes too, across
+// processes (a backup command beside a running server).
+func (s *Store) BackupWithFiles(ctx context.Context, path string) error {
+	unlock, err := s.lockFiles()
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	if err := s.Backup(ctx, path); err != nil {
+		return err
+	}
+	if s.afterSnapshot != nil {
+		s.afterSnapshot()
+	}
+	hashes, err := snapshotHashes(ctx, path)
+	if err != nil {
+		return err
+	}
+	to := path + FilesSuffix
+	for _, h := range hashes {
+		if len(h) < 3 {
+			continue
+		}
+		dst := filepath.Join(to, h[:2], h)
+		if err := os.MkdirAll(filepath.Dir(dst), 0o750); err != nil {
+			return err
+		}
+		if _, err := os.Stat(dst); err == nil {
+			continue
+		}
+		src := s.filePath(h)
+		if err := os.Link(src, dst); err == nil {
+			continue
+		}
+		if err := copyFile(src, dst); err != nil {
+			return fmt.Errorf("evidence file %s: %w", h, err)
+		}
+	}
+	return nil
 }
 
+// snapshotHashes lists the evidence bytes a backup database refers to.
+func snapshotHashes(ctx context.Context, path string) ([]string, error) {
+	db, err := sql.Open("sqlite", "file:"+path+"?mode=ro")
+	if err != nil {
+		return nil, err
+	}
+	defer db.Close()
+	rows, err := db.QueryContext(ctx, `SELECT DISTINCT hash FROM evidence ORDER BY hash`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var h string
+		if err := rows.Scan(&h); err != nil {
+			return nil, err
+		}
+		out = append(out, h)
+	}
+	return out, rows.Err()
+}
+
+// lockFiles takes the files lock: the in-process mutex, then an flock on
+// files/.lock that a backup command in another process takes too.
+func (s *Store) lockFiles() (func(), error) {
+	s.files.Lock()
+	if err := os.MkdirAll(s.FilesDir(), 0o750); err != nil {
+		s.files.Unlock()
+		return nil, err
+	}
+	f, err := os.OpenFile(filepath.Join(s.FilesDir(), ".lock"), os.O_CREATE|os.O_RDWR, 0o640)
+	if err != nil {
+		s.files.Unlock()
+		return nil, err
+	}
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX); err != nil {
+		f.Close()
+		s.files.Unlock()
+		return nil, err
+	}
+	return func() {
+		_ = syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
+		f.Close()
+		s.files.Unlock()
+	}, nil
+}
+
+// copyTree copies a backup's files into a data directory (hard links when
+// it can), leaving files already there.
 func copyTree(from, to string) error {
 	return filepath.WalkDir(from, func(path string, d os.DirEntry, err error) error {
 		if errors.Is(err, os.ErrNotExist) && path == from {
@@ -215,10 +305,7 @@ func (s *Store) BackupInto(ctx context.Context, dir string, keep int, now time.T
 		return "", err
 	}
 	path := filepath.Join(dir, BackupName(now))
-	if err := s.Backup(ctx, path); err != nil {
-		return "", err
-	}
-	if err := s.BackupFiles(path); err != nil {
+	if err := s.BackupWithFiles(ctx, path); err != nil {
 		return "", err
 	}
 	entries, err := os.ReadDir(dir)

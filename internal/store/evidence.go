@@ -130,6 +130,31 @@ func (s *Store) AddEvidenceBatch(ctx context.Context, files []NewEvidence, quota
 	return ids, nil
 }
 
+// RemoveTempUploads deletes the temporary files of uploads that a crash
+// left in files/tmp, and returns how many it removed. Only the server calls
+// it, at start and holding the data directory's lock: no upload is under
+// way then (a command beside a running server must not).
+func (s *Store) RemoveTempUploads() (int, error) {
+	dir := filepath.Join(s.FilesDir(), "tmp")
+	entries, err := os.ReadDir(dir)
+	if errors.Is(err, os.ErrNotExist) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, e := range entries {
+		if e.Type().IsRegular() && strings.HasPrefix(e.Name(), "upload-") {
+			if err := os.Remove(filepath.Join(dir, e.Name())); err != nil {
+				return n, err
+			}
+			n++
+		}
+	}
+	return n, nil
+}
+
 // UsedBytes is the storage a student's evidence takes.
 func (s *Store) UsedBytes(ctx context.Context, studentID int64) (int64, error) {
 	var used int64
@@ -204,8 +229,11 @@ func (s *Store) hashesOf(ctx context.Context, where string, arg int64) ([]string
 // dropUnreferenced deletes the stored bytes of the hashes no evidence row
 // uses any more.
 func (s *Store) dropUnreferenced(ctx context.Context, hashes []string) error {
-	s.files.Lock()
-	defer s.files.Unlock()
+	unlock, err := s.lockFiles()
+	if err != nil {
+		return err
+	}
+	defer unlock()
 	for _, h := range hashes {
 		var used bool
 		if err := s.DB.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM evidence WHERE hash = ?)`, h).Scan(&used); err != nil {

@@ -27,6 +27,9 @@ type Store struct {
 	// files serialises the steps that add or drop evidence bytes, which
 	// several rows may share (see AddEvidence and dropUnreferenced).
 	files sync.Mutex
+	// afterSnapshot, when set (tests), runs between a backup's snapshot of
+	// the database and its copy of the files.
+	afterSnapshot func()
 	// stmts are the prepared statements of the queries every request runs
 	// (see prepared).
 	stmts sync.Map // query → *sql.Stmt

@@ -317,3 +317,50 @@ func TestUpgradeGivesFreshStampsAndEpochs(t *testing.T) {
 		t.Errorf("new account's epoch %d is not above the old ones", c.SessionEpoch)
 	}
 }
+
+// TestBackupKeepsFilesDeletedDuringIt: an evidence file deleted while a
+// backup runs, between its snapshot of the database and its copy of the
+// files, is in the backup (the delete waits for the backup).
+func TestBackupKeepsFilesDeletedDuringIt(t *testing.T) {
+	ctx := context.Background()
+	st, err := Open(ctx, t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	sid, err := st.CreateUser(ctx, portfolio.User{Email: "lea@example.org", FirstName: "Léa", LastName: "Martin", Role: portfolio.RoleStudent})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rid, err := st.CreateRealisation(ctx, sid, portfolio.Realisation{Title: "R", Cadre: "formation", Types: []string{"T1"}, Modalite: portfolio.Alone})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmp := filepath.Join(t.TempDir(), "upload")
+	if err := os.WriteFile(tmp, []byte("%PDF-1.4 preuve"), 0o640); err != nil {
+		t.Fatal(err)
+	}
+	hash := strings.Repeat("ab", 32)
+	eid, err := st.AddEvidence(ctx, Evidence{RealisationID: rid, StudentID: sid, Title: "P", Filename: "p.pdf", Hash: hash, Size: 15, Mime: "application/pdf"}, tmp, 1<<20)
+	if err != nil {
+		t.Fatal(err)
+	}
+	deleted := make(chan error, 1)
+	st.afterSnapshot = func() {
+		go func() { deleted <- st.DeleteEvidence(ctx, sid, rid, eid) }()
+		time.Sleep(200 * time.Millisecond) // the delete runs now, or waits
+	}
+	backup := filepath.Join(t.TempDir(), "sauvegarde.db")
+	if err := st.BackupWithFiles(ctx, backup); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-deleted; err != nil {
+		t.Fatal(err)
+	}
+	if b, err := os.ReadFile(filepath.Join(backup+FilesSuffix, hash[:2], hash)); err != nil || string(b) != "%PDF-1.4 preuve" {
+		t.Fatalf("the backup lacks the file its database refers to: %v", err)
+	}
+	if _, err := os.Stat(st.filePath(hash)); !os.IsNotExist(err) {
+		t.Fatal("the delete did not happen after the backup")
+	}
+}
