@@ -236,7 +236,9 @@ func TestServeRemovesInterruptedUploads(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	var out bytes.Buffer
-	go func() { done <- run(ctx, []string{"serve", "--data", dir, "--addr", "127.0.0.1:0"}, strings.NewReader(""), &out, &out) }()
+	go func() {
+		done <- run(ctx, []string{"serve", "--data", dir, "--addr", "127.0.0.1:0"}, strings.NewReader(""), &out, &out)
+	}()
 	deadline := time.Now().Add(20 * time.Second)
 	for {
 		if _, err := os.Stat(left); os.IsNotExist(err) {
