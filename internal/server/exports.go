@@ -44,6 +44,12 @@ func (s *Server) writeTableauPDF(w http.ResponseWriter, r *http.Request, student
 		s.serverError(w, r, err)
 		return
 	}
+	s.sendTableauPDF(w, r, src, student)
+}
+
+// sendTableauPDF answers with the PDF of a tableau, from the page cache
+// while its source has not changed (made within the PDF slots otherwise).
+func (s *Server) sendTableauPDF(w http.ResponseWriter, r *http.Request, src tableauSource, student *portfolio.User) {
 	paper := paperParam(r)
 	pdf, err := s.pages.get(src.key("pdf|"+string(paper)), func() ([]byte, error) {
 		t, err := s.tableau(r, src)

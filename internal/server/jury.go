@@ -1,7 +1,6 @@
 package server
 
 import (
-	"bytes"
 	"net/http"
 	"strings"
 	"time"
@@ -9,7 +8,6 @@ import (
 
 	"github.com/go-chi/chi/v5"
 
-	"github.com/portfolio-sio/portfolio/internal/export"
 	"github.com/portfolio-sio/portfolio/internal/portfolio"
 	"github.com/portfolio-sio/portfolio/internal/store"
 	"github.com/portfolio-sio/portfolio/web"
@@ -151,21 +149,16 @@ func (s *Server) juryPDF(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	reals, err := s.store.ListRealisations(r.Context(), student.ID, store.RealisationFilter{})
+	// Cached like the student's own PDF, with this link's address on it:
+	// a link opened in a loop renders each tableau once per change.
+	src, err := s.tableauSource(r, &student)
 	if err != nil {
 		s.serverError(w, r, err)
 		return
 	}
-	student.PortfolioURL = juryURL(s.siteURL(r), l.Token)
-	var buf bytes.Buffer
-	if err := s.renderPDF(r.Context(), &buf, portfolio.BuildTableau(s.ref(&student), student, reals, s.now()), paperParam(r)); err != nil {
-		s.serverError(w, r, err)
-		return
-	}
-	w.Header().Set("Content-Type", "application/pdf")
-	w.Header().Set("Content-Disposition", `attachment; filename="`+export.FileName(student, "pdf")+`"`)
+	src.student.PortfolioURL = juryURL(s.siteURL(r), l.Token)
 	w.Header().Set("Referrer-Policy", "no-referrer")
-	_, _ = buf.WriteTo(w)
+	s.sendTableauPDF(w, r, src, &student)
 }
 
 // juryEvidence serves a file of a réalisation shown on the student's

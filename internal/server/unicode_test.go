@@ -130,3 +130,30 @@ func TestBackgroundJobPanicFailsTheJobOnly(t *testing.T) {
 	wantContains(t, prof.get(res.header.Get("Location")).body, "échoué")
 	wantStatus(t, c.app.client().get("/healthz"), http.StatusOK)
 }
+
+// TestJuryPDFIsCached: the jury's PDF is made once per change of the
+// tableau, like the student's, whatever the number of downloads; it
+// carries the link's own address.
+func TestJuryPDFIsCached(t *testing.T) {
+	c := newClassroom(t)
+	c.app.validate(c.lea.ID, c.app.addRealisation(c.lea.ID, sampleInput("Vue du jury")), c.prof.ID)
+	lea := c.app.login("lea@example.org")
+	wantStatus(t, lea.post("/partage", url.Values{"label": {"Jury"}}), http.StatusSeeOther)
+	token := juryToken(t, lea.get("/partage").body)
+	jury := c.app.client()
+	first := jury.get("/jury/" + token + "/tableau.pdf")
+	wantStatus(t, first, http.StatusOK)
+	entries, _ := c.app.srv.pages.stats()
+	for range 5 {
+		res := jury.get("/jury/" + token + "/tableau.pdf")
+		wantStatus(t, res, http.StatusOK)
+		if res.body != first.body {
+			t.Fatal("the same tableau gave another PDF")
+		}
+	}
+	if n, _ := c.app.srv.pages.stats(); n != entries || n == 0 {
+		t.Fatalf("page cache entries: %d after the first PDF, %d after five more", entries, n)
+	}
+	wantContains(t, pdfText(t, []byte(first.body)), "/jury/"+token)
+	wantContains(t, first.header.Get("Referrer-Policy"), "no-referrer")
+}
