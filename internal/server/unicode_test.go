@@ -11,6 +11,7 @@ import (
 	"sync"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/portfolio-sio/portfolio/internal/portfolio"
 )
@@ -156,4 +157,23 @@ func TestJuryPDFIsCached(t *testing.T) {
 	}
 	wantContains(t, pdfText(t, []byte(first.body)), "/jury/"+token)
 	wantContains(t, first.header.Get("Referrer-Policy"), "no-referrer")
+}
+
+// TestLongSearchQueries: a search of 50,000 characters (SQLite refuses a
+// LIKE pattern that long) or of invalid bytes answers a page, which shows
+// the query as it was searched: cut, in valid UTF-8.
+func TestLongSearchQueries(t *testing.T) {
+	c := newClassroom(t)
+	adm := c.app.login("admin@example.org")
+	long := strings.Repeat("é", 50000)
+	for _, path := range []string{"/admin/users?q=", fmt.Sprintf("/admin/classes/%d?q=", c.classID)} {
+		for _, q := range []string{long, "lea\xff\x00"} {
+			res := adm.get(path + url.QueryEscape(q))
+			wantStatus(t, res, http.StatusOK)
+			if !utf8.ValidString(res.body) {
+				t.Errorf("%s: the page is not valid UTF-8", path)
+			}
+		}
+	}
+	wantContains(t, adm.get("/admin/users?q="+url.QueryEscape("lea\x00")).body, "lea@example.org")
 }
