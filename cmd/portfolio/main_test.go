@@ -3,7 +3,9 @@ package main
 import (
 	"bytes"
 	"context"
+	"io"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -220,8 +222,14 @@ func TestBackupRestoreCommands(t *testing.T) {
 }
 
 // TestServeRemovesInterruptedUploads: the temporary files of uploads a
-// crash left are removed when the server starts; stored files stay.
+// crash left are removed when the server starts; stored files stay. The
+// server runs in a child process (this test binary again): serve sets
+// time.Local, which nothing else in a process may read meanwhile.
 func TestServeRemovesInterruptedUploads(t *testing.T) {
+	if dir := os.Getenv("PORTFOLIO_TEST_SERVE_DATA"); dir != "" {
+		err := run(context.Background(), []string{"serve", "--data", dir, "--addr", "127.0.0.1:0"}, strings.NewReader(""), io.Discard, os.Stderr)
+		t.Fatalf("serve ended: %v", err)
+	}
 	dir := t.TempDir()
 	left := filepath.Join(dir, "files", "tmp", "upload-123456")
 	kept := filepath.Join(dir, "files", "ab", "ab12")
@@ -233,26 +241,28 @@ func TestServeRemovesInterruptedUploads(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	var out bytes.Buffer
-	go func() {
-		done <- run(ctx, []string{"serve", "--data", dir, "--addr", "127.0.0.1:0"}, strings.NewReader(""), &out, &out)
+	cmd := exec.Command(os.Args[0], "-test.run=^TestServeRemovesInterruptedUploads$")
+	cmd.Env = append(os.Environ(), "PORTFOLIO_TEST_SERVE_DATA="+dir)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		cmd.Process.Kill()
+		cmd.Wait()
 	}()
-	deadline := time.Now().Add(20 * time.Second)
+	deadline := time.Now().Add(30 * time.Second)
 	for {
 		if _, err := os.Stat(left); os.IsNotExist(err) {
 			break
 		}
 		if time.Now().After(deadline) {
-			cancel()
-			t.Fatalf("the interrupted upload is still there; server said:\n%s", <-done)
+			cmd.Process.Kill()
+			cmd.Wait() // stderr is whole once the child is gone
+			t.Fatalf("the interrupted upload is still there; server said:\n%s", stderr.String())
 		}
 		time.Sleep(20 * time.Millisecond)
-	}
-	cancel()
-	if err := <-done; err != nil {
-		t.Fatal(err)
 	}
 	if _, err := os.Stat(kept); err != nil {
 		t.Fatalf("a stored file went: %v", err)

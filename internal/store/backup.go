@@ -239,15 +239,15 @@ func snapshotHashes(ctx context.Context, path string) ([]string, error) {
 	return out, rows.Err()
 }
 
+// FilesLockFile, in the data directory, is flocked by whoever deletes
+// evidence bytes or backs them up.
+const FilesLockFile = "files.lock"
+
 // lockFiles takes the files lock: the in-process mutex, then an flock on
-// files/.lock that a backup command in another process takes too.
+// FilesLockFile that a backup command in another process takes too.
 func (s *Store) lockFiles() (func(), error) {
 	s.files.Lock()
-	if err := os.MkdirAll(s.FilesDir(), 0o750); err != nil {
-		s.files.Unlock()
-		return nil, err
-	}
-	f, err := os.OpenFile(filepath.Join(s.FilesDir(), ".lock"), os.O_CREATE|os.O_RDWR, 0o640)
+	f, err := os.OpenFile(filepath.Join(s.dir, FilesLockFile), os.O_CREATE|os.O_RDWR, 0o640)
 	if err != nil {
 		s.files.Unlock()
 		return nil, err
