@@ -22,6 +22,11 @@ type Referentiel struct {
 	Types     []Type     `json:"types"`
 	Bands     []Band     `json:"bands"`
 
+	// Tree is the référentiel when its data file is in the Tree form
+	// (sio-2019); the fields above are then empty. Classes cannot use such
+	// a référentiel yet.
+	Tree *Tree `json:"-"`
+
 	activities  []*Activity
 	activityIdx map[string]*Activity
 	compIdx     map[string]*Competence
@@ -116,7 +121,16 @@ func LoadAll(fsys fs.FS) (map[string]*Referentiel, error) {
 		if err != nil {
 			return nil, err
 		}
-		r, err := Parse(data)
+		var r *Referentiel
+		if IsTree(data) {
+			t, terr := ParseTree(data)
+			err = terr
+			if t != nil {
+				r = &Referentiel{Code: t.Code, Title: t.Title, Tree: t}
+			}
+		} else {
+			r, err = Parse(data)
+		}
 		if err != nil {
 			return nil, fmt.Errorf("referentiel %s: %w", path.Base(name), err)
 		}

@@ -1,0 +1,148 @@
+package referentiel_test
+
+import (
+	"encoding/csv"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/portfolio-sio/portfolio/internal/referentiel"
+	refdata "github.com/portfolio-sio/portfolio/referentiel"
+)
+
+// seedTSV is the reconciled 2019 référentiel the JSON file was generated
+// from, in shared/ beside the repository (as on every developer machine
+// and in CI).
+const seedTSV = "../../../shared/seeds/sio-2019/sio-2019.tsv"
+
+func load2019(t *testing.T) *referentiel.Tree {
+	t.Helper()
+	all, err := referentiel.LoadAll(refdata.FS)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, ok := all["sio-2019"]
+	if !ok || r.Tree == nil {
+		t.Fatal("sio-2019 is not loaded as a tree")
+	}
+	return r.Tree
+}
+
+// TestSio2019MatchesTheSeed compares every element of sio-2019.json with
+// sio-2019.tsv: code, level, parent, parcours and title, byte for byte,
+// both ways.
+func TestSio2019MatchesTheSeed(t *testing.T) {
+	tree := load2019(t)
+	f, err := os.Open(filepath.FromSlash(seedTSV))
+	if err != nil {
+		t.Fatalf("the seed is needed to check sio-2019.json (shared/ beside the repository): %v", err)
+	}
+	defer f.Close()
+	r := csv.NewReader(f)
+	r.Comma, r.LazyQuotes, r.FieldsPerRecord = '\t', true, 6
+	rows, err := r.ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Join(rows[0], ",") != "code,level,parent,parcours,title,sources" {
+		t.Fatalf("seed columns %v", rows[0])
+	}
+	levels := map[string]int{}
+	for _, row := range rows[1:] {
+		code, level, parent, parcours, title := row[0], row[1], row[2], row[3], row[4]
+		if parcours == "common" {
+			parcours = ""
+		}
+		n, ok := tree.Node(parcours, code)
+		if !ok || n.Parcours != parcours {
+			t.Errorf("%s (%s) is missing", code, row[3])
+			continue
+		}
+		if got := tree.Levels[n.Depth].Key; got != level {
+			t.Errorf("%s (%s): level %s, want %s", code, row[3], got, level)
+		}
+		if got := ""; n.Parent != nil {
+			got = n.Parent.Code
+			if got != parent {
+				t.Errorf("%s (%s): parent %s, want %s", code, row[3], got, parent)
+			}
+		} else if parent != "" {
+			t.Errorf("%s (%s): no parent, want %s", code, row[3], parent)
+		}
+		if n.Title != title {
+			t.Errorf("%s (%s): title\n%q, want\n%q", code, row[3], n.Title, title)
+		}
+		levels[level]++
+	}
+	total := 0
+	tree.Walk("", func(*referentiel.Node) { total++ })
+	if total != len(rows)-1 || total != 108 {
+		t.Errorf("%d elements in the JSON, %d in the seed, want 108", total, len(rows)-1)
+	}
+	if levels["bloc"] != 4 || levels["competence"] != 18 || levels["item"] != 86 {
+		t.Errorf("levels %v, want 4 bloc rows, 18 competences, 86 items", levels)
+	}
+}
+
+func TestSio2019Shape(t *testing.T) {
+	tree := load2019(t)
+	if tree.TickLevel().Key != "competence" {
+		t.Errorf("ticked level %q", tree.TickLevel().Key)
+	}
+	// Each parcours sees Bloc 1, its own Bloc 2 and Bloc 3 with its B3.5.
+	for _, p := range []string{"SISR", "SLAM"} {
+		var comps []string
+		tree.Walk(p, func(n *referentiel.Node) {
+			if tree.Levels[n.Depth].Key == "competence" {
+				comps = append(comps, n.Code)
+			}
+		})
+		if got := strings.Join(comps, " "); got != "B1.1 B1.2 B1.3 B1.4 B1.5 B1.6 B2.1 B2.2 B2.3 B3.1 B3.2 B3.3 B3.4 B3.5" {
+			t.Errorf("%s competences: %s", p, got)
+		}
+	}
+	for _, c := range []struct{ parcours, code, title string }{
+		{"", "B1.1", "Gérer le patrimoine informatique"},
+		{"", "B3.2", "Préserver l’identité numérique de l’organisation"},
+		{"", "B1.3.2", "Référencer les services en ligne de l’organisation et mesurer leur visibilité."},
+		{"SISR", "B2.1", "Concevoir une solution d’infrastructure réseau"},
+		{"SLAM", "B2.1", "Concevoir et développer une solution applicative"},
+		{"SLAM", "B3.5", "Assurer la cybersécurité d’une solution applicative et de son développement"},
+	} {
+		if n, ok := tree.Node(c.parcours, c.code); !ok || n.Title != c.title {
+			t.Errorf("%s %s: %+v", c.parcours, c.code, n)
+		}
+	}
+	tree.Walk("", func(n *referentiel.Node) {
+		if strings.Contains(n.Title, "'") {
+			t.Errorf("%s: straight apostrophe in %q (the official text uses ’)", n.Code, n.Title)
+		}
+	})
+}
+
+// TestParseTreeRefusesBadData: the loader checks the data against what it
+// says of itself.
+func TestParseTreeRefusesBadData(t *testing.T) {
+	good := `{"code": "x", "title": "X", "levels": [{"key": "bloc", "label": "Bloc"}, {"key": "c", "label": "C", "tick": true}, {"key": "i", "label": "I", "detail": true}],
+		"parcours": [{"code": "A", "title": "A"}], "expect": [{"code": "B1", "counts": {"c": 1, "i": 1}}],
+		"nodes": [{"code": "B1", "title": "Bloc", "children": [{"code": "B1.1", "title": "C", "children": [{"code": "B1.1.1", "title": "I"}]}]}]}`
+	if _, err := referentiel.ParseTree([]byte(good)); err != nil {
+		t.Fatalf("good data refused: %v", err)
+	}
+	for name, bad := range map[string]string{
+		"wrong count":        strings.Replace(good, `"i": 1}`, `"i": 2}`, 1),
+		"code off its tree":  strings.Replace(good, `"B1.1.1"`, `"B2.1.1"`, 1),
+		"unknown parcours":   strings.Replace(good, `"code": "B1.1", "title": "C"`, `"code": "B1.1", "title": "C", "parcours": "Z"`, 1),
+		"duplicate":          strings.Replace(good, `{"code": "B1.1.1", "title": "I"}`, `{"code": "B1.1.1", "title": "I"}, {"code": "B1.1.1", "title": "J"}`, 1),
+		"too deep":           strings.Replace(good, `{"code": "B1.1.1", "title": "I"}`, `{"code": "B1.1.1", "title": "I", "children": [{"code": "B1.1.1.1", "title": "Z"}]}`, 1),
+		"no ticked level":    strings.Replace(good, `"tick": true`, `"tick": false`, 1),
+		"empty title":        strings.Replace(good, `"title": "I"`, `"title": " "`, 1),
+		"unknown field":      strings.Replace(good, `"code": "x"`, `"code": "x", "colour": "red"`, 1),
+		"unknown count name": strings.Replace(good, `"c": 1,`, `"z": 1,`, 1),
+	} {
+		if _, err := referentiel.ParseTree([]byte(bad)); err == nil {
+			t.Errorf("%s: accepted", name)
+		}
+	}
+}
