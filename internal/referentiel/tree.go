@@ -23,6 +23,10 @@ type Tree struct {
 	Levels   []Level        `json:"levels"`
 	Parcours []TreeParcours `json:"parcours"`
 	Expect   []Expectation  `json:"expect"`
+	Cadres   []Cadre        `json:"cadres"`
+	Tableau  TableauSpec    `json:"tableau"`
+	Epreuves []Epreuve      `json:"epreuves"`
+	Fiche    *FicheSpec     `json:"fiche,omitempty"`
 	Nodes    []*Node        `json:"nodes"`
 
 	index map[nodeKey]*Node
@@ -55,6 +59,108 @@ type Expectation struct {
 	Parcours string         `json:"parcours"`
 	Counts   map[string]int `json:"counts"`
 }
+
+// Cadre is where a réalisation happened, as the student chooses it; it
+// decides the réalisation's band on the tableau.
+type Cadre struct {
+	Code  string `json:"code"`
+	Label string `json:"label"`
+}
+
+// TableauSpec is the official tableau de synthèse of the référentiel, as
+// its model prints it: every fixed text, which nodes are its columns, its
+// bands and which parts it has. Texts may hold {session}, {epreuve}.
+type TableauSpec struct {
+	Sheet     string      `json:"sheet"`
+	Title     string      `json:"title"`
+	Session   string      `json:"session"`
+	Subtitle  string      `json:"subtitle"`
+	Fields    []FieldSpec `json:"fields"`
+	OptionBox struct {
+		Unchecked string `json:"unchecked"`
+		Checked   string `json:"checked"`
+	} `json:"option_box"`
+	Corner struct {
+		Above string `json:"above"`
+		Below string `json:"below"`
+	} `json:"corner"`
+	Period PeriodSpec `json:"period"`
+	// Columns name nodes whose ticked-level descendants (or themselves,
+	// at that level) are the columns, in order.
+	Columns []string `json:"columns"`
+	// ColumnLabel is what heads a column: its "title" or its "code".
+	ColumnLabel  string     `json:"column_label"`
+	DetailBullet string     `json:"detail_bullet"`
+	Bands        []BandSpec `json:"bands"`
+	Types        bool       `json:"types"`
+	Totals       bool       `json:"totals"`
+	Attestation  string     `json:"attestation"`
+	// RequireAllColumns: the exam requires every column covered.
+	RequireAllColumns bool   `json:"require_all_columns"`
+	Paper             string `json:"paper"`
+	Orientation       string `json:"orientation"`
+}
+
+// FieldSpec is an identification field of the tableau's header.
+type FieldSpec struct {
+	Key   string `json:"key"` // name, candidate, centre, option, url
+	Label string `json:"label"`
+}
+
+// PeriodSpec says how the période is kept and printed.
+type PeriodSpec struct {
+	Label     string `json:"label"`
+	Precision string `json:"precision"` // "day" or "month"
+	Format    string `json:"format"`    // with {start} and {end}
+}
+
+// BandSpec is a band of the tableau: its title, the cadres whose
+// réalisations it holds, and the rows of the blank model.
+type BandSpec struct {
+	Code   string   `json:"code"`
+	Title  string   `json:"title"`
+	Cadres []string `json:"cadres"`
+	Rows   int      `json:"rows"`
+}
+
+// Epreuve is the exam that assesses a bloc, for the sessions From to To
+// (To zero: until further notice), for one parcours or all.
+type Epreuve struct {
+	Bloc     string `json:"bloc"`
+	Parcours string `json:"parcours,omitempty"`
+	From     int    `json:"from"`
+	To       int    `json:"to,omitempty"`
+	Code     string `json:"code"`
+	Title    string `json:"title"`
+}
+
+// FicheSpec is the model of the « fiche descriptive de réalisation
+// professionnelle » of a bloc: its fixed texts and field labels.
+type FicheSpec struct {
+	Bloc          string            `json:"bloc"`
+	Header        string            `json:"header"`
+	Session       string            `json:"session"`
+	Epreuve       string            `json:"epreuve"`
+	Annexes       []Annexe          `json:"annexes"`
+	RectoTitle    string            `json:"recto_title"`
+	VersoTitle    string            `json:"verso_title"`
+	UntitledRecto string            `json:"untitled_recto"`
+	UntitledVerso string            `json:"untitled_verso"`
+	Heading       string            `json:"heading"`
+	Labels        map[string]string `json:"labels"`
+}
+
+// Annexe is the annex number of the fiche in the circulaire of the
+// sessions From to To; a session without one prints the untitled form.
+type Annexe struct {
+	From   int    `json:"from"`
+	To     int    `json:"to"`
+	Number string `json:"number"`
+}
+
+// ficheLabels are the labels a fiche model must give.
+var ficheLabels = []string{"number", "name", "candidate", "ponctuelle", "ccf", "date", "organisation", "title", "period",
+	"place", "modalite", "alone", "team", "competences", "conditions", "resources", "access", "description"}
 
 // Node is an element of the tree. Parcours is empty for an element common
 // to every parcours; (Parcours, Code) is unique.
@@ -141,7 +247,7 @@ func (t *Tree) validate() error {
 			case parent != nil && parent.Parcours != "" && n.Parcours != parent.Parcours:
 				return fmt.Errorf("%s (%s) is under %s of parcours %s", n.Code, n.Parcours, parent.Code, parent.Parcours)
 			case parent != nil && !strings.HasPrefix(n.Code, parent.Code+"."):
-				return fmt.Errorf("%s is under %s: its code must start with %s.", n.Code, parent.Code, parent.Code)
+				return fmt.Errorf("%s is under %s: its code must start with %q", n.Code, parent.Code, parent.Code+".")
 			}
 			// (parcours, code) is unique, and a common code is unique in
 			// every parcours.
@@ -164,6 +270,9 @@ func (t *Tree) validate() error {
 		return nil
 	}
 	if err := walk(t.Nodes, nil, 0); err != nil {
+		return err
+	}
+	if err := t.validateSpecs(); err != nil {
 		return err
 	}
 	for _, e := range t.Expect {
@@ -219,4 +328,164 @@ func (t *Tree) Walk(parcours string, fn func(*Node)) {
 		}
 	}
 	walk(t.Nodes)
+}
+
+// validateSpecs checks the tableau, épreuves and fiche against the tree.
+func (t *Tree) validateSpecs() error {
+	cadres := map[string]bool{}
+	for _, c := range t.Cadres {
+		if c.Code == "" || c.Label == "" || cadres[c.Code] {
+			return fmt.Errorf("cadre %q: a unique code and a label are required", c.Code)
+		}
+		cadres[c.Code] = true
+	}
+	tb := &t.Tableau
+	if tb.Title == "" || len(tb.Columns) == 0 || len(tb.Bands) == 0 {
+		return errors.New("tableau: a title, columns and bands are required")
+	}
+	for _, code := range tb.Columns {
+		if !t.hasCode(code) {
+			return fmt.Errorf("tableau: column %s is not in the tree", code)
+		}
+	}
+	for _, p := range append([]TreeParcours{{}}, t.Parcours...) {
+		if p.Code != "" && len(t.Columns(p.Code)) == 0 {
+			return fmt.Errorf("tableau: no column for parcours %s", p.Code)
+		}
+	}
+	for _, f := range tb.Fields {
+		switch f.Key {
+		case "name", "candidate", "centre", "option", "url":
+		default:
+			return fmt.Errorf("tableau: unknown header field %q", f.Key)
+		}
+	}
+	if tb.Period.Precision != "day" && tb.Period.Precision != "month" {
+		return fmt.Errorf("tableau: période precision %q (day or month)", tb.Period.Precision)
+	}
+	if !strings.Contains(tb.Period.Format, "{start}") || !strings.Contains(tb.Period.Format, "{end}") {
+		return errors.New("tableau: the période format needs {start} and {end}")
+	}
+	if tb.ColumnLabel != "title" && tb.ColumnLabel != "code" {
+		return fmt.Errorf("tableau: column_label %q (title or code)", tb.ColumnLabel)
+	}
+	if (tb.Paper != "A3" && tb.Paper != "A4") || (tb.Orientation != "portrait" && tb.Orientation != "landscape") {
+		return fmt.Errorf("tableau: paper %q %q (A3 or A4, portrait or landscape)", tb.Paper, tb.Orientation)
+	}
+	banded := map[string]string{}
+	for _, b := range tb.Bands {
+		if b.Code == "" || b.Title == "" || len(b.Cadres) == 0 || b.Rows < 0 {
+			return fmt.Errorf("tableau: band %q needs a title and cadres", b.Code)
+		}
+		for _, c := range b.Cadres {
+			if !cadres[c] {
+				return fmt.Errorf("tableau: band %s holds the unknown cadre %q", b.Code, c)
+			}
+			if other, dup := banded[c]; dup {
+				return fmt.Errorf("tableau: cadre %s is in bands %s and %s", c, other, b.Code)
+			}
+			banded[c] = b.Code
+		}
+	}
+	for _, c := range t.Cadres {
+		if _, ok := banded[c.Code]; !ok {
+			return fmt.Errorf("tableau: cadre %s is in no band", c.Code)
+		}
+	}
+	for i, e := range t.Epreuves {
+		if !t.hasCode(e.Bloc) || e.Code == "" || e.Title == "" || e.From < 2000 || (e.To != 0 && e.To < e.From) {
+			return fmt.Errorf("épreuve %d (%s %s): a known bloc, a code, a title and sessions are required", i, e.Bloc, e.Code)
+		}
+		for _, o := range t.Epreuves[:i] {
+			if o.Bloc == e.Bloc && o.Parcours == e.Parcours && overlap(o.From, o.To, e.From, e.To) {
+				return fmt.Errorf("épreuves %s and %s of %s %s cover the same session", o.Code, e.Code, e.Bloc, e.Parcours)
+			}
+		}
+	}
+	if f := t.Fiche; f != nil {
+		if !t.hasCode(f.Bloc) {
+			return fmt.Errorf("fiche: unknown bloc %s", f.Bloc)
+		}
+		for _, k := range ficheLabels {
+			if f.Labels[k] == "" {
+				return fmt.Errorf("fiche: the label %q is missing", k)
+			}
+		}
+		if len(f.Labels) != len(ficheLabels) {
+			return errors.New("fiche: unknown labels")
+		}
+	}
+	return nil
+}
+
+func overlap(aFrom, aTo, bFrom, bTo int) bool {
+	if aTo == 0 {
+		aTo = 1 << 30
+	}
+	if bTo == 0 {
+		bTo = 1 << 30
+	}
+	return aFrom <= bTo && bFrom <= aTo
+}
+
+// hasCode reports whether some element, of any parcours, has the code.
+func (t *Tree) hasCode(code string) bool {
+	for k := range t.index {
+		if k.code == code {
+			return true
+		}
+	}
+	return false
+}
+
+// Columns are the ticked-level nodes the tableau of a parcours has one
+// column for, in order.
+func (t *Tree) Columns(parcours string) []*Node {
+	var out []*Node
+	for _, code := range t.Tableau.Columns {
+		n, ok := t.Node(parcours, code)
+		if !ok || (n.Parcours != "" && n.Parcours != parcours) {
+			continue
+		}
+		if n.Depth == t.tick {
+			out = append(out, n)
+			continue
+		}
+		var walk func(*Node)
+		walk = func(n *Node) {
+			for _, c := range n.Children {
+				if c.Parcours != "" && c.Parcours != parcours {
+					continue
+				}
+				if c.Depth == t.tick {
+					out = append(out, c)
+				} else {
+					walk(c)
+				}
+			}
+		}
+		walk(n)
+	}
+	return out
+}
+
+// EpreuveFor is the épreuve that assesses the bloc for the parcours at the
+// session.
+func (t *Tree) EpreuveFor(bloc, parcours string, session int) (Epreuve, bool) {
+	for _, e := range t.Epreuves {
+		if e.Bloc == bloc && (e.Parcours == "" || e.Parcours == parcours) && session >= e.From && (e.To == 0 || session <= e.To) {
+			return e, true
+		}
+	}
+	return Epreuve{}, false
+}
+
+// AnnexeFor is the fiche's annex number at the session, "" when unknown.
+func (f *FicheSpec) AnnexeFor(session int) string {
+	for _, a := range f.Annexes {
+		if session >= a.From && session <= a.To {
+			return a.Number
+		}
+	}
+	return ""
 }

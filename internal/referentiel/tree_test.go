@@ -126,23 +126,104 @@ func TestSio2019Shape(t *testing.T) {
 func TestParseTreeRefusesBadData(t *testing.T) {
 	good := `{"code": "x", "title": "X", "levels": [{"key": "bloc", "label": "Bloc"}, {"key": "c", "label": "C", "tick": true}, {"key": "i", "label": "I", "detail": true}],
 		"parcours": [{"code": "A", "title": "A"}], "expect": [{"code": "B1", "counts": {"c": 1, "i": 1}}],
+		"cadres": [{"code": "f", "label": "F"}, {"code": "s", "label": "S"}],
+		"tableau": {"title": "T", "columns": ["B1"], "column_label": "title", "period": {"precision": "day", "format": "{start} au {end}"},
+			"bands": [{"code": "f", "title": "F", "cadres": ["f"]}, {"code": "s", "title": "S", "cadres": ["s"]}], "paper": "A4", "orientation": "portrait"},
+		"epreuves": [{"bloc": "B1", "from": 2022, "to": 2024, "code": "E4", "title": "E"}, {"bloc": "B1", "from": 2025, "code": "E5", "title": "E"}],
 		"nodes": [{"code": "B1", "title": "Bloc", "children": [{"code": "B1.1", "title": "C", "children": [{"code": "B1.1.1", "title": "I"}]}]}]}`
 	if _, err := referentiel.ParseTree([]byte(good)); err != nil {
 		t.Fatalf("good data refused: %v", err)
 	}
 	for name, bad := range map[string]string{
-		"wrong count":        strings.Replace(good, `"i": 1}`, `"i": 2}`, 1),
-		"code off its tree":  strings.Replace(good, `"B1.1.1"`, `"B2.1.1"`, 1),
-		"unknown parcours":   strings.Replace(good, `"code": "B1.1", "title": "C"`, `"code": "B1.1", "title": "C", "parcours": "Z"`, 1),
-		"duplicate":          strings.Replace(good, `{"code": "B1.1.1", "title": "I"}`, `{"code": "B1.1.1", "title": "I"}, {"code": "B1.1.1", "title": "J"}`, 1),
-		"too deep":           strings.Replace(good, `{"code": "B1.1.1", "title": "I"}`, `{"code": "B1.1.1", "title": "I", "children": [{"code": "B1.1.1.1", "title": "Z"}]}`, 1),
-		"no ticked level":    strings.Replace(good, `"tick": true`, `"tick": false`, 1),
-		"empty title":        strings.Replace(good, `"title": "I"`, `"title": " "`, 1),
-		"unknown field":      strings.Replace(good, `"code": "x"`, `"code": "x", "colour": "red"`, 1),
-		"unknown count name": strings.Replace(good, `"c": 1,`, `"z": 1,`, 1),
+		"wrong count":          strings.Replace(good, `"i": 1}`, `"i": 2}`, 1),
+		"code off its tree":    strings.Replace(good, `"B1.1.1"`, `"B2.1.1"`, 1),
+		"unknown parcours":     strings.Replace(good, `"code": "B1.1", "title": "C"`, `"code": "B1.1", "title": "C", "parcours": "Z"`, 1),
+		"duplicate":            strings.Replace(good, `{"code": "B1.1.1", "title": "I"}`, `{"code": "B1.1.1", "title": "I"}, {"code": "B1.1.1", "title": "J"}`, 1),
+		"too deep":             strings.Replace(good, `{"code": "B1.1.1", "title": "I"}`, `{"code": "B1.1.1", "title": "I", "children": [{"code": "B1.1.1.1", "title": "Z"}]}`, 1),
+		"no ticked level":      strings.Replace(good, `"tick": true`, `"tick": false`, 1),
+		"empty title":          strings.Replace(good, `"title": "I"`, `"title": " "`, 1),
+		"unknown field":        strings.Replace(good, `"code": "x"`, `"code": "x", "colour": "red"`, 1),
+		"unknown count name":   strings.Replace(good, `"c": 1,`, `"z": 1,`, 1),
+		"unknown column":       strings.Replace(good, `"columns": ["B1"]`, `"columns": ["B9"]`, 1),
+		"cadre in no band":     strings.Replace(good, `"cadres": ["s"]`, `"cadres": ["f"]`, 1),
+		"overlapping épreuves": strings.Replace(good, `"from": 2025`, `"from": 2024`, 1),
+		"bad precision":        strings.Replace(good, `"precision": "day"`, `"precision": "week"`, 1),
 	} {
 		if _, err := referentiel.ParseTree([]byte(bad)); err == nil {
 			t.Errorf("%s: accepted", name)
 		}
+	}
+}
+
+func TestSio2019TableauEpreuvesFiche(t *testing.T) {
+	tree := load2019(t)
+	for _, p := range []string{"SISR", "SLAM"} {
+		var titles []string
+		for _, n := range tree.Columns(p) {
+			titles = append(titles, n.Title)
+		}
+		if got := strings.Join(titles, " | "); got != "Gérer le patrimoine informatique | Répondre aux incidents et aux demandes d’assistance et d’évolution | "+
+			"Développer la présence en ligne de l’organisation | Travailler en mode projet | Mettre à disposition des utilisateurs un service informatique | "+
+			"Organiser son développement professionnel" {
+			t.Errorf("%s columns: %s", p, got)
+		}
+	}
+	for _, c := range []struct {
+		bloc, parcours string
+		session        int
+		code, title    string
+	}{
+		{"B1", "SISR", 2024, "E4", "Support et mise à disposition de services informatiques"},
+		{"B1", "SLAM", 2025, "E5", "Support et mise à disposition de services informatiques"},
+		{"B2", "SISR", 2023, "E5", "Administration des systèmes et des réseaux"},
+		{"B2", "SLAM", 2027, "E6", "Conception et développement d’applications"},
+		{"B3", "SLAM", 2026, "E7", "Cybersécurité des services informatiques"},
+	} {
+		e, ok := tree.EpreuveFor(c.bloc, c.parcours, c.session)
+		if !ok || e.Code != c.code || e.Title != c.title {
+			t.Errorf("%s %s %d: %+v", c.bloc, c.parcours, c.session, e)
+		}
+	}
+	if _, ok := tree.EpreuveFor("B1", "SISR", 2021); ok {
+		t.Error("an épreuve before the first session of the référentiel")
+	}
+	if tree.Fiche == nil || tree.Fiche.AnnexeFor(2025) != "9-1" || tree.Fiche.AnnexeFor(2024) != "" {
+		t.Errorf("fiche annexes %+v", tree.Fiche)
+	}
+	if b := tree.Tableau.Bands; len(b) != 3 || b[0].Title != "Réalisation en cours de formation" ||
+		b[2].Title != "Réalisations en milieu professionnel en cours de seconde année" {
+		t.Errorf("bands %+v", b)
+	}
+}
+
+// TestSio2019TextsAreTheModels: every fixed text of the tableau and of the
+// fiche is written in shared/seeds/sio-2019/TABLEAU.md, the official
+// models cell by cell, exactly (between backquotes there).
+func TestSio2019TextsAreTheModels(t *testing.T) {
+	tree := load2019(t)
+	model, err := os.ReadFile(filepath.FromSlash("../../../shared/seeds/sio-2019/TABLEAU.md"))
+	if err != nil {
+		t.Fatalf("the model is needed (shared/ beside the repository): %v", err)
+	}
+	tb := tree.Tableau
+	texts := []string{tb.Title, tb.Subtitle, tb.Corner.Above, tb.Period.Label, strings.Replace(tb.Session, "{session}", "2026", 1)}
+	texts = append(texts, strings.Split(tb.Corner.Below, "\n")...)
+	for _, f := range tb.Fields {
+		texts = append(texts, f.Label)
+	}
+	for _, b := range tb.Bands {
+		texts = append(texts, b.Title)
+	}
+	texts = append(texts, tree.Fiche.Header, tree.Fiche.Heading, strings.Replace(tree.Fiche.Session, "{session}", "20xx", 1))
+	for _, l := range tree.Fiche.Labels {
+		texts = append(texts, l)
+	}
+	for _, s := range texts {
+		if !strings.Contains(string(model), "`"+s+"`") {
+			t.Errorf("%q is not a text of the model", s)
+		}
+	}
+	if !strings.Contains(string(model), "`"+tb.OptionBox.Unchecked+" SISR`") {
+		t.Errorf("option box %q", tb.OptionBox.Unchecked)
 	}
 }
