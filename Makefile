@@ -35,10 +35,12 @@ vulncheck:
 	fi
 
 ## test-deps: the browser tests drive Debian's chromium, check each page
-## with axe-core and the Nu HTML checker (npm packages, Java), and the PDF
-## tests read PDFs with poppler-utils; install what is missing when we may
-## (root with apt-get), else say how.
-TEST_PKGS = chromium:chromium pdftotext:poppler-utils java:openjdk-17-jre-headless npm:npm
+## with axe-core and the Nu HTML checker (npm packages, Java), the PDF
+## tests read PDFs with poppler-utils, and the XLSX test opens the
+## spreadsheet in LibreOffice (libreoffice-calc-nogui, about 50 s to
+## install); install what is missing when we may (root with apt-get), else
+## say how.
+TEST_PKGS = chromium:chromium pdftotext:poppler-utils java:openjdk-17-jre-headless npm:npm soffice:libreoffice-calc-nogui
 A11Y = internal/server/testdata/a11y
 test-deps:
 	@missing=""; for p in $(TEST_PKGS); do command -v $${p%%:*} >/dev/null 2>&1 || missing="$$missing $${p#*:}"; done; \

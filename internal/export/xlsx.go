@@ -1,0 +1,272 @@
+package export
+
+import (
+	"fmt"
+	"io"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/xuri/excelize/v2"
+
+	"github.com/portfolio-sio/portfolio/internal/portfolio"
+)
+
+// XLSX fills in the official spreadsheet model of the tableau de synthèse
+// (the circulaire's .xlsx, described cell by cell in
+// shared/seeds/sio-2019/TABLEAU.md) with a grid: the same rows, merged
+// cells and fonts, the diagonal header, the bands with one row per
+// réalisation inserted inside its band (the model's blank rows when there
+// are fewer), the print area « Zone_d_impression » on one page.
+//
+// The model has eight columns (réalisation, période, six competences);
+// with another number of columns the header cells keep their shape: the
+// title spans all but the last two, the name and the centre all but the
+// last three.
+//
+// github.com/xuri/excelize/v2 writes the file: it is the maintained
+// library for Office Open XML spreadsheets in Go (merged cells, styles,
+// defined names, page setup), which we would not write better.
+func XLSX(w io.Writer, g portfolio.Grid) (err error) {
+	f := excelize.NewFile()
+	defer func() {
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+	}()
+	sheet := cellText(g.Sheet)
+	if sheet == "" || utf8.RuneCountInString(sheet) > 31 || strings.ContainsAny(sheet, `:\/?*[]`) {
+		sheet = "Tableau de synthèse"
+	}
+	if err := f.SetSheetName("Sheet1", sheet); err != nil {
+		return err
+	}
+	x := &xlsxDoc{f: f, sheet: sheet, last: 2 + len(g.Columns)}
+	if x.last < 5 {
+		x.last = 5
+	}
+	if err := x.styles(); err != nil {
+		return err
+	}
+	x.header(g)
+	x.columnHeaders(g)
+	for _, b := range g.Bands {
+		x.band(g, b)
+	}
+	if x.err != nil {
+		return x.err
+	}
+	// As the model: the print area ends one row below the table.
+	area := fmt.Sprintf("'%s'!$A$1:$%s$%d", strings.ReplaceAll(sheet, "'", "''"), col(x.last), x.row)
+	if err := f.SetDefinedName(&excelize.DefinedName{Name: "Zone_d_impression", RefersTo: area}); err != nil {
+		return err
+	}
+	size, orientation, one := 9, "portrait", 1 // A4
+	if g.Paper == "A3" {
+		size = 8
+	}
+	if g.Landscape {
+		orientation = "landscape"
+	}
+	if err := f.SetPageLayout(sheet, &excelize.PageLayoutOptions{Size: &size, Orientation: &orientation,
+		FitToWidth: &one, FitToHeight: &one}); err != nil {
+		return err
+	}
+	fit := true
+	if err := f.SetSheetProps(sheet, &excelize.SheetPropsOptions{FitToPage: &fit}); err != nil {
+		return err
+	}
+	margin, centred := 0.2, true // inches, about 0.5 cm as the model
+	if err := f.SetPageMargins(sheet, &excelize.PageLayoutMarginsOptions{Top: &margin, Bottom: &margin, Left: &margin,
+		Right: &margin, Horizontally: &centred, Vertically: &centred}); err != nil {
+		return err
+	}
+	return f.Write(w)
+}
+
+// xlsxDoc writes one sheet, keeping the first error.
+type xlsxDoc struct {
+	f     *excelize.File
+	sheet string
+	last  int // number of the last column
+	row   int // next row to write
+	err   error
+
+	title, identity, corner, period, compHead, items, bandTitle, cell, mark, bordered int
+}
+
+func col(n int) string {
+	name, _ := excelize.ColumnNumberToName(n)
+	return name
+}
+
+func cellRef(c, r int) string { return fmt.Sprintf("%s%d", col(c), r) }
+
+func (x *xlsxDoc) check(err error) {
+	if x.err == nil && err != nil {
+		x.err = err
+	}
+}
+
+func (x *xlsxDoc) styles() error {
+	all := []excelize.Border{{Type: "left", Color: "000000", Style: 1}, {Type: "right", Color: "000000", Style: 1},
+		{Type: "top", Color: "000000", Style: 1}, {Type: "bottom", Color: "000000", Style: 1}}
+	font := func(size float64, bold, italic bool) *excelize.Font {
+		return &excelize.Font{Family: "Arial", Size: size, Bold: bold, Italic: italic}
+	}
+	wrapLeft := &excelize.Alignment{Horizontal: "left", Vertical: "center", WrapText: true}
+	centre := &excelize.Alignment{Horizontal: "center", Vertical: "center", WrapText: true}
+	for _, s := range []struct {
+		id    *int
+		style excelize.Style
+	}{
+		{&x.title, excelize.Style{Font: font(20, true, false), Alignment: centre}},
+		{&x.identity, excelize.Style{Font: font(18, true, false), Alignment: wrapLeft}},
+		{&x.corner, excelize.Style{Font: font(12, true, true), Alignment: &excelize.Alignment{Vertical: "top", WrapText: true},
+			Border: append([]excelize.Border{{Type: "diagonalDown", Color: "000000", Style: 1}}, all...)}},
+		{&x.period, excelize.Style{Font: font(12, true, false), Border: all,
+			Alignment: &excelize.Alignment{Horizontal: "center", Vertical: "center", TextRotation: 90, WrapText: true}}},
+		{&x.compHead, excelize.Style{Font: font(12, true, false), Alignment: centre, Border: all}},
+		{&x.items, excelize.Style{Font: font(10, false, false), Border: all,
+			Alignment: &excelize.Alignment{Horizontal: "left", Vertical: "top", WrapText: true}}},
+		{&x.bandTitle, excelize.Style{Font: font(14, true, false), Alignment: wrapLeft, Border: all}},
+		{&x.cell, excelize.Style{Font: font(11, true, false), Alignment: wrapLeft, Border: all}},
+		{&x.mark, excelize.Style{Font: font(16, false, false), Alignment: centre, Border: all}},
+		{&x.bordered, excelize.Style{Font: font(11, false, false), Alignment: centre, Border: all}},
+	} {
+		id, err := x.f.NewStyle(&s.style)
+		if err != nil {
+			return err
+		}
+		*s.id = id
+	}
+	return nil
+}
+
+// put writes a text into the cell range from (c1, r) to (c2, r2), merged
+// when it is more than one cell, with a style.
+func (x *xlsxDoc) put(c1, r, c2, r2 int, text string, style int) {
+	a, b := cellRef(c1, r), cellRef(c2, r2)
+	if a != b {
+		x.check(x.f.MergeCell(x.sheet, a, b))
+	}
+	x.check(x.f.SetCellStr(x.sheet, a, cellText(text)))
+	x.check(x.f.SetCellStyle(x.sheet, a, b, style))
+}
+
+func (x *xlsxDoc) header(g portfolio.Grid) {
+	f, n := x.f, x.last
+	widths := map[int]float64{1: 70.4, 2: 10.9}
+	for c := 1; c <= n; c++ {
+		w, ok := widths[c]
+		if !ok {
+			w = 18.7
+		}
+		x.check(f.SetColWidth(x.sheet, col(c), col(c), w))
+	}
+	x.put(1, 1, n-2, 1, g.Title, x.title)
+	x.put(n-1, 1, n, 1, g.Session, x.title)
+	x.put(1, 2, n, 2, g.Subtitle, x.title)
+	fields := map[string]portfolio.GridField{}
+	for _, fl := range g.Fields {
+		fields[fl.Key] = fl
+	}
+	value := func(k string) string { return fields[k].Label + fields[k].Value }
+	x.put(1, 3, n-3, 3, value("name"), x.identity)
+	x.put(n-2, 3, n, 3, value("candidate"), x.identity)
+	x.put(1, 4, n-3, 4, value("centre"), x.identity)
+	x.put(n-2, 4, n-2, 4, fields["option"].Label, x.identity)
+	for i, o := range g.Options {
+		if c := n - 1 + i; c <= n {
+			x.put(c, 4, c, 4, o.Box+" "+o.Code, x.identity)
+		}
+	}
+	x.put(1, 5, n, 5, value("url"), x.identity)
+	for r, h := range []float64{30, 26, 26, 26, 26} {
+		x.check(f.SetRowHeight(x.sheet, r+1, h))
+	}
+	x.row = 6
+}
+
+// columnHeaders draws rows 6 and 7: the diagonal corner, the période
+// turned 90°, the competences and their items.
+func (x *xlsxDoc) columnHeaders(g portfolio.Grid) {
+	r := x.row
+	// The model puts « Compétences mises en œuvre » above the diagonal with
+	// 22 line breaks before the text below it.
+	x.put(1, r, 1, r+1, g.CornerAbove+strings.Repeat("\n", 22)+g.CornerBelow, x.corner)
+	x.put(2, r, 2, r+1, g.PeriodLabel, x.period)
+	for i, c := range g.Columns {
+		x.put(3+i, r, 3+i, r, c.Label, x.compHead)
+		x.put(3+i, r+1, 3+i, r+1, strings.Join(c.Details, "\n"), x.items)
+	}
+	x.check(x.f.SetRowHeight(x.sheet, r, 80)) // five lines of a competence title
+	x.check(x.f.SetRowHeight(x.sheet, r+1, 325))
+	x.row = r + 2
+}
+
+func (x *xlsxDoc) band(g portfolio.Grid, b portfolio.GridBand) {
+	x.put(1, x.row, x.last, x.row, b.Title, x.bandTitle)
+	x.check(x.f.SetRowHeight(x.sheet, x.row, 36))
+	x.row++
+	rows := max(len(b.Rows), b.Blank)
+	for i := range rows {
+		r := x.row
+		x.put(1, r, 1, r, "", x.cell)
+		x.put(2, r, 2, r, "", x.bordered)
+		for c := range g.Columns {
+			x.put(3+c, r, 3+c, r, "", x.mark)
+		}
+		x.check(x.f.SetRowHeight(x.sheet, r, 30))
+		if i < len(b.Rows) {
+			row := b.Rows[i]
+			text := row.Title
+			if row.Pending {
+				text += " " + portfolio.PendingMark
+			}
+			for _, p := range row.Productions {
+				text += "\n" + p.Title + " : " + p.URL
+			}
+			x.put(1, r, 1, r, text, x.cell)
+			x.put(2, r, 2, r, row.Period, x.bordered)
+			x.check(x.f.SetRowHeight(x.sheet, r, rowHeight(text)))
+			for c, on := range row.Marks {
+				if on {
+					x.put(3+c, r, 3+c, r, "X", x.mark)
+				}
+			}
+		}
+		x.row++
+	}
+}
+
+// rowHeight is the height, in points, of a réalisation row: its text
+// wrapped in column A (about 65 characters a line at 11 pt), three lines
+// at least so that the période (two lines in column B) shows whole, and
+// Excel's limit of 409 at most.
+func rowHeight(text string) float64 {
+	lines := 0
+	for _, l := range strings.Split(text, "\n") {
+		lines += max(1, (utf8.RuneCountInString(l)+64)/65)
+	}
+	return min(409, float64(max(lines, 3))*14.5)
+}
+
+// cellText is a text as a spreadsheet cell can hold it: XML 1.0 allows no
+// control character but tab and line breaks, nor U+FFFE and U+FFFF, and a
+// cell holds at most 32,767 characters. Everything else is kept as typed.
+func cellText(s string) string {
+	s = strings.ToValidUTF8(s, "\uFFFD")
+	clean := strings.Map(func(r rune) rune {
+		switch {
+		case r == '\t' || r == '\n' || r == '\r':
+			return r
+		case r < 0x20 || r == 0xFFFE || r == 0xFFFF:
+			return -1
+		}
+		return r
+	}, s)
+	if utf8.RuneCountInString(clean) > 32767 {
+		clean = string([]rune(clean)[:32766]) + "…"
+	}
+	return clean
+}

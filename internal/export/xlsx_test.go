@@ -1,0 +1,163 @@
+package export_test
+
+import (
+	"bytes"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/xuri/excelize/v2"
+
+	"github.com/portfolio-sio/portfolio/internal/export"
+	"github.com/portfolio-sio/portfolio/internal/portfolio"
+	"github.com/portfolio-sio/portfolio/internal/referentiel"
+	refdata "github.com/portfolio-sio/portfolio/referentiel"
+)
+
+func sampleGrid(t testing.TB, rows int) portfolio.Grid {
+	t.Helper()
+	all, err := referentiel.LoadAll(refdata.FS)
+	if err != nil {
+		t.Fatal(err)
+	}
+	student := portfolio.User{FirstName: "Léa", LastName: "Martin", Parcours: "SISR", SessionYear: 2026,
+		CandidateNumber: "02345678901", Centre: "Lycée Jean Jaurès", PortfolioURL: "https://portfolio.example/jury/abc"}
+	d := func(s string) time.Time { v, _ := time.Parse(time.DateOnly, s); return v }
+	entries := []portfolio.GridEntry{{ID: 1, Title: "Gestion du parc informatique 🚀", Cadre: "formation", Start: d("2025-09-13"), End: d("2026-05-31"),
+		Ticks: []string{"B1.2", "B1.1.1", "B1.1.3"}, Productions: []portfolio.Production{{Title: "Inventaire GLPI", URL: "https://git.example/glpi"}}}}
+	for i := 1; i < rows; i++ {
+		entries = append(entries, portfolio.GridEntry{ID: int64(i + 1), Title: "Stage : supervision " + strings.Repeat("I", i), Cadre: "stage1",
+			Start: d("2026-05-18"), End: d("2026-06-19"), Ticks: []string{"B1.5"}})
+	}
+	return portfolio.BuildGrid(all["sio-2019"].Tree, student, entries, time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC))
+}
+
+// TestXLSXIsTheModelFilledIn reads the file back: the model's cells,
+// merges, print area and page, with the student's data in their place.
+func TestXLSXIsTheModelFilledIn(t *testing.T) {
+	var buf bytes.Buffer
+	if err := export.XLSX(&buf, sampleGrid(t, 9)); err != nil {
+		t.Fatal(err)
+	}
+	f, err := excelize.OpenReader(&buf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if got := f.GetSheetList(); len(got) != 1 || got[0] != "Tableau de synthèse Épreuve E5" {
+		t.Fatalf("sheets %q", got)
+	}
+	sheet := "Tableau de synthèse Épreuve E5"
+	for cell, want := range map[string]string{
+		"A1": "BTS SERVICES INFORMATIQUES AUX ORGANISATIONS", "G1": "SESSION 2026",
+		"A2": "Tableau de synthèse des réalisations professionnelles ",
+		"A3": "NOM et prénom : MARTIN Léa", "F3": "N° candidat : 02345678901",
+		"A4": "Centre de formation :Lycée Jean Jaurès", "F4": "Option :", "G4": "☒ SISR", "H4": "▢ SLAM",
+		"A5": "Adresse URL du portfolio :https://portfolio.example/jury/abc",
+		"A6": "Compétences mises en œuvre" + strings.Repeat("\n", 22) + "Réalisations professionnelles\n(intitulé et liste des documents et productions associés)",
+		"B6": "Période (sous la forme du JJ/MM/AA au JJ/MM/AA)",
+		"C6": "Gérer le patrimoine informatique", "H6": "Organiser son développement professionnel",
+		"A8": "Réalisation en cours de formation",
+		"A9": "Gestion du parc informatique 🚀\nInventaire GLPI : https://git.example/glpi",
+		"B9": "13/09/25 au 31/05/26",
+		"C9": "X", "D9": "X", "E9": "",
+		"A19": "Réalisations en milieu professionnel en cours de première année",
+		"A20": "Stage : supervision I", "G20": "X", "A27": "Stage : supervision IIIIIIII",
+		// Eight rows in a band of seven blank ones: the band grows, the
+		// next one follows it.
+		"A28": "Réalisations en milieu professionnel en cours de seconde année",
+	} {
+		if got, err := f.GetCellValue(sheet, cell); err != nil || got != want {
+			t.Errorf("%s = %q, want %q (%v)", cell, got, want, err)
+		}
+	}
+	items, _ := f.GetCellValue(sheet, "D7")
+	if items != "▸Collecter, suivre et orienter des demandes\n▸Traiter des demandes concernant les services réseau et système, applicatifs\n▸Traiter des demandes concernant les applications" {
+		t.Errorf("D7 = %q", items)
+	}
+	merges, err := f.GetMergeCells(sheet)
+	if err != nil {
+		t.Fatal(err)
+	}
+	have := map[string]bool{}
+	for _, m := range merges {
+		have[m.GetStartAxis()+":"+m.GetEndAxis()] = true
+	}
+	for _, want := range []string{"A1:F1", "G1:H1", "A2:H2", "A3:E3", "F3:H3", "A4:E4", "A5:H5", "A6:A7", "B6:B7", "A8:H8", "A19:H19", "A28:H28"} {
+		if !have[want] {
+			t.Errorf("no merge %s (%v)", want, merges)
+		}
+	}
+	names := f.GetDefinedName()
+	if len(names) != 1 || names[0].Name != "Zone_d_impression" || names[0].RefersTo != "'Tableau de synthèse Épreuve E5'!$A$1:$H$36" {
+		t.Errorf("defined names %+v", names)
+	}
+	layout, err := f.GetPageLayout(sheet)
+	if err != nil || *layout.Size != 9 || *layout.Orientation != "portrait" || *layout.FitToWidth != 1 || *layout.FitToHeight != 1 {
+		t.Errorf("page layout %+v, %v", layout, err)
+	}
+	if w, _ := f.GetColWidth(sheet, "A"); w < 70 || w > 71 {
+		t.Errorf("column A width %v", w)
+	}
+}
+
+// TestXLSXOpensInLibreOffice converts the file with LibreOffice headless,
+// as a candidate's office suite would open it, and reads the PDF: the
+// texts are there, on one A4 portrait page.
+func TestXLSXOpensInLibreOffice(t *testing.T) {
+	soffice, err := exec.LookPath("soffice")
+	if err != nil {
+		t.Fatal("LibreOffice is needed to check the XLSX (Debian libreoffice-calc-nogui; make test-deps installs it)")
+	}
+	dir := t.TempDir()
+	var buf bytes.Buffer
+	if err := export.XLSX(&buf, sampleGrid(t, 3)); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(dir, "tableau.xlsx")
+	if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(soffice, "--headless", "--norestore", "-env:UserInstallation=file://"+filepath.Join(dir, "profile"),
+		"--convert-to", "pdf", "--outdir", dir, path)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("soffice: %v\n%s", err, out)
+	}
+	pdf := filepath.Join(dir, "tableau.pdf")
+	out, err := exec.Command("pdftotext", pdf, "-").CombinedOutput()
+	if err != nil {
+		t.Fatalf("pdftotext: %v %s", err, out)
+	}
+	text := strings.Join(strings.Fields(string(out)), " ")
+	for _, want := range []string{"BTS SERVICES INFORMATIQUES AUX ORGANISATIONS", "SESSION 2026", "NOM et prénom : MARTIN Léa",
+		"N° candidat : 02345678901", "☒ SISR", "Gérer le patrimoine informatique", "Réalisation en cours de formation",
+		"Gestion du parc informatique", "13/09/25 au 31/05/26", "Réalisations en milieu professionnel en cours de seconde année"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("the LibreOffice rendering lacks %q", want)
+		}
+	}
+	info, err := exec.Command("pdfinfo", pdf).CombinedOutput()
+	if err != nil {
+		t.Fatalf("pdfinfo: %v %s", err, info)
+	}
+	if !regexp.MustCompile(`Pages:\s+1\n`).Match(info) || !regexp.MustCompile(`Page size:\s+595\.\d* x 841\.\d*`).Match(info) {
+		t.Errorf("not one A4 portrait page:\n%s", info)
+	}
+	if os.Getenv("XLSX_KEEP") != "" { // to look at the pages: XLSX_KEEP=/tmp/dir
+		_ = os.WriteFile(filepath.Join(os.Getenv("XLSX_KEEP"), "tableau.pdf"), mustRead(t, pdf), 0o644)
+		_ = os.WriteFile(filepath.Join(os.Getenv("XLSX_KEEP"), "tableau.xlsx"), buf.Bytes(), 0o644)
+	}
+}
+
+func mustRead(t *testing.T, path string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
