@@ -70,5 +70,13 @@ func FuzzDrawable(f *testing.F) {
 		if err := PDF(&buf, tab, A4); err != nil {
 			t.Fatalf("PDF with %q: %v", s, err)
 		}
+		f := portfolio.Fiche{Header: s, Session: s, Epreuve: s, RectoTitle: s, VersoTitle: s, Heading: s,
+			Labels: map[string]string{"name": s, "title": s, "description": s}, Name: s, Candidate: s, Organisation: s,
+			Title: s, Period: s, Place: s, Competences: []portfolio.FicheCompetence{{Title: s}}, Conditions: s,
+			Resources: s, Access: s, Description: s, Productions: []portfolio.Production{{Title: s, URL: s}}}
+		buf.Reset()
+		if err := FichePDF(&buf, f); err != nil {
+			t.Fatalf("fiche with %q: %v", s, err)
+		}
 	})
 }
