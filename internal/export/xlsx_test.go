@@ -6,6 +6,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -160,4 +161,50 @@ func mustRead(t *testing.T, path string) []byte {
 		t.Fatal(err)
 	}
 	return b
+}
+
+// TestGridPDF: the 2019 tableau as a PDF, A4 portrait by default, with the
+// model's texts and the student's data; A3 on request; many rows continue
+// on a second page under repeated headers.
+func TestGridPDF(t *testing.T) {
+	for _, c := range []struct {
+		paper       export.Paper
+		rows, pages int
+		size        string
+	}{{"", 3, 1, `595\.\d* x 841\.\d*`}, {export.A3, 3, 1, `841\.\d* x 1190\.\d*`}, {"", 40, 3, `595\.\d* x 841\.\d*`}} {
+		var buf bytes.Buffer
+		if err := export.GridPDF(&buf, sampleGrid(t, c.rows), c.paper); err != nil {
+			t.Fatal(err)
+		}
+		dir := t.TempDir()
+		path := filepath.Join(dir, "g.pdf")
+		if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if keep := os.Getenv("XLSX_KEEP"); keep != "" {
+			_ = os.WriteFile(filepath.Join(keep, "grid-"+string(c.paper)+strconv.Itoa(c.rows)+".pdf"), buf.Bytes(), 0o644)
+		}
+		out, err := exec.Command("pdftotext", path, "-").CombinedOutput()
+		if err != nil {
+			t.Fatalf("pdftotext: %v %s", err, out)
+		}
+		text := strings.Join(strings.Fields(string(out)), " ")
+		for _, want := range []string{"BTS SERVICES INFORMATIQUES AUX ORGANISATIONS", "SESSION 2026",
+			"Tableau de synthèse des réalisations professionnelles", "NOM et prénom : MARTIN Léa", "N° candidat : 02345678901",
+			"☒ SISR", "▢ SLAM", "Compétences mises en œuvre", "Réalisations professionnelles (intitulé et liste des documents et productions associés)",
+			"Période (sous la forme du JJ/MM/AA au JJ/MM/AA)", "Gérer le patrimoine informatique", "▸Recenser et identifier les ressources numériques",
+			"Réalisation en cours de formation", "Gestion du parc informatique �", "• Inventaire GLPI : https://git.example/glpi",
+			"13/09/25 au 31/05/26", "Réalisations en milieu professionnel en cours de seconde année"} {
+			if !strings.Contains(text, want) {
+				t.Errorf("%s %d rows: the PDF lacks %q", c.paper, c.rows, want)
+			}
+		}
+		info, _ := exec.Command("pdfinfo", path).CombinedOutput()
+		if !regexp.MustCompile(`Pages:\s+`+strconv.Itoa(c.pages)+`\n`).Match(info) || !regexp.MustCompile(`Page size:\s+`+c.size).Match(info) {
+			t.Errorf("%s %d rows: want %d pages of %s:\n%s", c.paper, c.rows, c.pages, c.size, info)
+		}
+		if c.pages > 1 && !strings.Contains(text, "(suite)") {
+			t.Error("the second page does not say the band continues")
+		}
+	}
 }
