@@ -1,5 +1,7 @@
-// Package export draws the tableau de synthèse as files (CSV; PDF later).
-// It only draws the grid portfolio.BuildTableau computed.
+// Package export draws the official documents as files: the tableau de
+// synthèse (PDF, CSV, and XLSX for the 2019 model), the class ZIP and the
+// Bloc 2 fiche. It only draws what portfolio.BuildTableau, BuildGrid and
+// BuildFiche computed.
 package export
 
 import (
@@ -81,6 +83,64 @@ func CSV(w io.Writer, t portfolio.Tableau) error {
 	}
 	put("Activités à couvrir", strings.Join(gaps, " "))
 	put("Généré le", t.GeneratedAt.Format("02/01/2006 15:04"))
+	cw.Flush()
+	return cw.Error()
+}
+
+// GridCSV writes the official tableau of a Tree référentiel (sio-2019)
+// for spreadsheets, in the model's order: title, session, identification,
+// then a line of column headers (the competences and their items), then
+// each band's réalisations with one X per competence. UTF-8 with a BOM,
+// ";" separators, formulas neutralised.
+func GridCSV(w io.Writer, g portfolio.Grid) error {
+	if _, err := io.WriteString(w, "\ufeff"); err != nil {
+		return err
+	}
+	cw := csv.NewWriter(w)
+	cw.Comma = ';'
+	put := func(rec ...string) {
+		for i := range rec {
+			rec[i] = cell(rec[i])
+		}
+		_ = cw.Write(rec) // errors surface in cw.Error below
+	}
+	put(g.Title, g.Session)
+	put(strings.TrimSpace(g.Subtitle))
+	for _, f := range g.Fields {
+		if f.Key == "option" {
+			rec := []string{strings.TrimSpace(f.Label)}
+			for _, o := range g.Options {
+				rec = append(rec, o.Box+" "+o.Code)
+			}
+			put(rec...)
+			continue
+		}
+		put(strings.TrimSpace(f.Label), f.Value)
+	}
+	put()
+	head := []string{"Situations", strings.ReplaceAll(g.CornerBelow, "\n", " "), "Productions", g.PeriodLabel}
+	items := []string{"", "", "", ""}
+	for _, c := range g.Columns {
+		head = append(head, c.Label)
+		items = append(items, strings.Join(c.Details, "\n"))
+	}
+	put(head...)
+	put(items...)
+	for _, b := range g.Bands {
+		for _, row := range b.Rows {
+			title := row.Title
+			if row.Pending {
+				title += " " + portfolio.PendingMark
+			}
+			rec := []string{b.Title, title, productions(row.Productions), row.Period}
+			for _, on := range row.Marks {
+				rec = append(rec, mark(on))
+			}
+			put(rec...)
+		}
+	}
+	put()
+	put("Généré le", g.GeneratedAt.Format("02/01/2006 15:04"))
 	cw.Flush()
 	return cw.Error()
 }

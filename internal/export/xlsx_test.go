@@ -2,6 +2,7 @@ package export_test
 
 import (
 	"bytes"
+	"encoding/csv"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -205,6 +206,34 @@ func TestGridPDF(t *testing.T) {
 		}
 		if c.pages > 1 && !strings.Contains(text, "(suite)") {
 			t.Error("the second page does not say the band continues")
+		}
+	}
+}
+
+func TestGridCSV(t *testing.T) {
+	g := sampleGrid(t, 2)
+	g.Bands[0].Rows[0].Title = "=HYPERLINK(\"x\")"
+	var buf bytes.Buffer
+	if err := export.GridCSV(&buf, g); err != nil {
+		t.Fatal(err)
+	}
+	r := csv.NewReader(bytes.NewReader(bytes.TrimPrefix(buf.Bytes(), []byte("\ufeff"))))
+	r.Comma, r.FieldsPerRecord = ';', -1
+	recs, err := r.ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var lines []string
+	for _, rec := range recs {
+		lines = append(lines, strings.Join(rec, "|"))
+	}
+	all := strings.Join(lines, "\n")
+	for _, want := range []string{"BTS SERVICES INFORMATIQUES AUX ORGANISATIONS|SESSION 2026", "NOM et prénom :|MARTIN Léa", "Option :|☒ SISR|▢ SLAM",
+		"Situations|Réalisations professionnelles (intitulé et liste des documents et productions associés)|Productions|Période (sous la forme du JJ/MM/AA au JJ/MM/AA)|Gérer le patrimoine informatique|",
+		"Réalisation en cours de formation|'=HYPERLINK(\"x\")|Inventaire GLPI (https://git.example/glpi)|13/09/25 au 31/05/26|X|X||||",
+		"Réalisations en milieu professionnel en cours de première année|Stage : supervision I||18/05/26 au 19/06/26|||||X|"} {
+		if !strings.Contains(all, want) {
+			t.Errorf("the CSV lacks %q\n%s", want, all)
 		}
 	}
 }
