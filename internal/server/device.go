@@ -7,6 +7,7 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
+	"fmt"
 	"net/http"
 	"strings"
 	"time"
@@ -46,7 +47,7 @@ func (s *Server) deviceKey(ctx context.Context) ([]byte, error) {
 	}
 	key, err := hex.DecodeString(v)
 	if err != nil || len(key) < 16 {
-		return nil, err
+		return nil, fmt.Errorf("setting %s is not a key of 16 bytes or more", deviceKeySetting)
 	}
 	s.deviceKeyVal = key
 	return key, nil
