@@ -1,6 +1,7 @@
 package export
 
 import (
+	"bytes"
 	"fmt"
 	"strings"
 	"sync"
@@ -130,6 +131,20 @@ func drawableAlready(g *glyphs, s string) bool {
 // The methods below are all the text methods the code uses; add any other
 // one here before using it.
 type pen struct{ *fpdf.Fpdf }
+
+// newPen starts a document in millimetres with the embedded fonts. fpdf
+// writes into the font bytes it is given: each document gets its own copy
+// (the race detector caught concurrent PDFs sharing one).
+func newPen(orientation, paper string) (pen, error) {
+	fb, err := fontBytes()
+	if err != nil {
+		return pen{}, err
+	}
+	p := pen{fpdf.New(orientation, "mm", paper, "")}
+	p.AddUTF8FontFromBytes(fontName, "", bytes.Clone(fb[0]))
+	p.AddUTF8FontFromBytes(fontName, "B", bytes.Clone(fb[1]))
+	return p, nil
+}
 
 func (p pen) CellFormat(w, h float64, s, border string, ln int, align string, fill bool, link int, linkStr string) {
 	p.Fpdf.CellFormat(w, h, Drawable(s), border, ln, align, fill, link, linkStr)

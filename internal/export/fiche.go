@@ -1,12 +1,9 @@
 package export
 
 import (
-	"bytes"
 	"fmt"
 	"io"
 	"strconv"
-
-	"codeberg.org/go-pdf/fpdf"
 
 	"github.com/portfolio-sio/portfolio/internal/portfolio"
 )
@@ -22,16 +19,13 @@ func FichePDF(w io.Writer, f portfolio.Fiche) (err error) {
 			err = fmt.Errorf("PDF library: %v", p)
 		}
 	}()
-	fb, err := fontBytes()
+	const margin = 15.0
+	p, err := newPen("P", "A4")
 	if err != nil {
 		return err
 	}
-	const margin = 15.0
-	p := pen{fpdf.New("P", "mm", "A4", "")}
 	p.SetMargins(margin, margin, margin)
 	p.SetAutoPageBreak(true, margin+6)
-	p.AddUTF8FontFromBytes(fontName, "", bytes.Clone(fb[0]))
-	p.AddUTF8FontFromBytes(fontName, "B", bytes.Clone(fb[1]))
 	p.SetTitle(f.Heading+" — "+f.Title, true)
 	p.SetAuthor(f.Name, true)
 	p.SetCreator("Portfolio SIO", true)

@@ -1,13 +1,10 @@
 package export
 
 import (
-	"bytes"
 	"fmt"
 	"io"
 	"strconv"
 	"strings"
-
-	"codeberg.org/go-pdf/fpdf"
 
 	"github.com/portfolio-sio/portfolio/internal/portfolio"
 )
@@ -26,10 +23,6 @@ func GridPDF(w io.Writer, g portfolio.Grid, paper Paper) (err error) {
 			err = fmt.Errorf("PDF library: %v", p)
 		}
 	}()
-	fb, err := fontBytes()
-	if err != nil {
-		return err
-	}
 	if paper == "" {
 		paper = Paper(g.Paper)
 	}
@@ -37,14 +30,15 @@ func GridPDF(w io.Writer, g portfolio.Grid, paper Paper) (err error) {
 	if g.Landscape {
 		orientation = "L"
 	}
-	p := pen{fpdf.New(orientation, "mm", string(paper), "")}
+	p, err := newPen(orientation, string(paper))
+	if err != nil {
+		return err
+	}
 	pw, ph := p.GetPageSize()
 	scale := pw / 210 // A3 draws the A4 layout larger
 	const margin = 10.0
 	p.SetMargins(margin, margin, margin)
 	p.SetAutoPageBreak(false, 0)
-	p.AddUTF8FontFromBytes(fontName, "", bytes.Clone(fb[0]))
-	p.AddUTF8FontFromBytes(fontName, "B", bytes.Clone(fb[1]))
 	name := ""
 	for _, f := range g.Fields {
 		if f.Key == "name" {

@@ -1,15 +1,12 @@
 package export
 
 import (
-	"bytes"
 	"embed"
 	"fmt"
 	"io"
 	"strconv"
 	"strings"
 	"sync"
-
-	"codeberg.org/go-pdf/fpdf"
 
 	"github.com/portfolio-sio/portfolio/internal/portfolio"
 )
@@ -97,18 +94,13 @@ func PDF(w io.Writer, t portfolio.Tableau, paper Paper) (err error) {
 			err = fmt.Errorf("PDF library: %v", p)
 		}
 	}()
-	fb, err := fontBytes()
+	l := layoutFor(paper)
+	f, err := newPen("L", string(paper))
 	if err != nil {
 		return err
 	}
-	l := layoutFor(paper)
-	f := pen{fpdf.New("L", "mm", string(paper), "")}
 	f.SetMargins(l.margin, l.margin, l.margin)
 	f.SetAutoPageBreak(false, 0)
-	// fpdf writes into the font bytes it is given: each document gets its
-	// own copy (the race detector caught concurrent PDFs sharing one).
-	f.AddUTF8FontFromBytes(fontName, "", bytes.Clone(fb[0]))
-	f.AddUTF8FontFromBytes(fontName, "B", bytes.Clone(fb[1]))
 	f.SetTitle(t.Title+" — "+t.Header.Name, true)
 	f.SetAuthor(t.Header.Name, true)
 	f.SetCreator("Portfolio SIO", true)
