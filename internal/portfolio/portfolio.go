@@ -113,6 +113,37 @@ func ParseMonth(s string) (Month, error) {
 	return Month{Year: yi, Month: time.Month(mi)}, nil
 }
 
+// ParseDay accepts "2025-09-15" (HTML date input), "15/09/2025" and
+// "15/09/25", and returns the month and the day.
+func ParseDay(s string) (Month, int, error) {
+	s = strings.TrimSpace(s)
+	bad := errors.New("format attendu : JJ/MM/AAAA")
+	var y, m, d string
+	if parts := strings.Split(s, "-"); len(parts) == 3 && len(parts[0]) == 4 {
+		y, m, d = parts[0], parts[1], parts[2]
+	} else if parts := strings.Split(s, "/"); len(parts) == 3 {
+		d, m, y = parts[0], parts[1], parts[2]
+	} else {
+		return Month{}, 0, bad
+	}
+	if len(d) < 1 || len(d) > 2 || !digits(d) {
+		return Month{}, 0, bad
+	}
+	month, err := ParseMonth(y + "-" + m)
+	if len(y) == 2 && digits(y) {
+		month, err = ParseMonth(m + "/" + y)
+	}
+	if err != nil {
+		return Month{}, 0, err
+	}
+	di, _ := strconv.Atoi(d)
+	last := time.Date(month.Year, month.Month+1, 0, 0, 0, 0, 0, time.UTC).Day()
+	if di < 1 || di > last {
+		return Month{}, 0, fmt.Errorf("ce mois n'a pas de jour %d", di)
+	}
+	return month, di, nil
+}
+
 func digits(s string) bool {
 	for _, r := range s {
 		if r < '0' || r > '9' {
@@ -241,14 +272,18 @@ type Realisation struct {
 	Cadre       Cadre
 	Types       []string
 	Start, End  Month
-	Modalite    Modalite
-	Team        string
-	Productions []Production
-	Activities  []ActivityEntry
-	Status      Status
-	Version     int
-	CreatedAt   time.Time
-	UpdatedAt   time.Time
+	// StartDay and EndDay are the days of Start and End when the
+	// référentiel keeps the période to the day (sio-2019); 0 when it is
+	// known to the month only (sio-2011).
+	StartDay, EndDay int
+	Modalite         Modalite
+	Team             string
+	Productions      []Production
+	Activities       []ActivityEntry
+	Status           Status
+	Version          int
+	CreatedAt        time.Time
+	UpdatedAt        time.Time
 
 	StatusChangedAt time.Time
 	StatusReason    string // the teacher's reason for "à reprendre"
@@ -256,6 +291,35 @@ type Realisation struct {
 	ValidatorName   string
 	Tableau         TableauVisibility
 	DeadlineExempt  bool // reopened by a teacher after the class deadline
+
+	// The fields of the référentiel's fiche descriptive, when it has one
+	// (sio-2019, Bloc 2), and the fiche's number (0: not a fiche).
+	Organisation string
+	Place        string
+	Conditions   string
+	Resources    string
+	Access       string
+	Fiche        int
+}
+
+// StartDate and EndDate are the first and last days of the période: the
+// days when they are known, else the first and last days of the months.
+func (r *Realisation) StartDate() time.Time {
+	if r.Start.IsZero() {
+		return time.Time{}
+	}
+	return time.Date(r.Start.Year, r.Start.Month, max(r.StartDay, 1), 0, 0, 0, 0, time.UTC)
+}
+
+// EndDate is the last day of the période (see StartDate).
+func (r *Realisation) EndDate() time.Time {
+	if r.End.IsZero() {
+		return time.Time{}
+	}
+	if r.EndDay > 0 {
+		return time.Date(r.End.Year, r.End.Month, r.EndDay, 0, 0, 0, 0, time.UTC)
+	}
+	return time.Date(r.End.Year, r.End.Month+1, 0, 0, 0, 0, 0, time.UTC)
 }
 
 // HasActivity reports whether the activity is ticked.

@@ -5,7 +5,9 @@ import (
 	"net/url"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/portfolio-sio/portfolio/internal/referentiel"
@@ -20,6 +22,7 @@ const (
 	MaxHow         = 1000
 	MaxProductions = 20
 	MaxURL         = 2000
+	MaxFiche       = 9 // fiche descriptive numbers, 1 to 9
 )
 
 // Errors maps a form field to the French message shown next to it.
@@ -43,6 +46,13 @@ type RealisationInput struct {
 	Activities  []string
 	How         map[string]string // activity code → sentence
 	Competences []string
+	// The fiche descriptive's fields (référentiels that have one).
+	Organisation string
+	Place        string
+	Conditions   string
+	Resources    string
+	Access       string
+	Fiche        string // its number, "" when the réalisation is not a fiche
 	// TickedBefore lists the activities ticked when the form was drawn:
 	// unticking one of them also drops its competences, while a competence
 	// ticked under an activity that never was is an error to show.
@@ -56,8 +66,19 @@ func InputFrom(r *Realisation) RealisationInput {
 		Title: r.Title, Description: r.Description, Contexte: r.Contexte,
 		Cadre: string(r.Cadre), Types: append([]string(nil), r.Types...),
 		Start: r.Start.ISO(), End: r.End.ISO(), Modalite: string(r.Modalite), Team: r.Team,
-		Productions: append([]Production(nil), r.Productions...),
-		How:         map[string]string{},
+		Productions:  append([]Production(nil), r.Productions...),
+		How:          map[string]string{},
+		Organisation: r.Organisation, Place: r.Place, Conditions: r.Conditions,
+		Resources: r.Resources, Access: r.Access,
+	}
+	if r.StartDay > 0 {
+		in.Start = r.StartDate().Format(time.DateOnly)
+	}
+	if r.EndDay > 0 {
+		in.End = r.EndDate().Format(time.DateOnly)
+	}
+	if r.Fiche > 0 {
+		in.Fiche = strconv.Itoa(r.Fiche)
 	}
 	for _, a := range r.Activities {
 		in.Activities = append(in.Activities, a.Code)
@@ -95,9 +116,16 @@ func (in RealisationInput) HasType(code string) bool {
 	return false
 }
 
-// Validate checks every field against the rules and the référentiel and
-// returns the clean réalisation, or the errors to show next to the fields.
+// Validate is ValidateIn with the référentiel as a student without a
+// parcours uses it.
 func (in RealisationInput) Validate(ref *referentiel.Referentiel) (Realisation, Errors) {
+	return in.ValidateIn(ref.Scheme(""))
+}
+
+// ValidateIn checks every field against the rules and the référentiel (as
+// the student's parcours uses it) and returns the clean réalisation, or
+// the errors to show next to the fields.
+func (in RealisationInput) ValidateIn(sc *referentiel.Scheme) (Realisation, Errors) {
 	errs := Errors{}
 	r := Realisation{Status: StatusDraft}
 
@@ -108,39 +136,64 @@ func (in RealisationInput) Validate(ref *referentiel.Referentiel) (Realisation, 
 	r.Cadre = Cadre(strings.TrimSpace(in.Cadre))
 	if r.Cadre == "" {
 		errs["cadre"] = "Choisissez le cadre de la réalisation."
-	} else if _, ok := ref.Band(string(r.Cadre)); !ok {
+	} else if !sc.HasCadre(string(r.Cadre)) {
 		errs["cadre"] = "Ce cadre n'existe pas."
 	}
 
-	seenType := map[string]bool{}
-	for _, t := range in.Types {
-		if _, ok := ref.Type(t); !ok {
-			errs["types"] = "Type de situation inconnu."
-			continue
+	if len(sc.Types) > 0 {
+		seenType := map[string]bool{}
+		for _, t := range in.Types {
+			if !slices.ContainsFunc(sc.Types, func(x referentiel.Type) bool { return x.Code == t }) {
+				errs["types"] = "Type de situation inconnu."
+				continue
+			}
+			if !seenType[t] {
+				seenType[t] = true
+				r.Types = append(r.Types, t)
+			}
 		}
-		if !seenType[t] {
-			seenType[t] = true
-			r.Types = append(r.Types, t)
+		if len(r.Types) == 0 && !errs.Has("types") {
+			errs["types"] = "Cochez au moins un type de situation."
 		}
+		sort.Strings(r.Types)
 	}
-	if len(r.Types) == 0 && !errs.Has("types") {
-		errs["types"] = "Cochez au moins un type de situation."
-	}
-	sort.Strings(r.Types)
 
-	var err error
-	if strings.TrimSpace(in.Start) == "" {
-		errs["start"] = "Indiquez le mois de début."
-	} else if r.Start, err = ParseMonth(in.Start); err != nil {
-		errs["start"] = "Mois de début invalide : " + err.Error() + "."
+	if sc.DayPrecision {
+		r.Start, r.StartDay = day(errs, "start", in.Start, "de début")
+		r.End, r.EndDay = day(errs, "end", in.End, "de fin")
+		if !errs.Has("start") && !errs.Has("end") && r.EndDate().Before(r.StartDate()) {
+			errs["end"] = "La date de fin doit être égale ou postérieure à la date de début."
+		}
+	} else {
+		var err error
+		if strings.TrimSpace(in.Start) == "" {
+			errs["start"] = "Indiquez le mois de début."
+		} else if r.Start, err = ParseMonth(in.Start); err != nil {
+			errs["start"] = "Mois de début invalide : " + err.Error() + "."
+		}
+		if strings.TrimSpace(in.End) == "" {
+			errs["end"] = "Indiquez le mois de fin."
+		} else if r.End, err = ParseMonth(in.End); err != nil {
+			errs["end"] = "Mois de fin invalide : " + err.Error() + "."
+		}
+		if !errs.Has("start") && !errs.Has("end") && r.End.Before(r.Start) {
+			errs["end"] = "Le mois de fin doit être égal ou postérieur au mois de début."
+		}
 	}
-	if strings.TrimSpace(in.End) == "" {
-		errs["end"] = "Indiquez le mois de fin."
-	} else if r.End, err = ParseMonth(in.End); err != nil {
-		errs["end"] = "Mois de fin invalide : " + err.Error() + "."
-	}
-	if !errs.Has("start") && !errs.Has("end") && r.End.Before(r.Start) {
-		errs["end"] = "Le mois de fin doit être égal ou postérieur au mois de début."
+
+	if sc.Fiche {
+		r.Organisation = text(errs, "organisation", in.Organisation, MaxContexte, false, "L'organisation support")
+		r.Place = line(text(errs, "lieu", in.Place, MaxTitle, false, "Le lieu"))
+		r.Conditions = text(errs, "conditions", in.Conditions, MaxContexte, false, "Les conditions de réalisation")
+		r.Resources = text(errs, "ressources", in.Resources, MaxContexte, false, "La description des ressources")
+		r.Access = text(errs, "acces", in.Access, MaxContexte, false, "Les modalités d'accès")
+		if f := strings.TrimSpace(in.Fiche); f != "" {
+			n, err := strconv.Atoi(f)
+			if err != nil || n < 1 || n > MaxFiche {
+				errs["fiche"] = fmt.Sprintf("Le numéro de fiche va de 1 à %d.", MaxFiche)
+			}
+			r.Fiche = n
+		}
 	}
 
 	switch Modalite(strings.TrimSpace(in.Modalite)) {
@@ -183,11 +236,11 @@ func (in RealisationInput) Validate(ref *referentiel.Referentiel) (Realisation, 
 		}
 	}
 
-	ticked := map[string]int{} // activity code → index in r.Activities
+	ticked := map[string]int{} // unit code → index in r.Activities
 	for _, code := range in.Activities {
-		a, ok := ref.Activity(code)
-		if !ok {
-			errs["activities"] = "Activité inconnue du référentiel."
+		u, ok := sc.Unit(code)
+		if !ok || u.Parent != "" {
+			errs["activities"] = sc.Form.UnknownTick
 			continue
 		}
 		if _, dup := ticked[code]; dup {
@@ -195,39 +248,37 @@ func (in RealisationInput) Validate(ref *referentiel.Referentiel) (Realisation, 
 		}
 		ticked[code] = len(r.Activities)
 		how := line(text(errs, "how."+code, in.How[code], MaxHow, false, "La phrase"))
-		r.Activities = append(r.Activities, ActivityEntry{Code: a.Code, How: how})
+		r.Activities = append(r.Activities, ActivityEntry{Code: u.Code, How: how})
 	}
 	seenComp := map[string]bool{}
 	for _, code := range in.Competences {
-		c, ok := ref.Competence(code)
-		if !ok {
-			errs["activities"] = "Compétence inconnue du référentiel."
+		d, ok := sc.Unit(code)
+		if !ok || d.Parent == "" {
+			errs["activities"] = sc.Form.UnknownDetail
 			continue
 		}
 		if seenComp[code] {
 			continue
 		}
 		seenComp[code] = true
-		i, ok := ticked[c.Activity]
-		if !ok && slices.Contains(in.TickedBefore, c.Activity) {
-			continue // the student unticked the activity: its competences go with it
+		i, ok := ticked[d.Parent]
+		if !ok && slices.Contains(in.TickedBefore, d.Parent) {
+			continue // the student unticked the unit: its details go with it
 		}
 		if !ok {
-			errs["competence."+code] = fmt.Sprintf("Cochez l'activité %s pour pouvoir cocher la compétence %s.", c.Activity, c.Code)
+			errs["competence."+code] = referentiel.Text(sc.Form.DetailNeedsTick, "tick", d.Parent, "detail", d.Code)
 			if !errs.Has("activities") {
-				errs["activities"] = "Une compétence ne peut être cochée que sous une activité cochée."
+				errs["activities"] = sc.Form.DetailsNeedTicks
 			}
 			continue
 		}
-		r.Activities[i].Competences = append(r.Activities[i].Competences, c.Code)
+		r.Activities[i].Competences = append(r.Activities[i].Competences, d.Code)
 	}
-	// Store activities and competences in référentiel order.
-	order := map[string]int{}
-	for i, a := range ref.Activities() {
-		order[a.Code] = i
-	}
+	// Store units and details in référentiel order.
 	sort.SliceStable(r.Activities, func(i, j int) bool {
-		return order[r.Activities[i].Code] < order[r.Activities[j].Code]
+		a, _ := sc.Unit(r.Activities[i].Code)
+		b, _ := sc.Unit(r.Activities[j].Code)
+		return a.Position() < b.Position()
 	})
 	for i := range r.Activities {
 		sort.Strings(r.Activities[i].Competences)
@@ -237,6 +288,19 @@ func (in RealisationInput) Validate(ref *referentiel.Referentiel) (Realisation, 
 		return Realisation{}, errs
 	}
 	return r, nil
+}
+
+// day reads a date of the période (référentiels kept to the day).
+func day(errs Errors, field, s, what string) (Month, int) {
+	if strings.TrimSpace(s) == "" {
+		errs[field] = "Indiquez la date " + what + "."
+		return Month{}, 0
+	}
+	m, d, err := ParseDay(s)
+	if err != nil {
+		errs[field] = "Date " + what + " invalide : " + err.Error() + "."
+	}
+	return m, d
 }
 
 // text trims and checks one free-text field.

@@ -35,6 +35,7 @@ type Referentiel struct {
 	parcoursIdx map[string]*Parcours
 	typeIdx     map[string]int
 	bandIdx     map[string]int
+	schemes     map[string]*Scheme // by parcours, "" for none
 }
 
 // Process is a processus (P1…P5).
@@ -127,6 +128,7 @@ func LoadAll(fsys fs.FS) (map[string]*Referentiel, error) {
 			err = terr
 			if t != nil {
 				r = &Referentiel{Code: t.Code, Title: t.Title, Tree: t}
+				r.buildSchemes()
 			}
 		} else {
 			r, err = Parse(data)
@@ -156,6 +158,7 @@ func Parse(data []byte) (*Referentiel, error) {
 	if err := r.index(); err != nil {
 		return nil, err
 	}
+	r.buildSchemes()
 	return &r, nil
 }
 

@@ -24,6 +24,7 @@ type Tree struct {
 	Parcours []TreeParcours `json:"parcours"`
 	Expect   []Expectation  `json:"expect"`
 	Cadres   []Cadre        `json:"cadres"`
+	Form     FormSpec       `json:"form"`
 	Tableau  TableauSpec    `json:"tableau"`
 	Epreuves []Epreuve      `json:"epreuves"`
 	Fiche    *FicheSpec     `json:"fiche,omitempty"`
@@ -270,6 +271,9 @@ func (t *Tree) validate() error {
 		return nil
 	}
 	if err := walk(t.Nodes, nil, 0); err != nil {
+		return err
+	}
+	if err := t.Form.validate(); err != nil {
 		return err
 	}
 	if err := t.validateSpecs(); err != nil {

@@ -127,6 +127,8 @@ func TestParseTreeRefusesBadData(t *testing.T) {
 	good := `{"code": "x", "title": "X", "levels": [{"key": "bloc", "label": "Bloc"}, {"key": "c", "label": "C", "tick": true}, {"key": "i", "label": "I", "detail": true}],
 		"parcours": [{"code": "A", "title": "A"}], "expect": [{"code": "B1", "counts": {"c": 1, "i": 1}}],
 		"cadres": [{"code": "f", "label": "F"}, {"code": "s", "label": "S"}],
+		"form": {"legend": "L", "hint": "H", "section": "{code}", "how": "{code}", "unknown_tick": "U", "unknown_detail": "U",
+			"detail_needs_tick": "{tick} {detail}", "details_need_ticks": "D", "no_parcours": "N"},
 		"tableau": {"title": "T", "columns": ["B1"], "column_label": "title", "period": {"precision": "day", "format": "{start} au {end}"},
 			"bands": [{"code": "f", "title": "F", "cadres": ["f"]}, {"code": "s", "title": "S", "cadres": ["s"]}], "paper": "A4", "orientation": "portrait"},
 		"epreuves": [{"bloc": "B1", "from": 2022, "to": 2024, "code": "E4", "title": "E"}, {"bloc": "B1", "from": 2025, "code": "E5", "title": "E"}],
@@ -136,6 +138,7 @@ func TestParseTreeRefusesBadData(t *testing.T) {
 	}
 	for name, bad := range map[string]string{
 		"wrong count":          strings.Replace(good, `"i": 1}`, `"i": 2}`, 1),
+		"form text missing":    strings.Replace(good, `"hint": "H"`, `"hint": ""`, 1),
 		"code off its tree":    strings.Replace(good, `"B1.1.1"`, `"B2.1.1"`, 1),
 		"unknown parcours":     strings.Replace(good, `"code": "B1.1", "title": "C"`, `"code": "B1.1", "title": "C", "parcours": "Z"`, 1),
 		"duplicate":            strings.Replace(good, `{"code": "B1.1.1", "title": "I"}`, `{"code": "B1.1.1", "title": "I"}, {"code": "B1.1.1", "title": "J"}`, 1),

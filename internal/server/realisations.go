@@ -36,7 +36,8 @@ func (s *Server) listRealisations(w http.ResponseWriter, r *http.Request) {
 	u := currentUser(r.Context())
 	q := r.URL.Query()
 	var f store.RealisationFilter
-	if _, ok := s.ref(u).Band(q.Get("cadre")); ok {
+	sc := s.ref(u).Scheme(u.Parcours)
+	if sc.HasCadre(q.Get("cadre")) {
 		f.Cadre = portfolio.Cadre(q.Get("cadre"))
 	}
 	for _, st := range portfolio.Statuses {
@@ -73,7 +74,7 @@ func (s *Server) listRealisations(w http.ResponseWriter, r *http.Request) {
 	}
 	v := web.ListView{
 		Realisations: list, Cadre: string(f.Cadre), Status: string(f.Status), Total: total,
-		Summary: summary, Unread: unread, Locked: d.Passed(s.now()),
+		Summary: summary, Unread: unread, Locked: d.Passed(s.now()), Cadres: sc.Cadres,
 	}
 	if !d.IsZero() {
 		v.Deadline = d.Format("02/01/2006")
@@ -95,7 +96,7 @@ func (s *Server) createRealisation(w http.ResponseWriter, r *http.Request) {
 	}
 	u := currentUser(r.Context())
 	in := decodeRealisation(r.PostForm)
-	real, errs := in.Validate(s.ref(u))
+	real, errs := in.ValidateIn(s.ref(u).Scheme(u.Parcours))
 	if errs != nil {
 		s.renderForm(w, r, http.StatusUnprocessableEntity, "", "/realisations", "Nouvelle réalisation professionnelle", in, 0, errs)
 		return
@@ -176,7 +177,7 @@ func (s *Server) updateRealisation(w http.ResponseWriter, r *http.Request) {
 	u := currentUser(r.Context())
 	in := decodeRealisation(r.PostForm)
 	version := formVersion(r)
-	updated, errs := in.Validate(s.ref(u))
+	updated, errs := in.ValidateIn(s.ref(u).Scheme(u.Parcours))
 	if errs != nil {
 		s.renderForm(w, r, http.StatusUnprocessableEntity, reworkReason(real), realisationURL(real.ID), "Modifier la réalisation", in, version, errs)
 		return
@@ -208,6 +209,7 @@ func (s *Server) duplicateRealisation(w http.ResponseWriter, r *http.Request) {
 	}
 	cp := real
 	cp.Title = copyTitle(real.Title)
+	cp.Fiche = 0 // a copy is not the fiche its original is
 	id, err := s.store.CreateRealisation(r.Context(), currentUser(r.Context()).ID, cp)
 	if err != nil {
 		s.serverError(w, r, err)
@@ -264,6 +266,14 @@ func decodeRealisation(f url.Values) portfolio.RealisationInput {
 		End:         f.Get("end"),
 		Modalite:    f.Get("modalite"),
 		Team:        f.Get("team"),
+
+		Organisation: f.Get("organisation"),
+		Place:        f.Get("lieu"),
+		Conditions:   f.Get("conditions"),
+		Resources:    f.Get("ressources"),
+		Access:       f.Get("acces"),
+		Fiche:        f.Get("fiche"),
+
 		Activities:  f["activity"],
 		Competences: f["competence"],
 		How:         map[string]string{},
@@ -302,7 +312,7 @@ func reworkReason(real portfolio.Realisation) string {
 // student's parcours first; reason is the teacher's request for changes.
 func (s *Server) renderForm(w http.ResponseWriter, r *http.Request, status int, reason, action, heading string, in portfolio.RealisationInput, version int, errs portfolio.Errors) {
 	u := currentUser(r.Context())
-	ref := s.ref(u)
+	sc := s.ref(u).Scheme(u.Parcours)
 	cancel := "/realisations"
 	if action != "/realisations" {
 		cancel = action
@@ -322,70 +332,25 @@ func (s *Server) renderForm(w http.ResponseWriter, r *http.Request, status int, 
 		Reason:   reason,
 		Input:    in,
 		Errors:   errs,
-		Ref:      ref,
-		Sections: activitySections(ref, u.Parcours, in, errs),
+		Scheme:   sc,
+		Sections: formSections(sc, in, errs),
 		Blanks:   blanks,
 	}))
 }
 
-// activitySections splits the référentiel into the student's parcours and
-// the other activities; the second section opens when one of its
-// activities is ticked.
-func activitySections(ref *referentiel.Referentiel, parcours string, in portfolio.RealisationInput, errs portfolio.Errors) []web.ActivitySection {
-	pc, ok := ref.ParcoursByCode(parcours)
-	if !ok {
-		return []web.ActivitySection{{Title: "Toutes les activités du référentiel", Open: true,
-			Processes: groupActivities(ref, func(*referentiel.Activity) bool { return true })}}
-	}
-	other := groupActivities(ref, func(a *referentiel.Activity) bool { return !ref.InParcours(parcours, a.Code) })
-	openOther := false
-	for _, a := range ref.Activities() {
-		if !ref.InParcours(parcours, a.Code) && (in.Ticked(a.Code) || blockHasError(errs, a)) {
-			openOther = true
-		}
-	}
-	return []web.ActivitySection{
-		{Title: "Activités de mon parcours " + pc.Code, Open: true,
-			Processes: groupActivities(ref, func(a *referentiel.Activity) bool { return ref.InParcours(parcours, a.Code) })},
-		{Title: "Autres activités (hors parcours)", Open: openOther, Processes: other},
-	}
-}
-
-// blockHasError reports whether a field of the activity's block has an
-// error.
-func blockHasError(errs portfolio.Errors, a *referentiel.Activity) bool {
-	if errs.Has("how." + a.Code) {
-		return true
-	}
-	for _, c := range a.Competences {
-		if errs.Has("competence." + c.Code) {
-			return true
-		}
-	}
-	return false
-}
-
-// groupActivities groups the activities that keep returns by process and
-// domain, in référentiel order.
-func groupActivities(ref *referentiel.Referentiel, keep func(*referentiel.Activity) bool) []web.ProcessGroup {
-	var out []web.ProcessGroup
-	for _, p := range ref.Processes {
-		pg := web.ProcessGroup{Process: p}
-		for _, d := range p.Domains {
-			dg := web.DomainGroup{Domain: d}
-			for i := range d.Activities {
-				a, _ := ref.Activity(d.Activities[i].Code)
-				if keep(a) {
-					dg.Activities = append(dg.Activities, a)
-				}
-			}
-			if len(dg.Activities) > 0 {
-				pg.Domains = append(pg.Domains, dg)
+// formSections are the sections of units to tick: those of the student's
+// parcours open, the others open only when one of their units is ticked or
+// has an error.
+func formSections(sc *referentiel.Scheme, in portfolio.RealisationInput, errs portfolio.Errors) []web.FormSection {
+	out := make([]web.FormSection, 0, len(sc.Sections))
+	for _, sec := range sc.Sections {
+		open := sec.Own
+		for _, e := range sec.Entries {
+			if e.Unit != nil && (in.Ticked(e.Unit.Code) || web.BlockHasError(errs, e.Unit)) {
+				open = true
 			}
 		}
-		if len(pg.Domains) > 0 {
-			out = append(out, pg)
-		}
+		out = append(out, web.FormSection{Section: sec, Open: open})
 	}
 	return out
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"strings"
 	"time"
 
 	"github.com/portfolio-sio/portfolio/internal/portfolio"
@@ -19,7 +20,8 @@ const realisationColumns = `id, student_id, title, description, contexte, cadre,
 	end_month, modalite, team, status, version, created_at, updated_at, status_changed_at,
 	status_reason, coalesce(validated_by, 0),
 	coalesce((SELECT first_name || ' ' || last_name FROM users WHERE users.id = validated_by), ''),
-	on_tableau, deadline_exempt`
+	on_tableau, deadline_exempt, start_day, end_day, organisation, lieu, conditions, ressources,
+	acces, fiche`
 
 // ListRealisations returns a student's réalisations, complete (types,
 // activities, competences, productions), most recent période first. It
@@ -36,7 +38,7 @@ func (s *Store) ListRealisations(ctx context.Context, studentID int64, f Realisa
 		args = append(args, f.Status)
 	}
 	rows, err := s.DB.QueryContext(ctx, `SELECT `+realisationColumns+` FROM realisations
-		WHERE `+where+` ORDER BY start_month DESC, end_month DESC, id DESC`, args...)
+		WHERE `+where+` ORDER BY start_month DESC, start_day DESC, end_month DESC, end_day DESC, id DESC`, args...)
 	if err != nil {
 		return nil, err
 	}
@@ -86,7 +88,8 @@ func scanRealisation(row interface{ Scan(...any) error }) (portfolio.Realisation
 	var start, end, created, updated, changed string
 	err := row.Scan(&r.ID, &r.StudentID, &r.Title, &r.Description, &r.Contexte, &r.Cadre,
 		&start, &end, &r.Modalite, &r.Team, &r.Status, &r.Version, &created, &updated, &changed,
-		&r.StatusReason, &r.ValidatedBy, &r.ValidatorName, &r.Tableau, &r.DeadlineExempt)
+		&r.StatusReason, &r.ValidatedBy, &r.ValidatorName, &r.Tableau, &r.DeadlineExempt,
+		&r.StartDay, &r.EndDay, &r.Organisation, &r.Place, &r.Conditions, &r.Resources, &r.Access, &r.Fiche)
 	if errors.Is(err, sql.ErrNoRows) {
 		return r, portfolio.ErrNotFound
 	}
@@ -198,10 +201,15 @@ func (s *Store) CreateRealisation(ctx context.Context, studentID int64, r portfo
 	var id int64
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
 		err := tx.QueryRowContext(ctx, `INSERT INTO realisations (student_id, title, description,
-			contexte, cadre, start_month, end_month, modalite, team, status)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+			contexte, cadre, start_month, end_month, modalite, team, status, start_day, end_day,
+			organisation, lieu, conditions, ressources, acces, fiche)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
 			studentID, r.Title, r.Description, r.Contexte, r.Cadre, r.Start.ISO(), r.End.ISO(),
-			r.Modalite, r.Team, portfolio.StatusDraft).Scan(&id)
+			r.Modalite, r.Team, portfolio.StatusDraft, r.StartDay, r.EndDay,
+			r.Organisation, r.Place, r.Conditions, r.Resources, r.Access, r.Fiche).Scan(&id)
+		if isFicheTaken(err) {
+			return ErrFicheTaken
+		}
 		if err != nil {
 			return err
 		}
@@ -221,10 +229,16 @@ func (s *Store) UpdateRealisation(ctx context.Context, studentID int64, r portfo
 	return s.inTx(ctx, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, `UPDATE realisations SET title = ?, description = ?,
 			contexte = ?, cadre = ?, start_month = ?, end_month = ?, modalite = ?, team = ?,
+			start_day = ?, end_day = ?, organisation = ?, lieu = ?, conditions = ?, ressources = ?,
+			acces = ?, fiche = ?,
 			version = version + 1, updated_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now')
 			WHERE id = ? AND student_id = ? AND version = ? AND status IN (?, ?)`,
 			r.Title, r.Description, r.Contexte, r.Cadre, r.Start.ISO(), r.End.ISO(), r.Modalite,
-			r.Team, r.ID, studentID, r.Version, portfolio.StatusDraft, portfolio.StatusRework)
+			r.Team, r.StartDay, r.EndDay, r.Organisation, r.Place, r.Conditions, r.Resources,
+			r.Access, r.Fiche, r.ID, studentID, r.Version, portfolio.StatusDraft, portfolio.StatusRework)
+		if isFicheTaken(err) {
+			return ErrFicheTaken
+		}
 		if err != nil {
 			return err
 		}
@@ -311,6 +325,14 @@ func missingOrConflict(ctx context.Context, tx *sql.Tx, studentID, id int64) err
 		return err
 	}
 	return portfolio.ErrConflict
+}
+
+// ErrFicheTaken is returned when another réalisation of the student
+// already has that fiche number.
+var ErrFicheTaken = errors.New("fiche number already used by another réalisation")
+
+func isFicheTaken(err error) bool {
+	return err != nil && strings.Contains(err.Error(), "UNIQUE constraint failed: realisations.student_id, realisations.fiche")
 }
 
 // CountRealisations counts a student's réalisations.

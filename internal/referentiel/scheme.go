@@ -1,0 +1,284 @@
+package referentiel
+
+import (
+	"errors"
+	"strings"
+)
+
+// Scheme is what the application asks of a référentiel for a student of
+// one parcours, whatever the form of its data file: what a réalisation
+// ticks (units) and the details under them, how the form groups them,
+// where a réalisation may happen (cadres), its types of situation, how its
+// période is kept, and the form's texts. The form, the validation and the
+// réalisation pages only read a Scheme, so they are the same code for
+// every référentiel.
+type Scheme struct {
+	Sections []Section
+	Cadres   []Cadre
+	// Types are the types of situation to tick (at least one); empty when
+	// the référentiel has none.
+	Types []Type
+	// DayPrecision: the période is kept to the day (else to the month).
+	DayPrecision bool
+	// Fiche: the référentiel has a fiche descriptive whose extra fields
+	// the form asks for.
+	Fiche bool
+	Form  FormSpec
+
+	units map[string]*Unit
+	order []*Unit // the ticked units, in référentiel order
+}
+
+// FormSpec holds the texts of the réalisation form that depend on the
+// référentiel (in the data file of a Tree référentiel). Texts may hold
+// {code}, {title}, {tick} and {detail}.
+type FormSpec struct {
+	Legend   string `json:"legend"`
+	Hint     string `json:"hint"`
+	Section  string `json:"section"` // the title of a section, from its node
+	How      string `json:"how"`     // the label of the sentence of a unit
+	Guidance string `json:"guidance,omitempty"`
+
+	UnknownTick      string `json:"unknown_tick"`
+	UnknownDetail    string `json:"unknown_detail"`
+	DetailNeedsTick  string `json:"detail_needs_tick"`
+	DetailsNeedTicks string `json:"details_need_ticks"`
+	NoParcours       string `json:"no_parcours"`
+}
+
+func (f FormSpec) validate() error {
+	for _, s := range []string{f.Legend, f.Hint, f.Section, f.How, f.UnknownTick, f.UnknownDetail, f.DetailNeedsTick, f.DetailsNeedTicks, f.NoParcours} {
+		if strings.TrimSpace(s) == "" {
+			return errors.New("form: every text (legend, hint, section, how, unknown_tick, unknown_detail, detail_needs_tick, details_need_ticks, no_parcours) is required")
+		}
+	}
+	return nil
+}
+
+// Section is a part of the form: a parcours, a bloc.
+type Section struct {
+	Title string
+	// Own: the section belongs to the student's parcours and is shown
+	// open; the others open only when something in them is ticked.
+	Own     bool
+	Entries []Entry
+}
+
+// Entry is a heading of the form (Unit nil) or a unit to tick.
+type Entry struct {
+	Heading string
+	Depth   int // 1: first heading level under the section, 2: under it
+	Unit    *Unit
+}
+
+// Unit is an element a student ticks (an activité in 2011, a compétence
+// in 2019), or a detail under it (Parent is then the unit's code).
+type Unit struct {
+	Code    string
+	Title   string
+	Parent  string
+	Details []*Unit
+	Notes   []Note // guidance shown under the unit (2011: ressources, résultats)
+	pos     int
+}
+
+// Note is a titled list of guidance lines.
+type Note struct {
+	Title string
+	Lines []string
+}
+
+// Unit returns a unit or a detail of the scheme by code.
+func (s *Scheme) Unit(code string) (*Unit, bool) {
+	u := s.units[code]
+	return u, u != nil
+}
+
+// CadreLabel is the label of a cadre, its code when unknown.
+func (s *Scheme) CadreLabel(code string) string {
+	for _, c := range s.Cadres {
+		if c.Code == code {
+			return c.Label
+		}
+	}
+	return code
+}
+
+// HasCadre reports whether the cadre exists.
+func (s *Scheme) HasCadre(code string) bool {
+	for _, c := range s.Cadres {
+		if c.Code == code {
+			return true
+		}
+	}
+	return false
+}
+
+// Units are the ticked units, in référentiel order.
+func (s *Scheme) Units() []*Unit { return s.order }
+
+// Position is the rank of a unit in référentiel order.
+func (u *Unit) Position() int { return u.pos }
+
+// Text fills a form text's {code}, {title}, {tick} and {detail}.
+func Text(s string, pairs ...string) string {
+	for i := 0; i+1 < len(pairs); i += 2 {
+		s = strings.ReplaceAll(s, "{"+pairs[i]+"}", pairs[i+1])
+	}
+	return s
+}
+
+func (s *Scheme) add(u *Unit) {
+	if s.units == nil {
+		s.units = map[string]*Unit{}
+	}
+	s.units[u.Code] = u
+	if u.Parent == "" {
+		u.pos = len(s.order)
+		s.order = append(s.order, u)
+	}
+	for _, d := range u.Details {
+		d.Parent = u.Code
+		s.units[d.Code] = d
+	}
+}
+
+// Scheme is the référentiel as a student of the parcours ("" when not
+// known) uses it.
+func (r *Referentiel) Scheme(parcours string) *Scheme {
+	if s, ok := r.schemes[parcours]; ok {
+		return s
+	}
+	return r.schemes[""]
+}
+
+// buildSchemes makes the scheme of every parcours, at load.
+func (r *Referentiel) buildSchemes() {
+	r.schemes = map[string]*Scheme{}
+	if r.Tree != nil {
+		r.schemes[""] = r.Tree.scheme("")
+		for _, p := range r.Tree.Parcours {
+			r.schemes[p.Code] = r.Tree.scheme(p.Code)
+		}
+		return
+	}
+	r.schemes[""] = r.legacyScheme("")
+	for _, p := range r.Parcours {
+		r.schemes[p.Code] = r.legacyScheme(p.Code)
+	}
+}
+
+// scheme of a Tree référentiel: a section per top-level node of the
+// parcours, headings for the levels between it and the ticked level.
+// Without a parcours, only the common nodes are offered (a code may mean
+// different things in two parcours).
+func (t *Tree) scheme(parcours string) *Scheme {
+	s := &Scheme{Form: t.Form, DayPrecision: t.Tableau.Period.Precision == "day", Fiche: t.Fiche != nil}
+	s.Cadres = append(s.Cadres, t.Cadres...)
+	visible := func(n *Node) bool { return n.Parcours == "" || n.Parcours == parcours }
+	for _, top := range t.Nodes {
+		if !visible(top) {
+			continue
+		}
+		sec := Section{Title: Text(t.Form.Section, "code", top.Code, "title", top.Title), Own: true}
+		var walk func(n *Node)
+		walk = func(n *Node) {
+			if !visible(n) {
+				return
+			}
+			if n.Depth == t.tick {
+				u := &Unit{Code: n.Code, Title: n.Title}
+				for _, d := range n.Children {
+					if visible(d) {
+						u.Details = append(u.Details, &Unit{Code: d.Code, Title: d.Title})
+					}
+				}
+				s.add(u)
+				sec.Entries = append(sec.Entries, Entry{Unit: u})
+				return
+			}
+			if n != top {
+				sec.Entries = append(sec.Entries, Entry{Heading: Text(t.Form.Section, "code", n.Code, "title", n.Title), Depth: min(n.Depth, 2)})
+			}
+			for _, c := range n.Children {
+				walk(c)
+			}
+		}
+		walk(top)
+		if len(sec.Entries) > 0 {
+			s.Sections = append(s.Sections, sec)
+		}
+	}
+	return s
+}
+
+// legacyScheme is the scheme of the 2011 référentiel, whose data file is
+// still in its first form (processes › domains › activities ›
+// competences): the activities of the student's parcours first, the others
+// after, each under its process and domain. Its form texts are the ones
+// its users have always had; they move to the data file with it.
+func (r *Referentiel) legacyScheme(parcours string) *Scheme {
+	s := &Scheme{Types: r.Types, Form: FormSpec{
+		Legend:           "Activités et compétences mobilisées",
+		Hint:             "Cochez chaque activité exercée : ses compétences apparaissent dessous, cochez celles que vous avez mobilisées. Décocher une activité retire ses compétences.",
+		Section:          "{code} — {title}",
+		How:              "Comment j'ai exercé {code} (facultatif)",
+		Guidance:         "Repères : ressources fournies et résultats attendus",
+		UnknownTick:      "Activité inconnue du référentiel.",
+		UnknownDetail:    "Compétence inconnue du référentiel.",
+		DetailNeedsTick:  "Cochez l'activité {tick} pour pouvoir cocher la compétence {detail}.",
+		DetailsNeedTicks: "Une compétence ne peut être cochée que sous une activité cochée.",
+	}}
+	// The 2011 form's labels of the bands of its tableau.
+	s.Cadres = []Cadre{
+		{"formation", "En formation (TP, PPE, atelier)"},
+		{"stage1", "Stage de première année"},
+		{"stage2", "Stage de deuxième année"},
+		{"alternance", "Alternance"},
+	}
+	units := map[string]*Unit{}
+	for _, a := range r.activities {
+		u := &Unit{Code: a.Code, Title: a.Title}
+		for _, c := range a.Competences {
+			u.Details = append(u.Details, &Unit{Code: c.Code, Title: c.Title})
+		}
+		for _, n := range []Note{{"Ressources fournies", a.Ressources}, {"Résultats attendus", a.Resultats}} {
+			u.Notes = append(u.Notes, n)
+		}
+		s.add(u)
+		units[a.Code] = u
+	}
+	section := func(title string, own bool, keep func(*Activity) bool) Section {
+		sec := Section{Title: title, Own: own}
+		for _, p := range r.Processes {
+			var entries []Entry
+			for _, d := range p.Domains {
+				var acts []Entry
+				for i := range d.Activities {
+					if a := r.activityIdx[d.Activities[i].Code]; keep(a) {
+						acts = append(acts, Entry{Unit: units[a.Code]})
+					}
+				}
+				if len(acts) > 0 {
+					entries = append(entries, Entry{Heading: d.Code + " — " + d.Title, Depth: 2})
+					entries = append(entries, acts...)
+				}
+			}
+			if len(entries) > 0 {
+				sec.Entries = append(sec.Entries, Entry{Heading: p.Code + " — " + p.Title, Depth: 1})
+				sec.Entries = append(sec.Entries, entries...)
+			}
+		}
+		return sec
+	}
+	pc, ok := r.parcoursIdx[parcours]
+	if !ok {
+		s.Sections = []Section{section("Toutes les activités du référentiel", true, func(*Activity) bool { return true })}
+		return s
+	}
+	s.Sections = []Section{
+		section("Activités de mon parcours "+pc.Code, true, func(a *Activity) bool { return r.InParcours(parcours, a.Code) }),
+		section("Autres activités (hors parcours)", false, func(a *Activity) bool { return !r.InParcours(parcours, a.Code) }),
+	}
+	return s
+}
