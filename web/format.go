@@ -3,6 +3,9 @@ package web
 import (
 	"strconv"
 	"strings"
+	"unicode/utf8"
+
+	"github.com/portfolio-sio/portfolio/internal/portfolio"
 )
 
 // frDay shows a day stored as YYYY-MM-DD the French way (DD/MM/YYYY); any
@@ -54,4 +57,30 @@ func HumanSize(n int64) string {
 		return strconv.FormatInt(n>>10, 10) + " Ko"
 	}
 	return strconv.FormatInt(n, 10) + " octets"
+}
+
+// capital puts the first letter in upper case.
+func capital(s string) string {
+	for i, r := range s {
+		return strings.ToUpper(string(r)) + s[i+utf8.RuneLen(r):]
+	}
+	return s
+}
+
+// ficheFacts are the fiche descriptive's fields a réalisation fills in,
+// as (label, value), for its page.
+func ficheFacts(r portfolio.Realisation) [][2]string {
+	var out [][2]string
+	for _, f := range [][2]string{
+		{"Organisation support", r.Organisation},
+		{"Lieu", r.Place},
+		{"Conditions de réalisation", r.Conditions},
+		{"Ressources documentaires, matérielles et logicielles", r.Resources},
+		{"Modalités d’accès aux productions", r.Access},
+	} {
+		if f[1] != "" {
+			out = append(out, f)
+		}
+	}
+	return out
 }

@@ -364,7 +364,7 @@ type JuryRealisation struct {
 type JuryView struct {
 	Student      portfolio.User
 	Base         string
-	Ref          *referentiel.Referentiel
+	Scheme       *referentiel.Scheme
 	Realisations []JuryRealisation
 	Tableau      portfolio.Tableau
 }
@@ -545,7 +545,7 @@ func JuryPage(p Page, v JuryView) templ.Component {
 						return templ_7745c5c3_Err
 					}
 				}
-				templ_7745c5c3_Err = realisationBody(jr.R, v.Ref, 4).Render(ctx, templ_7745c5c3_Buffer)
+				templ_7745c5c3_Err = realisationBody(jr.R, v.Scheme, 4).Render(ctx, templ_7745c5c3_Buffer)
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}

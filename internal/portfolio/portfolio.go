@@ -311,6 +311,20 @@ func (r *Realisation) StartDate() time.Time {
 	return time.Date(r.Start.Year, r.Start.Month, max(r.StartDay, 1), 0, 0, 0, 0, time.UTC)
 }
 
+// PeriodText is the période as the pages show it: « 15/09/25 – 20/10/25 »
+// when the days are known, else « 09/25 – 10/25 » (one date when the
+// start and the end are the same).
+func (r *Realisation) PeriodText() string {
+	if r.StartDay == 0 || r.EndDay == 0 {
+		return Period(r.Start, r.End)
+	}
+	a, b := r.StartDate().Format("02/01/06"), r.EndDate().Format("02/01/06")
+	if a == b {
+		return a
+	}
+	return a + " – " + b
+}
+
 // EndDate is the last day of the période (see StartDate).
 func (r *Realisation) EndDate() time.Time {
 	if r.End.IsZero() {

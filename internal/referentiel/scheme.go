@@ -24,6 +24,7 @@ type Scheme struct {
 	// the form asks for.
 	Fiche bool
 	Form  FormSpec
+	Names Names
 
 	units map[string]*Unit
 	order []*Unit // the ticked units, in référentiel order
@@ -44,15 +45,24 @@ type FormSpec struct {
 	DetailNeedsTick  string `json:"detail_needs_tick"`
 	DetailsNeedTicks string `json:"details_need_ticks"`
 	NoParcours       string `json:"no_parcours"`
+	NoneTicked       string `json:"none_ticked"`
 }
 
 func (f FormSpec) validate() error {
-	for _, s := range []string{f.Legend, f.Hint, f.Section, f.How, f.UnknownTick, f.UnknownDetail, f.DetailNeedsTick, f.DetailsNeedTicks, f.NoParcours} {
+	for _, s := range []string{f.Legend, f.Hint, f.Section, f.How, f.UnknownTick, f.UnknownDetail, f.DetailNeedsTick, f.DetailsNeedTicks, f.NoParcours, f.NoneTicked} {
 		if strings.TrimSpace(s) == "" {
-			return errors.New("form: every text (legend, hint, section, how, unknown_tick, unknown_detail, detail_needs_tick, details_need_ticks, no_parcours) is required")
+			return errors.New("form: every text (legend, hint, section, how, unknown_tick, unknown_detail, detail_needs_tick, details_need_ticks, no_parcours, none_ticked) is required")
 		}
 	}
 	return nil
+}
+
+// Names are how the pages name the ticked units and their details, in
+// lower case (« activité », « compétence » in 2011; « compétence »,
+// « savoir-faire » in 2019).
+type Names struct {
+	Tick, Ticks, Detail, Details string
+	NoneTicked                   string // shown when nothing is ticked
 }
 
 // Section is a part of the form: a parcours, a bloc.
@@ -174,6 +184,12 @@ func (r *Referentiel) buildSchemes() {
 // different things in two parcours).
 func (t *Tree) scheme(parcours string) *Scheme {
 	s := &Scheme{Form: t.Form, DayPrecision: t.Tableau.Period.Precision == "day", Fiche: t.Fiche != nil}
+	tick, detail := t.Levels[t.tick], Level{}
+	if t.tick+1 < len(t.Levels) {
+		detail = t.Levels[t.tick+1]
+	}
+	s.Names = Names{Tick: strings.ToLower(tick.Label), Ticks: strings.ToLower(tick.Plural),
+		Detail: strings.ToLower(detail.Label), Details: strings.ToLower(detail.Plural), NoneTicked: t.Form.NoneTicked}
 	s.Cadres = append(s.Cadres, t.Cadres...)
 	visible := func(n *Node) bool { return n.Parcours == "" || n.Parcours == parcours }
 	for _, top := range t.Nodes {
@@ -218,7 +234,8 @@ func (t *Tree) scheme(parcours string) *Scheme {
 // after, each under its process and domain. Its form texts are the ones
 // its users have always had; they move to the data file with it.
 func (r *Referentiel) legacyScheme(parcours string) *Scheme {
-	s := &Scheme{Types: r.Types, Form: FormSpec{
+	s := &Scheme{Types: r.Types, Names: Names{Tick: "activité", Ticks: "activités", Detail: "compétence", Details: "compétences",
+		NoneTicked: "Aucune activité cochée pour l'instant."}, Form: FormSpec{
 		Legend:           "Activités et compétences mobilisées",
 		Hint:             "Cochez chaque activité exercée : ses compétences apparaissent dessous, cochez celles que vous avez mobilisées. Décocher une activité retire ses compétences.",
 		Section:          "{code} — {title}",

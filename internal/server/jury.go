@@ -131,7 +131,7 @@ func (s *Server) juryPortfolio(w http.ResponseWriter, r *http.Request) {
 	}
 	student.PortfolioURL = juryURL(s.siteURL(r), l.Token)
 	base := "/jury/" + l.Token
-	v := web.JuryView{Student: student, Base: base, Ref: s.ref(&student),
+	v := web.JuryView{Student: student, Base: base, Scheme: s.ref(&student).Scheme(student.Parcours),
 		Tableau: portfolio.BuildTableau(s.ref(&student), student, reals, s.now())}
 	for _, re := range reals {
 		if re.OnTableau() {

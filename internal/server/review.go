@@ -99,7 +99,7 @@ func (s *Server) renderDetail(w http.ResponseWriter, r *http.Request, status int
 		return
 	}
 	v := web.DetailView{
-		R: real, Ref: s.ref(owner), Base: detailURL(student, real.ID),
+		R: real, Scheme: s.ref(owner).Scheme(owner.Parcours), Base: detailURL(student, real.ID),
 		Events: events, Comments: comments, Staff: student != nil, Evidence: evidence,
 		MaxFile: web.HumanSize(s.maxFile),
 	}
