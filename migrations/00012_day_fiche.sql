@@ -17,7 +17,37 @@ ALTER TABLE realisations ADD COLUMN acces        TEXT    NOT NULL DEFAULT '';
 ALTER TABLE realisations ADD COLUMN fiche        INTEGER NOT NULL DEFAULT 0 CHECK (fiche >= 0);
 CREATE UNIQUE INDEX realisations_fiche ON realisations (student_id, fiche) WHERE fiche > 0;
 
+-- A student's référentiel is their class's: enrolling them in a class
+-- moves them to its référentiel, unless they already have réalisations on
+-- another one (refused: the store reports it); changing a class's
+-- référentiel (only while none of its students has a réalisation) moves
+-- its students.
+-- +goose StatementBegin
+CREATE TRIGGER class_students_referentiel AFTER INSERT ON class_students
+BEGIN
+    SELECT RAISE(ABORT, 'portfolio: referentiel mismatch')
+    WHERE EXISTS (SELECT 1 FROM users u, classes c
+                  WHERE u.id = NEW.student_id AND c.id = NEW.class_id AND u.referentiel <> c.referentiel
+                    AND EXISTS (SELECT 1 FROM realisations r WHERE r.student_id = u.id));
+    UPDATE users SET referentiel = (SELECT referentiel FROM classes WHERE id = NEW.class_id)
+    WHERE id = NEW.student_id;
+END;
+-- +goose StatementEnd
+-- +goose StatementBegin
+CREATE TRIGGER classes_referentiel AFTER UPDATE OF referentiel ON classes
+WHEN NEW.referentiel <> OLD.referentiel
+BEGIN
+    SELECT RAISE(ABORT, 'portfolio: referentiel in use')
+    WHERE EXISTS (SELECT 1 FROM class_students cs JOIN realisations r ON r.student_id = cs.student_id
+                  WHERE cs.class_id = NEW.id);
+    UPDATE users SET referentiel = NEW.referentiel
+    WHERE id IN (SELECT student_id FROM class_students WHERE class_id = NEW.id);
+END;
+-- +goose StatementEnd
+
 -- +goose Down
+DROP TRIGGER classes_referentiel;
+DROP TRIGGER class_students_referentiel;
 DROP INDEX realisations_fiche;
 ALTER TABLE realisations DROP COLUMN fiche;
 ALTER TABLE realisations DROP COLUMN acces;

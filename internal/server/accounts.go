@@ -253,8 +253,16 @@ func (s *Server) updateUser(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	if classID != 0 {
-		if _, err := s.store.ClassByID(r.Context(), classID); err != nil {
+		c, err := s.store.ClassByID(r.Context(), classID)
+		if err != nil {
 			f.Errors["class_id"] = "Classe inconnue."
+		} else if c.Referentiel != cur.Referentiel && cur.Role == portfolio.RoleStudent {
+			if n, err := s.store.CountRealisations(r.Context(), cur.ID); err != nil {
+				s.serverError(w, r, err)
+				return
+			} else if n > 0 {
+				f.Errors["class_id"] = "Ses réalisations suivent le référentiel " + cur.Referentiel + " : choisissez une classe de ce référentiel (" + c.Name + " suit " + c.Referentiel + ")."
+			}
 		}
 	}
 	if len(f.Errors) > 0 {

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net/http"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -21,9 +22,22 @@ import (
 
 var schoolYearRE = regexp.MustCompile(`^(\d{4})-(\d{4})$`)
 
+// refChoices are the référentiels a class may follow, newest first (their
+// codes end with their year), so that a new class gets the current one.
+func (s *Server) refChoices() []web.RefChoice {
+	out := make([]web.RefChoice, 0, len(s.refs))
+	for code, ref := range s.refs {
+		out = append(out, web.RefChoice{Code: code, Title: ref.Title})
+	}
+	slices.SortFunc(out, func(a, b web.RefChoice) int { return strings.Compare(b.Code, a.Code) })
+	return out
+}
+
 // decodeClass reads and checks the class form.
-func decodeClass(r *http.Request) (store.Class, web.ClassForm) {
+func (s *Server) decodeClass(r *http.Request) (store.Class, web.ClassForm) {
 	f := web.ClassForm{
+		Referentiel: r.PostForm.Get("referentiel"),
+		Choices:     s.refChoices(),
 		Name:       strings.TrimSpace(r.PostForm.Get("name")),
 		SchoolYear: strings.TrimSpace(r.PostForm.Get("school_year")),
 		Parcours:   r.PostForm.Get("parcours"),
@@ -31,7 +45,12 @@ func decodeClass(r *http.Request) (store.Class, web.ClassForm) {
 		Archived:   r.PostForm.Get("archived") == "1",
 		Errors:     portfolio.Errors{},
 	}
-	c := store.Class{Name: f.Name, SchoolYear: f.SchoolYear, Parcours: f.Parcours, Archived: f.Archived}
+	c := store.Class{Name: f.Name, SchoolYear: f.SchoolYear, Referentiel: f.Referentiel, Parcours: f.Parcours, Archived: f.Archived}
+	// A form without the field (a script of before the choice existed)
+	// keeps the class's référentiel, or the schema's default for a new one.
+	if _, ok := s.refs[f.Referentiel]; !ok && f.Referentiel != "" {
+		f.Errors["referentiel"] = "Référentiel inconnu : choisissez-en un dans la liste."
+	}
 	switch {
 	case f.Name == "":
 		f.Errors["name"] = "Le nom de la classe est obligatoire."
@@ -62,7 +81,11 @@ func decodeClass(r *http.Request) (store.Class, web.ClassForm) {
 }
 
 func (s *Server) adminClasses(w http.ResponseWriter, r *http.Request) {
-	s.renderAdminClasses(w, r, http.StatusOK, web.ClassForm{SchoolYear: schoolYear(s.now())})
+	f := web.ClassForm{SchoolYear: schoolYear(s.now()), Choices: s.refChoices()}
+	if len(f.Choices) > 0 {
+		f.Referentiel = f.Choices[0].Code
+	}
+	s.renderAdminClasses(w, r, http.StatusOK, f)
 }
 
 // schoolYear is the school year running at now ("2026-2027" from
@@ -88,7 +111,7 @@ func (s *Server) createClass(w http.ResponseWriter, r *http.Request) {
 	if !s.parseForm(w, r) {
 		return
 	}
-	c, f := decodeClass(r)
+	c, f := s.decodeClass(r)
 	if len(f.Errors) > 0 {
 		s.renderAdminClasses(w, r, http.StatusUnprocessableEntity, f)
 		return
@@ -112,14 +135,25 @@ func adminClassURL(id int64) string { return "/admin/classes/" + strconv.FormatI
 
 func (s *Server) adminClass(w http.ResponseWriter, r *http.Request) {
 	c := routeClass(r.Context())
-	f := web.ClassForm{Name: c.Name, SchoolYear: c.SchoolYear, Parcours: c.Parcours, Archived: c.Archived}
+	s.renderAdminClass(w, r, http.StatusOK, c.ID, s.classForm(c))
+}
+
+// classForm is the form of a stored class.
+func (s *Server) classForm(c *store.Class) web.ClassForm {
+	f := web.ClassForm{Name: c.Name, SchoolYear: c.SchoolYear, Parcours: c.Parcours, Archived: c.Archived,
+		Referentiel: c.Referentiel, Choices: s.refChoices()}
 	if !c.Deadline.IsZero() {
 		f.Deadline = c.Deadline.Format(time.DateOnly)
 	}
-	s.renderAdminClass(w, r, http.StatusOK, c.ID, f)
+	return f
 }
 
 func (s *Server) renderAdminClass(w http.ResponseWriter, r *http.Request, status int, id int64, f web.ClassForm) {
+	s.renderAdminClassWith(w, r, status, id, f, "")
+}
+
+// renderAdminClassWith draws the class page with a refused enrolment.
+func (s *Server) renderAdminClassWith(w http.ResponseWriter, r *http.Request, status int, id int64, f web.ClassForm, enrolError string) {
 	students, teachers, err := s.store.ClassMembers(r.Context(), id)
 	if err != nil {
 		s.serverError(w, r, err)
@@ -155,7 +189,8 @@ func (s *Server) renderAdminClass(w http.ResponseWriter, r *http.Request, status
 		return
 	}
 	v := web.AdminClassView{ID: id, Form: f, Students: students, Teachers: teachers,
-		Available: available, Search: search, MoreAvailable: more, Staff: notIn(append(allTeachers, admins...), teachers)}
+		Available: available, Search: search, MoreAvailable: more, Staff: notIn(append(allTeachers, admins...), teachers),
+		EnrolError: enrolError}
 	s.render(w, r, status, web.AdminClass(s.page(r, f.Name, "admin"), v))
 }
 
@@ -182,7 +217,10 @@ func (s *Server) updateClass(w http.ResponseWriter, r *http.Request) {
 	if !s.parseForm(w, r) {
 		return
 	}
-	c, f := decodeClass(r)
+	c, f := s.decodeClass(r)
+	if f.Referentiel == "" {
+		f.Referentiel = cur.Referentiel
+	}
 	if len(f.Errors) > 0 {
 		s.renderAdminClass(w, r, http.StatusUnprocessableEntity, cur.ID, f)
 		return
@@ -191,6 +229,11 @@ func (s *Server) updateClass(w http.ResponseWriter, r *http.Request) {
 	err := s.store.UpdateClass(r.Context(), c)
 	if errors.Is(err, store.ErrClassExists) {
 		f.Errors["name"] = "Une classe porte déjà ce nom pour cette année scolaire."
+		s.renderAdminClass(w, r, http.StatusUnprocessableEntity, cur.ID, f)
+		return
+	}
+	if errors.Is(err, store.ErrReferentielInUse) {
+		f.Errors["referentiel"] = "Des étudiants de cette classe ont déjà des réalisations : son référentiel ne peut plus changer (il reste " + cur.Referentiel + ")."
 		s.renderAdminClass(w, r, http.StatusUnprocessableEntity, cur.ID, f)
 		return
 	}
@@ -245,6 +288,11 @@ func (s *Server) memberAction(add bool, role portfolio.Role) http.HandlerFunc {
 			err, msg = s.store.Unenrol(r.Context(), c.ID, uid), u.FullName()+" retiré(e) de la classe."
 		default:
 			err, msg = s.store.UnassignTeacher(r.Context(), c.ID, uid), u.FullName()+" n'enseigne plus dans la classe."
+		}
+		if errors.Is(err, store.ErrReferentielMismatch) {
+			s.renderAdminClassWith(w, r, http.StatusUnprocessableEntity, c.ID, s.classForm(c),
+				u.FullName()+" n'est pas inscrit(e) : ses réalisations suivent le référentiel "+u.Referentiel+", la classe suit "+c.Referentiel+". Inscrivez-le (la) dans une classe de son référentiel.")
+			return
 		}
 		if err != nil {
 			s.serverError(w, r, err)

@@ -34,7 +34,7 @@ func (s *Server) home(w http.ResponseWriter, r *http.Request) {
 }
 
 func classSummary(c store.Class) web.ClassSummary {
-	cs := web.ClassSummary{ID: c.ID, Name: c.Name, SchoolYear: c.SchoolYear, Parcours: c.Parcours,
+	cs := web.ClassSummary{ID: c.ID, Name: c.Name, SchoolYear: c.SchoolYear, Referentiel: c.Referentiel, Parcours: c.Parcours,
 		Archived: c.Archived, Students: c.Students, Submitted: c.Submitted}
 	if !c.Deadline.IsZero() {
 		cs.Deadline = c.Deadline.Format("02/01/2006")

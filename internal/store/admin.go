@@ -286,6 +286,15 @@ func (s *Store) PlanImport(ctx context.Context, classID int64, rows []roster.Row
 		case u.Role != portfolio.RoleStudent:
 			l.Action, l.Problem = ImportError, "Cet e-mail est celui d'un compte "+u.Role.Label()+"."
 		default:
+			var mismatch bool
+			if err := s.DB.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM classes c WHERE c.id = ? AND c.referentiel <> ?
+				AND EXISTS (SELECT 1 FROM realisations WHERE student_id = ?))`, classID, u.Referentiel, u.ID).Scan(&mismatch); err != nil {
+				return nil, err
+			}
+			if mismatch {
+				l.Action, l.Problem = ImportError, "Cet(te) étudiant(e) a déjà des réalisations sur un autre référentiel que celui de la classe."
+				break
+			}
 			l.userID = u.ID
 			if u.LastName != r.LastName {
 				l.Changes = append(l.Changes, fmt.Sprintf("nom : %s → %s", u.LastName, r.LastName))
@@ -351,6 +360,15 @@ func (s *Store) ApplyImport(ctx context.Context, classID int64, rows []roster.Ro
 			case role != portfolio.RoleStudent:
 				continue // refused in the plan
 			default:
+				var mismatch bool
+				if err := tx.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM users u, classes c
+					WHERE u.id = ? AND c.id = ? AND u.referentiel <> c.referentiel
+					AND EXISTS (SELECT 1 FROM realisations WHERE student_id = u.id))`, id, classID).Scan(&mismatch); err != nil {
+					return err
+				}
+				if mismatch {
+					continue // refused in the plan
+				}
 				res, err := tx.ExecContext(ctx, `UPDATE users SET first_name = ?, last_name = ?,
 					parcours = CASE WHEN ? <> '' THEN ? ELSE parcours END,
 					candidate_number = CASE WHEN ? <> '' THEN ? ELSE candidate_number END

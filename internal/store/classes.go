@@ -10,6 +10,28 @@ import (
 	"github.com/portfolio-sio/portfolio/internal/portfolio"
 )
 
+// ErrReferentielMismatch is returned when a student who has réalisations
+// on a référentiel is enrolled in a class of another one.
+var ErrReferentielMismatch = errors.New("the student has réalisations on another référentiel")
+
+// ErrReferentielInUse is returned when the référentiel of a class whose
+// students have réalisations would change.
+var ErrReferentielInUse = errors.New("students of the class have réalisations on its référentiel")
+
+// referentielError maps the refusals of the référentiel triggers
+// (migration 00012) to their errors.
+func referentielError(err error) error {
+	switch {
+	case err == nil:
+		return nil
+	case strings.Contains(err.Error(), "portfolio: referentiel mismatch"):
+		return ErrReferentielMismatch
+	case strings.Contains(err.Error(), "portfolio: referentiel in use"):
+		return ErrReferentielInUse
+	}
+	return err
+}
+
 // ErrClassExists is returned when a class name is already used that year.
 var ErrClassExists = errors.New("class name already used for that school year")
 
@@ -64,16 +86,18 @@ func (s *Store) CreateClass(ctx context.Context, c Class) (int64, error) {
 	return id, err
 }
 
-// UpdateClass changes a class's name, year, parcours, deadline and
-// archived flag.
+// UpdateClass changes a class's name, year, référentiel (ErrReferentielInUse
+// once its students have réalisations), parcours, deadline and archived
+// flag. An empty Referentiel keeps the class's.
 func (s *Store) UpdateClass(ctx context.Context, c Class) error {
-	res, err := s.DB.ExecContext(ctx, `UPDATE classes SET name = ?, school_year = ?, parcours = ?, deadline = ?, archived = ?
-		WHERE id = ?`, c.Name, c.SchoolYear, c.Parcours, deadlineValue(c.Deadline), c.Archived, c.ID)
+	res, err := s.DB.ExecContext(ctx, `UPDATE classes SET name = ?, school_year = ?, parcours = ?, deadline = ?, archived = ?,
+		referentiel = CASE WHEN ? <> '' THEN ? ELSE referentiel END
+		WHERE id = ?`, c.Name, c.SchoolYear, c.Parcours, deadlineValue(c.Deadline), c.Archived, c.Referentiel, c.Referentiel, c.ID)
 	if err != nil {
 		if strings.Contains(err.Error(), "UNIQUE constraint failed") {
 			return ErrClassExists
 		}
-		return err
+		return referentielError(err)
 	}
 	if n, err := res.RowsAffected(); err != nil {
 		return err
@@ -147,11 +171,13 @@ func (s *Store) ClassMembers(ctx context.Context, classID int64) (students, teac
 	return students, teachers, err
 }
 
-// Enrol adds a student to a class (idempotent).
+// Enrol adds a student to a class (idempotent), moving them to its
+// référentiel: ErrReferentielMismatch when they have réalisations on
+// another one.
 func (s *Store) Enrol(ctx context.Context, classID, studentID int64) error {
 	_, err := s.DB.ExecContext(ctx, `INSERT OR IGNORE INTO class_students (class_id, student_id)
 		SELECT ?, id FROM users WHERE id = ? AND role = 'student'`, classID, studentID)
-	return err
+	return referentielError(err)
 }
 
 // Unenrol removes a student from a class.
