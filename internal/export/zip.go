@@ -14,6 +14,7 @@ import (
 type StudentTableau struct {
 	Student portfolio.User
 	Tableau portfolio.Tableau
+	Grid    *portfolio.Grid // instead of Tableau, for a Tree référentiel
 }
 
 // ClassZIP writes a ZIP of one PDF per student, named
@@ -25,7 +26,15 @@ func ClassZIP(w io.Writer, items []StudentTableau, paper Paper, progress func(do
 	var buf bytes.Buffer
 	for i, it := range items {
 		buf.Reset()
-		if err := PDF(&buf, it.Tableau, paper); err != nil {
+		at := it.Tableau.GeneratedAt
+		var err error
+		if it.Grid != nil {
+			at = it.Grid.GeneratedAt
+			err = GridPDF(&buf, *it.Grid, paper)
+		} else {
+			err = PDF(&buf, it.Tableau, paper)
+		}
+		if err != nil {
 			return fmt.Errorf("tableau of %s: %w", it.Student.Email, err)
 		}
 		name := FileName(it.Student, "pdf")
@@ -34,7 +43,7 @@ func ClassZIP(w io.Writer, items []StudentTableau, paper Paper, progress func(do
 		if n := used[key]; n > 1 {
 			name = strings.TrimSuffix(name, ".pdf") + fmt.Sprintf("_%d.pdf", n)
 		}
-		fw, err := zw.CreateHeader(&zip.FileHeader{Name: name, Method: zip.Deflate, Modified: it.Tableau.GeneratedAt.Local()})
+		fw, err := zw.CreateHeader(&zip.FileHeader{Name: name, Method: zip.Deflate, Modified: at.Local()})
 		if err != nil {
 			return err
 		}

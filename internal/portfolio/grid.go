@@ -1,6 +1,7 @@
 package portfolio
 
 import (
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -200,4 +201,49 @@ func formatPeriod(p referentiel.PeriodSpec, start, end time.Time) string {
 		end = start
 	}
 	return strings.NewReplacer("{start}", start.Format(layout), "{end}", end.Format(layout)).Replace(p.Format)
+}
+
+// GridEntries are the réalisations a Tree référentiel's tableau shows (as
+// for BuildTableau: the validated ones less those hidden, plus those the
+// student chose to show), in the order of their périodes.
+func GridEntries(reals []Realisation) []GridEntry {
+	var out []GridEntry
+	for i := range reals {
+		r := &reals[i]
+		if !r.OnTableau() {
+			continue
+		}
+		e := GridEntry{ID: r.ID, Title: r.Title, Productions: r.Productions, Cadre: string(r.Cadre),
+			Start: r.StartDate(), End: r.EndDate(), Pending: r.Status != StatusValidated}
+		for _, a := range r.Activities {
+			e.Ticks = append(e.Ticks, a.Code)
+			e.Ticks = append(e.Ticks, a.Competences...)
+		}
+		out = append(out, e)
+	}
+	sort.SliceStable(out, func(i, j int) bool {
+		a, b := out[i], out[j]
+		if !a.Start.Equal(b.Start) {
+			return a.Start.Before(b.Start)
+		}
+		if !a.End.Equal(b.End) {
+			return a.End.Before(b.End)
+		}
+		return a.ID < b.ID
+	})
+	return out
+}
+
+// FicheEntryOf is what a réalisation gives its fiche descriptive, its
+// période printed as the référentiel's tableau prints it.
+func FicheEntryOf(tree *referentiel.Tree, r *Realisation) FicheEntry {
+	e := FicheEntry{Number: r.Fiche, Title: r.Title, Organisation: r.Organisation, Place: r.Place,
+		Period: formatPeriod(tree.Tableau.Period, r.StartDate(), r.EndDate()), Alone: r.Modalite != Team,
+		Conditions: r.Conditions, Resources: r.Resources, Access: r.Access, Description: r.Description,
+		Productions: r.Productions}
+	for _, a := range r.Activities {
+		e.Ticks = append(e.Ticks, a.Code)
+		e.Ticks = append(e.Ticks, a.Competences...)
+	}
+	return e
 }

@@ -16,6 +16,7 @@ import (
 
 	"github.com/portfolio-sio/portfolio/internal/export"
 	"github.com/portfolio-sio/portfolio/internal/portfolio"
+	"github.com/portfolio-sio/portfolio/internal/referentiel"
 	"github.com/portfolio-sio/portfolio/internal/store"
 	"github.com/portfolio-sio/portfolio/web"
 )
@@ -51,7 +52,20 @@ func (s *Server) writeTableauPDF(w http.ResponseWriter, r *http.Request, student
 // while its source has not changed (made within the PDF slots otherwise).
 func (s *Server) sendTableauPDF(w http.ResponseWriter, r *http.Request, src tableauSource, student *portfolio.User) {
 	paper := paperParam(r)
+	tree := s.ref(&src.student).Tree
+	if tree != nil {
+		paper = gridPaper(r, tree)
+	}
 	pdf, err := s.pages.get(src.key("pdf|"+string(paper)), func() ([]byte, error) {
+		if tree != nil {
+			g, _, err := s.grid(r, src)
+			if err != nil {
+				return nil, err
+			}
+			var buf bytes.Buffer
+			err = s.withPDFSlot(r.Context(), func() error { return export.GridPDF(&buf, g, paper) })
+			return buf.Bytes(), err
+		}
 		t, err := s.tableau(r, src)
 		if err != nil {
 			return nil, err
@@ -74,13 +88,28 @@ func (s *Server) sendTableauPDF(w http.ResponseWriter, r *http.Request, src tabl
 // is CPU work with large temporary buffers, so more in parallel only adds
 // memory, not speed.
 func (s *Server) renderPDF(ctx context.Context, w io.Writer, t portfolio.Tableau, paper export.Paper) error {
+	return s.withPDFSlot(ctx, func() error { return export.PDF(w, t, paper) })
+}
+
+// withPDFSlot runs fn in one of the PDF slots.
+func (s *Server) withPDFSlot(ctx context.Context, fn func() error) error {
 	select {
 	case s.pdfSlots <- struct{}{}:
 	case <-ctx.Done():
 		return ctx.Err()
 	}
 	defer func() { <-s.pdfSlots }()
-	return export.PDF(w, t, paper)
+	return fn()
+}
+
+// gridPaper is the paper of a Tree référentiel's tableau: ?paper=A3|A4,
+// else the one its model prints on.
+func gridPaper(r *http.Request, tree *referentiel.Tree) export.Paper {
+	if p, err := export.ParsePaper(r.URL.Query().Get("paper")); err == nil && r.URL.Query().Get("paper") != "" {
+		return p
+	}
+	p, _ := export.ParsePaper(tree.Tableau.Paper)
+	return p
 }
 
 // A class export builds one PDF per student into a ZIP, in the background:
@@ -205,6 +234,11 @@ func (s *Server) runClassExport(job *exportJob, students []portfolio.User, paper
 		if err != nil {
 			fail(err)
 			return
+		}
+		if tree := s.ref(&st).Tree; tree != nil {
+			g := portfolio.BuildGrid(tree, st, portfolio.GridEntries(reals), now)
+			items = append(items, export.StudentTableau{Student: st, Grid: &g})
+			continue
 		}
 		items = append(items, export.StudentTableau{Student: st, Tableau: portfolio.BuildTableau(s.ref(&st), st, reals, now)})
 	}

@@ -77,6 +77,8 @@ func (s *Server) router() chi.Router {
 				r.Get("/tableau", s.showTableau)
 				r.Get("/tableau.csv", s.tableauCSV)
 				r.Get("/tableau.pdf", s.tableauPDF)
+				r.Get("/tableau.xlsx", s.tableauXLSX)
+				r.Get("/realisations/{id}/fiche.pdf", s.realisationFiche)
 			})
 
 			// Teachers (their classes) and admins (everything) follow students.
@@ -93,6 +95,8 @@ func (s *Server) router() chi.Router {
 					r.Get("/tableau", s.showStudentTableau)
 					r.Get("/tableau.csv", s.studentTableauCSV)
 					r.Get("/tableau.pdf", s.studentTableauPDF)
+					r.Get("/tableau.xlsx", s.studentTableauXLSX)
+					r.Get("/realisations/{id}/fiche.pdf", s.studentRealisationFiche)
 					r.Get("/realisations/{id}", s.showStudentRealisation)
 					r.Post("/realisations/{id}/review", s.staffTransition)
 					r.Post("/realisations/{id}/comments", s.staffComment)

@@ -3,8 +3,11 @@ package server
 import (
 	"bytes"
 	"fmt"
+	"io"
 	"net/http"
+	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/a-h/templ"
@@ -59,6 +62,33 @@ func (s *Server) tableau(r *http.Request, src tableauSource) (portfolio.Tableau,
 	return portfolio.BuildTableau(s.ref(&src.student), src.student, reals, src.at), nil
 }
 
+// reals are the student's réalisations, from the cache while they have
+// not changed.
+func (s *Server) reals(r *http.Request, src tableauSource) ([]portfolio.Realisation, error) {
+	id := src.student.ID
+	reals, ok := s.cache.get(id, src.stamp)
+	if !ok {
+		var err error
+		reals, err = s.store.ListRealisations(r.Context(), id, store.RealisationFilter{})
+		if err != nil {
+			return nil, err
+		}
+		s.cache.put(id, src.stamp, reals)
+	}
+	return reals, nil
+}
+
+// grid builds the official tableau of a student whose référentiel is in
+// the Tree form, with the réalisations it was built from.
+func (s *Server) grid(r *http.Request, src tableauSource) (portfolio.Grid, []portfolio.Realisation, error) {
+	reals, err := s.reals(r, src)
+	if err != nil {
+		return portfolio.Grid{}, nil, err
+	}
+	tree := s.ref(&src.student).Tree
+	return portfolio.BuildGrid(tree, src.student, portfolio.GridEntries(reals), src.at), reals, nil
+}
+
 // studentTableau builds the tableau of a student from the database.
 func (s *Server) studentTableau(r *http.Request, student *portfolio.User) (portfolio.Tableau, error) {
 	src, err := s.tableauSource(r, student)
@@ -98,6 +128,10 @@ func (s *Server) renderTableau(w http.ResponseWriter, r *http.Request, student *
 		s.serverError(w, r, err)
 		return
 	}
+	if s.ref(student).Tree != nil {
+		s.renderGridPage(w, r, src, base, rowURL, active)
+		return
+	}
 	// The grid is most of the page's work: it is kept rendered.
 	s.renderFramed(w, r, s.page(r, "Tableau de synthèse", active), src.key("grid|"+base), func() ([]byte, error) {
 		t, err := s.tableau(r, src)
@@ -112,7 +146,40 @@ func (s *Server) renderTableau(w http.ResponseWriter, r *http.Request, student *
 	})
 }
 
+// renderGridPage is the tableau page of a Tree référentiel: the official
+// grid (kept rendered), its downloads, and the student's fiches.
+func (s *Server) renderGridPage(w http.ResponseWriter, r *http.Request, src tableauSource, base string, rowURL func(int64) string, active string) {
+	tree := s.ref(&src.student).Tree
+	reals, err := s.reals(r, src)
+	if err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	var fiches []web.FicheLink
+	for _, re := range reals {
+		if re.Fiche > 0 {
+			fiches = append(fiches, web.FicheLink{Number: re.Fiche, Title: re.Title, URL: rowURL(re.ID) + "/fiche.pdf"})
+		}
+	}
+	slices.SortFunc(fiches, func(a, b web.FicheLink) int { return a.Number - b.Number })
+	s.renderFramed(w, r, s.page(r, "Tableau de synthèse", active), src.key("grid2|"+base), func() ([]byte, error) {
+		g, _, err := s.grid(r, src)
+		if err != nil {
+			return nil, err
+		}
+		var buf bytes.Buffer
+		err = web.GridTable(web.GridView{G: g, EditURL: rowURL}).Render(r.Context(), &buf)
+		return buf.Bytes(), err
+	}, func(p web.Page, grid templ.Component) templ.Component {
+		return web.GridPage(p, web.GridPageView{Base: base, Paper: tree.Tableau.Paper, Fiches: fiches, HasFiche: tree.Fiche != nil}, grid)
+	})
+}
+
 func (s *Server) writeTableauCSV(w http.ResponseWriter, r *http.Request, student *portfolio.User) {
+	if s.ref(student).Tree != nil {
+		s.writeGridFile(w, r, student, "csv", "text/csv; charset=utf-8", export.GridCSV)
+		return
+	}
 	t, err := s.studentTableau(r, student)
 	if err != nil {
 		s.serverError(w, r, err)
@@ -126,4 +193,90 @@ func (s *Server) writeTableauCSV(w http.ResponseWriter, r *http.Request, student
 	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
 	w.Header().Set("Content-Disposition", `attachment; filename="`+export.FileName(*student, "csv")+`"`)
 	_, _ = buf.WriteTo(w)
+}
+
+func (s *Server) tableauXLSX(w http.ResponseWriter, r *http.Request) {
+	s.writeTableauXLSX(w, r, currentUser(r.Context()))
+}
+
+func (s *Server) studentTableauXLSX(w http.ResponseWriter, r *http.Request) {
+	s.writeTableauXLSX(w, r, routeStudent(r.Context()))
+}
+
+// writeTableauXLSX is the tableau filled in like the circulaire's
+// spreadsheet model, for référentiels that have one (Tree form).
+func (s *Server) writeTableauXLSX(w http.ResponseWriter, r *http.Request, student *portfolio.User) {
+	if s.ref(student).Tree == nil {
+		s.notFound(w, r)
+		return
+	}
+	s.writeGridFile(w, r, student, "xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", export.XLSX)
+}
+
+// writeGridFile answers with a file drawn from the student's grid.
+func (s *Server) writeGridFile(w http.ResponseWriter, r *http.Request, student *portfolio.User, ext, mime string, draw func(io.Writer, portfolio.Grid) error) {
+	src, err := s.tableauSource(r, student)
+	if err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	g, _, err := s.grid(r, src)
+	if err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	var buf bytes.Buffer
+	if err := draw(&buf, g); err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	w.Header().Set("Content-Type", mime)
+	w.Header().Set("Content-Disposition", `attachment; filename="`+export.FileName(*student, ext)+`"`)
+	w.Header().Set("Content-Length", strconv.Itoa(buf.Len()))
+	_, _ = buf.WriteTo(w)
+}
+
+// ficheOf answers with the fiche descriptive PDF of a réalisation of the
+// student, when their référentiel has one.
+func (s *Server) ficheOf(w http.ResponseWriter, r *http.Request, student *portfolio.User, real portfolio.Realisation) {
+	tree := s.ref(student).Tree
+	if tree == nil || tree.Fiche == nil {
+		s.notFound(w, r)
+		return
+	}
+	st := *student
+	f, _ := portfolio.BuildFiche(tree, st, portfolio.FicheEntryOf(tree, &real))
+	var buf bytes.Buffer
+	if err := s.withPDFSlot(r.Context(), func() error { return export.FichePDF(&buf, f) }); err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	n := real.ID
+	if real.Fiche > 0 {
+		n = int64(real.Fiche)
+	}
+	name := strings.TrimSuffix(export.FileName(st, "pdf"), "_tableau.pdf") + "_fiche_" + strconv.FormatInt(n, 10) + ".pdf"
+	w.Header().Set("Content-Type", "application/pdf")
+	w.Header().Set("Content-Disposition", `attachment; filename="`+name+`"`)
+	w.Header().Set("Content-Length", strconv.Itoa(buf.Len()))
+	_, _ = buf.WriteTo(w)
+}
+
+// realisationFiche is the student's own fiche.
+func (s *Server) realisationFiche(w http.ResponseWriter, r *http.Request) {
+	real, ok := s.ownRealisation(w, r)
+	if !ok {
+		return
+	}
+	s.ficheOf(w, r, currentUser(r.Context()), real)
+}
+
+// studentRealisationFiche is a student's fiche seen by a teacher or an admin.
+func (s *Server) studentRealisationFiche(w http.ResponseWriter, r *http.Request) {
+	student := routeStudent(r.Context())
+	real, ok := s.studentRealisation(w, r, student)
+	if !ok {
+		return
+	}
+	s.ficheOf(w, r, student, real)
 }
