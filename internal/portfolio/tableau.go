@@ -204,28 +204,29 @@ func BuildTableau(ref *referentiel.Referentiel, student User, reals []Realisatio
 // IsGap reports whether column i is never covered.
 func (t Tableau) IsGap(i int) bool { return t.Totals[i] == 0 }
 
-// Columns are the activity columns of a parcours (every activity when
-// none) and the process headers over them.
+// Columns are the columns of the coverage pages for a parcours (2011:
+// the activity columns of its tableau, every activity when none) and the
+// groups over them.
 func Columns(ref *referentiel.Referentiel, parcours string) ([]Column, []ColumnGroup) {
-	var cols []Column
-	var groups []ColumnGroup
-	for _, a := range ref.ColumnActivities(parcours) {
-		cols = append(cols, Column{Code: a.Code, Title: a.Title, Process: a.Process})
-		if n := len(groups); n == 0 || groups[n-1].Code != a.Process {
-			p, _ := ref.Process(a.Process)
-			groups = append(groups, ColumnGroup{Code: p.Code, Title: p.Title})
-		}
-		groups[len(groups)-1].Span++
+	cc, cg := ref.CoverageColumns(parcours)
+	cols := make([]Column, 0, len(cc))
+	for _, c := range cc {
+		cols = append(cols, Column{Code: c.Code, Title: c.Title, Process: c.Group})
+	}
+	groups := make([]ColumnGroup, 0, len(cg))
+	for _, g := range cg {
+		groups = append(groups, ColumnGroup(g))
 	}
 	return cols, groups
 }
 
 // CoverageSummary sums up a student's coverage of their parcours.
 type CoverageSummary struct {
-	Columns      int      // activities of the parcours
-	Validated    int      // covered by a validated réalisation
-	Pending      int      // covered only by réalisations not validated yet
-	Missing      []Column // never covered
+	Names        referentiel.Names // what the columns are (activités, compétences)
+	Columns      int               // activities of the parcours
+	Validated    int               // covered by a validated réalisation
+	Pending      int               // covered only by réalisations not validated yet
+	Missing      []Column          // never covered
 	TypesMissing []referentiel.Type
 }
 
@@ -233,7 +234,8 @@ type CoverageSummary struct {
 // activities and types.
 func Summarize(ref *referentiel.Referentiel, parcours string, acts, types map[string]Coverage) CoverageSummary {
 	cols, _ := Columns(ref, parcours)
-	sum := CoverageSummary{Columns: len(cols)}
+	sc := ref.Scheme(parcours)
+	sum := CoverageSummary{Columns: len(cols), Names: sc.Names}
 	for _, c := range cols {
 		switch acts[c.Code] {
 		case CoveredValidated:
@@ -244,7 +246,7 @@ func Summarize(ref *referentiel.Referentiel, parcours string, acts, types map[st
 			sum.Missing = append(sum.Missing, c)
 		}
 	}
-	for _, t := range ref.Types {
+	for _, t := range sc.Types {
 		if types[t.Code] == Uncovered {
 			sum.TypesMissing = append(sum.TypesMissing, t)
 		}

@@ -299,3 +299,48 @@ func (r *Referentiel) legacyScheme(parcours string) *Scheme {
 	}
 	return s
 }
+
+// CoverageColumn is a column of the coverage pages: a ticked unit, under
+// its group (a process in 2011, a bloc in 2019).
+type CoverageColumn struct {
+	Code, Title, Group string
+}
+
+// CoverageGroup is a group of consecutive coverage columns.
+type CoverageGroup struct {
+	Code, Title string
+	Span        int
+}
+
+// CoverageColumns are the columns of the coverage pages for a parcours,
+// and their groups: in 2011 the activity columns of the parcours's
+// tableau under their processes; in the Tree form the ticked nodes under
+// the nodes its data file lists.
+func (r *Referentiel) CoverageColumns(parcours string) ([]CoverageColumn, []CoverageGroup) {
+	var cols []CoverageColumn
+	var groups []CoverageGroup
+	add := func(code, title, gcode, gtitle string) {
+		cols = append(cols, CoverageColumn{Code: code, Title: title, Group: gcode})
+		if n := len(groups); n == 0 || groups[n-1].Code != gcode {
+			groups = append(groups, CoverageGroup{Code: gcode, Title: gtitle})
+		}
+		groups[len(groups)-1].Span++
+	}
+	if t := r.Tree; t != nil {
+		for _, code := range t.Coverage {
+			g, ok := t.Node(parcours, code)
+			if !ok {
+				continue
+			}
+			for _, n := range t.ticked(parcours, code) {
+				add(n.Code, n.Title, g.Code, g.Title)
+			}
+		}
+		return cols, groups
+	}
+	for _, a := range r.ColumnActivities(parcours) {
+		p := r.processIdx[a.Process]
+		add(a.Code, a.Title, p.Code, p.Title)
+	}
+	return cols, groups
+}

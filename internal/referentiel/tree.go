@@ -25,10 +25,14 @@ type Tree struct {
 	Expect   []Expectation  `json:"expect"`
 	Cadres   []Cadre        `json:"cadres"`
 	Form     FormSpec       `json:"form"`
-	Tableau  TableauSpec    `json:"tableau"`
-	Epreuves []Epreuve      `json:"epreuves"`
-	Fiche    *FicheSpec     `json:"fiche,omitempty"`
-	Nodes    []*Node        `json:"nodes"`
+	// Coverage names the nodes whose ticked-level descendants are the
+	// columns of the coverage pages (the student's summary, the class's
+	// heat map), grouped under them, in order.
+	Coverage []string    `json:"coverage"`
+	Tableau  TableauSpec `json:"tableau"`
+	Epreuves []Epreuve   `json:"epreuves"`
+	Fiche    *FicheSpec  `json:"fiche,omitempty"`
+	Nodes    []*Node     `json:"nodes"`
 
 	index map[nodeKey]*Node
 	tick  int // index in Levels of the ticked level
@@ -352,6 +356,14 @@ func (t *Tree) validateSpecs() error {
 			return fmt.Errorf("tableau: column %s is not in the tree", code)
 		}
 	}
+	if len(t.Coverage) == 0 {
+		return errors.New("coverage: the nodes of the coverage columns are required")
+	}
+	for _, code := range t.Coverage {
+		if !t.hasCode(code) {
+			return fmt.Errorf("coverage: %s is not in the tree", code)
+		}
+	}
 	for _, p := range append([]TreeParcours{{}}, t.Parcours...) {
 		if p.Code != "" && len(t.Columns(p.Code)) == 0 {
 			return fmt.Errorf("tableau: no column for parcours %s", p.Code)
@@ -447,29 +459,36 @@ func (t *Tree) hasCode(code string) bool {
 func (t *Tree) Columns(parcours string) []*Node {
 	var out []*Node
 	for _, code := range t.Tableau.Columns {
-		n, ok := t.Node(parcours, code)
-		if !ok || (n.Parcours != "" && n.Parcours != parcours) {
-			continue
-		}
-		if n.Depth == t.tick {
-			out = append(out, n)
-			continue
-		}
-		var walk func(*Node)
-		walk = func(n *Node) {
-			for _, c := range n.Children {
-				if c.Parcours != "" && c.Parcours != parcours {
-					continue
-				}
-				if c.Depth == t.tick {
-					out = append(out, c)
-				} else {
-					walk(c)
-				}
+		out = append(out, t.ticked(parcours, code)...)
+	}
+	return out
+}
+
+// ticked are the ticked-level nodes of the parcours at or under the node
+// code, in order.
+func (t *Tree) ticked(parcours, code string) []*Node {
+	n, ok := t.Node(parcours, code)
+	if !ok || (n.Parcours != "" && n.Parcours != parcours) {
+		return nil
+	}
+	if n.Depth == t.tick {
+		return []*Node{n}
+	}
+	var out []*Node
+	var walk func(*Node)
+	walk = func(n *Node) {
+		for _, c := range n.Children {
+			if c.Parcours != "" && c.Parcours != parcours {
+				continue
+			}
+			if c.Depth == t.tick {
+				out = append(out, c)
+			} else {
+				walk(c)
 			}
 		}
-		walk(n)
 	}
+	walk(n)
 	return out
 }
 

@@ -128,7 +128,7 @@ func TestParseTreeRefusesBadData(t *testing.T) {
 		"parcours": [{"code": "A", "title": "A"}], "expect": [{"code": "B1", "counts": {"c": 1, "i": 1}}],
 		"cadres": [{"code": "f", "label": "F"}, {"code": "s", "label": "S"}],
 		"form": {"legend": "L", "hint": "H", "section": "{code}", "how": "{code}", "unknown_tick": "U", "unknown_detail": "U",
-			"detail_needs_tick": "{tick} {detail}", "details_need_ticks": "D", "no_parcours": "N", "none_ticked": "N"},
+			"detail_needs_tick": "{tick} {detail}", "details_need_ticks": "D", "no_parcours": "N", "none_ticked": "N"}, "coverage": ["B1"],
 		"tableau": {"title": "T", "columns": ["B1"], "column_label": "title", "period": {"precision": "day", "format": "{start} au {end}"},
 			"bands": [{"code": "f", "title": "F", "cadres": ["f"]}, {"code": "s", "title": "S", "cadres": ["s"]}], "paper": "A4", "orientation": "portrait"},
 		"epreuves": [{"bloc": "B1", "from": 2022, "to": 2024, "code": "E4", "title": "E"}, {"bloc": "B1", "from": 2025, "code": "E5", "title": "E"}],

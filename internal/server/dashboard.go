@@ -131,7 +131,8 @@ func (s *Server) classView(ctx context.Context, c *store.Class) (web.ClassView, 
 		ref = s.ref(nil)
 	}
 	cols, groups := portfolio.Columns(ref, c.Parcours)
-	v := web.ClassView{Class: classSummary(*c), Columns: cols, Groups: groups, Types: ref.Types, Statuses: reviewStatuses, Waiting: d.Waiting}
+	sc := ref.Scheme(c.Parcours)
+	v := web.ClassView{Class: classSummary(*c), Columns: cols, Groups: groups, Types: sc.Types, Names: sc.Names, Statuses: reviewStatuses, Waiting: d.Waiting}
 	for _, st := range d.Students {
 		row := web.HeatRow{ID: st.User.ID, Name: st.User.LastName + " " + st.User.FirstName, Parcours: st.User.Parcours, Total: st.Total()}
 		for _, status := range reviewStatuses {
@@ -147,7 +148,7 @@ func (s *Server) classView(ctx context.Context, c *store.Class) (web.ClassView, 
 				row.Pending++
 			}
 		}
-		for _, t := range ref.Types {
+		for _, t := range sc.Types {
 			row.Types = append(row.Types, st.Types[t.Code])
 		}
 		v.Rows = append(v.Rows, row)

@@ -198,8 +198,30 @@ func TestSIO2019Journey(t *testing.T) {
 		"Un serveur GLPI fourni", "Documentation GLPI 10", "Dépôt Git du lycée", "LEA Prénom", "0123",
 		"15/09/26 au 20/10/26", "E6", "SISR")
 
-	// Teachers see the same, others nothing.
+	// Coverage: the student's summary and the class's heat map, over the
+	// six Bloc 1 competences, then Bloc 2 and Bloc 3 of the parcours.
+	res = lea.get("/realisations")
+	wantContains(t, res.body, "Sur les 14 compétences du parcours : <strong>2</strong> couvertes par une réalisation validée")
 	prof := app.login("prof@example.org")
+	res = prof.get("/classes/" + strconv.FormatInt(cid, 10))
+	wantStatus(t, res, http.StatusOK)
+	wantContains(t, res.body, "Couverture des compétences", `title="Support et mise à disposition de services informatiques">B1</th>`,
+		`title="B1.1 : validée"`, `title="B1.2 : validée"`,
+		`title="B1.3 : non couverte"`, `title="Administration des systèmes et des réseaux">B2</th>`, `title="B3.5 : non couverte"`,
+		">2/14<")
+	wantNotContains(t, res.body, ">Types</th>")
+	heads := res.body[strings.Index(res.body, `id="heatmap"`):]
+	heads = heads[:strings.Index(heads, "</thead>")]
+	var order []string
+	for _, part := range strings.Split(heads, `class="rot" title="`)[1:] {
+		code := part[strings.Index(part, "<span>")+6:]
+		order = append(order, code[:strings.Index(code, "<")])
+	}
+	if got := strings.Join(order, " "); got != "B1.1 B1.2 B1.3 B1.4 B1.5 B1.6 B2.1 B2.2 B2.3 B3.1 B3.2 B3.3 B3.4 B3.5" {
+		t.Errorf("heat map columns: %s", got)
+	}
+
+	// Teachers see the same, others nothing.
 	wantStatus(t, prof.get("/students/"+strconv.FormatInt(student.ID, 10)+"/tableau.xlsx"), http.StatusOK)
 	wantStatus(t, prof.get("/students/"+strconv.FormatInt(student.ID, 10)+"/realisations/"+strconv.FormatInt(real.ID, 10)+"/fiche.pdf"), http.StatusOK)
 	app.addUser("autre@example.org", portfolio.RoleTeacher, "")
