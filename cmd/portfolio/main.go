@@ -215,6 +215,15 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		if seeded {
 			logger.Info("demo data created")
 		}
+		// The classes on the current référentiel, also added to a demo
+		// database made before they existed.
+		if demoDB, _ := st.Setting(ctx, demo.SettingKey); demoDB != "" {
+			if seeded, err := demo.Seed2019(ctx, st, refs["sio-2019"], auth.Hasher{}, time.Now()); err != nil {
+				return fmt.Errorf("demo data (2019): %w", err)
+			} else if seeded {
+				logger.Info("demo data on the 2019 référentiel created")
+			}
+		}
 	}
 
 	cfg := server.Config{
@@ -237,8 +246,8 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fmt.Fprintf(stdout, "Portfolio SIO écoute sur http://%s/\n", ln.Addr())
 	if *demoMode {
 		fmt.Fprintf(stdout, "Comptes de démonstration (mot de passe %q) :\n", demo.Password)
-		for _, a := range demo.Accounts {
-			fmt.Fprintf(stdout, "  %-18s %s\n", a.Email, a.Label)
+		for _, a := range append(demo.Accounts, demo.Accounts2019...) {
+			fmt.Fprintf(stdout, "  %-20s %s\n", a.Email, a.Label)
 		}
 	}
 	if *backupDir != "" {
@@ -414,13 +423,13 @@ func createUser(ctx context.Context, args []string, stdin io.Reader, stdout, std
 }
 
 func exportTableau(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("export tableau", "export tableau --data DIR (--student EMAIL -o FILE | --class NAME [--year YYYY-YYYY] -o DIR) [--format pdf|csv] [--paper A3|A4]", stderr)
+	fs := newFlags("export tableau", "export tableau --data DIR (--student EMAIL -o FILE | --class NAME [--year YYYY-YYYY] -o DIR) [--format pdf|csv|xlsx] [--paper A3|A4]", stderr)
 	dataDir := fs.String("data", "./data", "directory of the SQLite database")
 	email := fs.String("student", "", "e-mail of the student")
 	class := fs.String("class", "", "name of a class: one file per student, written into the -o directory")
 	year := fs.String("year", "", "school year of --class (e.g. 2026-2027), when several classes have that name")
-	format := fs.String("format", "pdf", "output format: pdf or csv")
-	paperFlag := fs.String("paper", "A3", "paper of the PDF, landscape: A3 or A4")
+	format := fs.String("format", "pdf", "output format: pdf, csv, or xlsx (the spreadsheet model of the référentiels that have one: 2019)")
+	paperFlag := fs.String("paper", "", "paper of the PDF, A3 or A4 (default: the référentiel's model, A3 landscape for 2011, A4 portrait for 2019)")
 	out := fs.String("o", "", `output file ("-" for standard output) with --student, output directory with --class (required)`)
 	tz := fs.String("timezone", "Europe/Paris", "time zone of the generation date printed on the tableau")
 	if err := parse(fs, args); err != nil {
@@ -431,8 +440,8 @@ func exportTableau(ctx context.Context, args []string, stdout, stderr io.Writer)
 		return fmt.Errorf("--timezone: %w", err)
 	}
 	time.Local = loc
-	if *format != "csv" && *format != "pdf" {
-		return fmt.Errorf("format %q not supported: pdf or csv", *format)
+	if *format != "csv" && *format != "pdf" && *format != "xlsx" {
+		return fmt.Errorf("format %q not supported: pdf, csv or xlsx", *format)
 	}
 	paper, err := export.ParsePaper(*paperFlag)
 	if err != nil {
@@ -451,22 +460,38 @@ func exportTableau(ctx context.Context, args []string, stdout, stderr io.Writer)
 	}
 	defer st.Close()
 	now := time.Now()
-	tableau := func(u portfolio.User) (portfolio.Tableau, error) {
+	// tableau is how to write a student's tableau in the format asked.
+	tableau := func(u portfolio.User) (func(io.Writer) error, error) {
 		reals, err := st.ListRealisations(ctx, u.ID, store.RealisationFilter{})
 		if err != nil {
-			return portfolio.Tableau{}, err
+			return nil, err
 		}
 		ref, ok := refs[u.Referentiel]
 		if !ok {
 			ref = refs["sio-2011"]
 		}
-		return portfolio.BuildTableau(ref, u, reals, now), nil
-	}
-	write := func(w io.Writer, t portfolio.Tableau) error {
-		if *format == "csv" {
-			return export.CSV(w, t)
+		if tree := ref.Tree; tree != nil {
+			g := portfolio.BuildGrid(tree, u, portfolio.GridEntries(reals), now)
+			p := paper
+			if *paperFlag == "" {
+				p, _ = export.ParsePaper(tree.Tableau.Paper)
+			}
+			switch *format {
+			case "csv":
+				return func(w io.Writer) error { return export.GridCSV(w, g) }, nil
+			case "xlsx":
+				return func(w io.Writer) error { return export.XLSX(w, g) }, nil
+			}
+			return func(w io.Writer) error { return export.GridPDF(w, g, p) }, nil
 		}
-		return export.PDF(w, t, paper)
+		t := portfolio.BuildTableau(ref, u, reals, now)
+		switch *format {
+		case "csv":
+			return func(w io.Writer) error { return export.CSV(w, t) }, nil
+		case "xlsx":
+			return nil, fmt.Errorf("%s: the référentiel %s has no spreadsheet model (pdf or csv)", u.Email, ref.Code)
+		}
+		return func(w io.Writer) error { return export.PDF(w, t, paper) }, nil
 	}
 
 	if *class != "" {
@@ -483,7 +508,7 @@ func exportTableau(ctx context.Context, args []string, stdout, stderr io.Writer)
 		}
 		used := map[string]int{}
 		for _, u := range students {
-			t, err := tableau(u)
+			write, err := tableau(u)
 			if err != nil {
 				return err
 			}
@@ -491,7 +516,7 @@ func exportTableau(ctx context.Context, args []string, stdout, stderr io.Writer)
 			if used[name]++; used[name] > 1 {
 				name = strings.TrimSuffix(name, "."+*format) + fmt.Sprintf("_%d.%s", used[name], *format)
 			}
-			if err := writeFile(filepath.Join(*out, name), func(w io.Writer) error { return write(w, t) }); err != nil {
+			if err := writeFile(filepath.Join(*out, name), write); err != nil {
 				return err
 			}
 		}
@@ -506,14 +531,14 @@ func exportTableau(ctx context.Context, args []string, stdout, stderr io.Writer)
 	if err != nil {
 		return err
 	}
-	t, err := tableau(u)
+	write, err := tableau(u)
 	if err != nil {
 		return err
 	}
 	if *out == "-" {
-		return write(stdout, t)
+		return write(stdout)
 	}
-	return writeFile(*out, func(w io.Writer) error { return write(w, t) })
+	return writeFile(*out, write)
 }
 
 // findClass finds a class by name (and school year when given); several
