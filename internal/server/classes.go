@@ -38,12 +38,12 @@ func (s *Server) decodeClass(r *http.Request) (store.Class, web.ClassForm) {
 	f := web.ClassForm{
 		Referentiel: r.PostForm.Get("referentiel"),
 		Choices:     s.refChoices(),
-		Name:       strings.TrimSpace(r.PostForm.Get("name")),
-		SchoolYear: strings.TrimSpace(r.PostForm.Get("school_year")),
-		Parcours:   r.PostForm.Get("parcours"),
-		Deadline:   strings.TrimSpace(r.PostForm.Get("deadline")),
-		Archived:   r.PostForm.Get("archived") == "1",
-		Errors:     portfolio.Errors{},
+		Name:        strings.TrimSpace(r.PostForm.Get("name")),
+		SchoolYear:  strings.TrimSpace(r.PostForm.Get("school_year")),
+		Parcours:    r.PostForm.Get("parcours"),
+		Deadline:    strings.TrimSpace(r.PostForm.Get("deadline")),
+		Archived:    r.PostForm.Get("archived") == "1",
+		Errors:      portfolio.Errors{},
 	}
 	c := store.Class{Name: f.Name, SchoolYear: f.SchoolYear, Referentiel: f.Referentiel, Parcours: f.Parcours, Archived: f.Archived}
 	// A form without the field (a script of before the choice existed)

@@ -39,7 +39,7 @@ func form2019(title string) url.Values {
 		"team": {"Binôme avec Léo"}, "activity": {"B1.2", "B1.1"}, "competence": {"B1.1.1", "B1.1.2"},
 		"how.B1.2":         {"J’ai traité les tickets de niveau 1."},
 		"production_title": {"Dépôt"}, "production_url": {"https://git.example.org/glpi"},
-		"fiche":            {"1"}, "organisation": {"Lycée Test, service informatique"}, "lieu": {"Salle B12"},
+		"fiche": {"1"}, "organisation": {"Lycée Test, service informatique"}, "lieu": {"Salle B12"},
 		"conditions": {"Un serveur GLPI fourni"}, "ressources": {"Documentation GLPI 10"}, "acces": {"Dépôt Git du lycée"},
 	}
 }
