@@ -2,8 +2,10 @@ package server
 
 import (
 	"bytes"
+	"context"
 	"encoding/csv"
 	"fmt"
+	"html"
 	"io"
 	"math/rand/v2"
 	"mime"
@@ -18,7 +20,11 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/xuri/excelize/v2"
+
 	"github.com/portfolio-sio/portfolio/internal/mailer"
+	"github.com/portfolio-sio/portfolio/internal/portfolio"
+	"github.com/portfolio-sio/portfolio/internal/store"
 )
 
 // FuzzOutputs is the property test of every output: the same arbitrary
@@ -95,6 +101,8 @@ func accepted(s string, max int) string {
 type outputsFixture struct {
 	c               *classroom
 	lea, prof, adm  *client
+	ines            *client // a student of a class on the 2019 référentiel
+	inesID          int64
 	anonymous       *client
 	mail            *sentMail
 	mu              sync.Mutex
@@ -105,14 +113,31 @@ type outputsFixture struct {
 func newOutputsFixture(t testing.TB) *outputsFixture {
 	mail := &sentMail{}
 	c := newClassroomConfig(t, func(cfg *Config) { cfg.Mailer = mail })
+	ctx := context.Background()
+	ines := c.app.addUser("ines@example.org", portfolio.RoleStudent, "SISR")
+	cid, err := c.app.store.CreateClass(ctx, store.Class{Name: "SIO2 SISR 2019", SchoolYear: "2026-2027", Referentiel: "sio-2019", Parcours: "SISR"})
+	if err == nil {
+		err = c.app.store.Enrol(ctx, cid, ines.ID)
+	}
+	if err == nil {
+		err = c.app.store.AssignTeacher(ctx, cid, c.prof.ID)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
 	return &outputsFixture{c: c, lea: c.app.login("lea@example.org"), prof: c.app.login("prof@example.org"),
-		adm: c.app.login("admin@example.org"), anonymous: c.app.client(), mail: mail, evidenceContent: samplePNG(t)}
+		adm: c.app.login("admin@example.org"), anonymous: c.app.client(), mail: mail, evidenceContent: samplePNG(t),
+		ines: c.app.login("ines@example.org"), inesID: ines.ID}
 }
 
 // withT is the client with this input's t (same cookies).
 func withT(t *testing.T, c *client) *client { cl := *c; cl.t = t; return &cl }
 
 var locationID = regexp.MustCompile(`/(\d+)$`)
+
+// latinWord is a word of the title a PDF must show as typed (the font
+// draws Latin; other scripts may print « � »).
+var latinWord = regexp.MustCompile(`[A-Za-z]{4,}`)
 
 // send posts a form and accepts a redirect or a 422; with a 422 it posts
 // again with retry(form) and wants the redirect. It returns the Location.
@@ -136,9 +161,9 @@ func (fx *outputsFixture) check(t *testing.T, text string) {
 	c := fx.c
 	// Each input starts from the same classroom: what the previous one
 	// added goes (else each input would cost more than the last).
-	for _, q := range []string{`DELETE FROM realisations WHERE student_id = ?`, `DELETE FROM jury_links WHERE student_id = ?`,
-		`DELETE FROM users WHERE email LIKE 'fuzz%@example.org' AND ? > 0`} {
-		if _, err := c.app.store.DB.Exec(q, c.lea.ID); err != nil {
+	for _, q := range []string{`DELETE FROM realisations WHERE student_id IN (?, ?)`, `DELETE FROM jury_links WHERE student_id = ? AND ? > 0`,
+		`DELETE FROM users WHERE email LIKE 'fuzz%@example.org' AND ? > 0 AND ? > 0`} {
+		if _, err := c.app.store.DB.Exec(q, c.lea.ID, fx.inesID); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -256,7 +281,86 @@ func (fx *outputsFixture) check(t *testing.T, text string) {
 	if body, _ := io.ReadAll(msg.Body); !utf8.Valid(body) || bytes.Contains(bytes.ReplaceAll(body, []byte("\r\n"), nil), []byte("\r")) {
 		t.Fatalf("activation e-mail body %q", body)
 	}
+	fx.check2019(t, text, line)
 	wantStatus(t, anon.get("/healthz"), http.StatusOK)
+}
+
+// check2019 types the text into every field of a réalisation on the 2019
+// référentiel, fiche fields included, takes it through review, and reads
+// every output of that référentiel: its tableau page, PDF, CSV and XLSX,
+// and the fiche descriptive, for the student and the teacher. The XLSX
+// must hold the title as stored.
+func (fx *outputsFixture) check2019(t *testing.T, text string, line func(int) func(url.Values)) {
+	ines, prof := withT(t, fx.ines), withT(t, fx.prof)
+	form := url.Values{"title": {text}, "description": {text}, "contexte": {text}, "cadre": {"stage1"},
+		"start": {"2026-05-18"}, "end": {"2026-06-26"}, "modalite": {"equipe"}, "team": {text},
+		"activity": {"B1.1", "B2.1"}, "competence": {"B1.1.1"}, "how.B1.1": {text}, "how.B2.1": {text},
+		"production_title": {text}, "production_url": {"https://example.org/p"}, "fiche": {"1"},
+		"organisation": {text}, "lieu": {text}, "conditions": {text}, "ressources": {text}, "acces": {text}}
+	loc := send(t, ines, "/realisations", form, func(f url.Values) {
+		line(200)(f)
+		f.Set("fiche", "1") // line() leaves no field it does not know untouched
+	})
+	m := locationID.FindStringSubmatch(strings.SplitN(loc, "?", 2)[0])
+	if m == nil {
+		t.Fatalf("created réalisation at %q", loc)
+	}
+	id := mustAtoi(t, m[1])
+	r, err := fx.c.app.store.GetRealisation(context.Background(), fx.inesID, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	real := "/realisations/" + m[1]
+	if res := ines.get(real + "/edit"); res.status != http.StatusOK || !utf8.ValidString(res.body) {
+		t.Fatalf("GET %s/edit: status %d", real, res.status)
+	}
+	send(t, ines, real+"/submit", url.Values{"version": {itoa(int64(r.Version))}}, nil)
+	staff := fmt.Sprintf("/students/%d", fx.inesID)
+	send(t, prof, staff+"/realisations/"+m[1]+"/review", url.Values{"action": {"validate"}, "version": {itoa(int64(r.Version + 1))}}, nil)
+	for _, get := range []struct {
+		cl   *client
+		path string
+	}{
+		{ines, "/realisations"}, {ines, real}, {ines, "/tableau"}, {ines, "/tableau.pdf"},
+		{ines, "/tableau.pdf?paper=A3"}, {ines, "/tableau.csv"}, {ines, "/tableau.xlsx"}, {ines, real + "/fiche.pdf"},
+		{prof, staff + "/"}, {prof, staff + "/tableau"}, {prof, staff + "/tableau.xlsx"}, {prof, staff + "/realisations/" + m[1] + "/fiche.pdf"},
+	} {
+		res := get.cl.get(get.path)
+		if res.status != http.StatusOK {
+			t.Fatalf("GET %s: status %d\n%.1500s", get.path, res.status, res.body)
+		}
+		wellFormed(t, get.path, res)
+		switch {
+		case strings.HasPrefix(res.header.Get("Content-Type"), "text/html") && get.path != "/realisations":
+			if !strings.Contains(res.body, html.EscapeString(r.Title)) {
+				t.Fatalf("%s: the page lacks the title, escaped: %q", get.path, html.EscapeString(r.Title))
+			}
+		case strings.HasPrefix(res.header.Get("Content-Type"), "application/pdf"):
+			if w := latinWord.FindString(r.Title); w != "" && !strings.Contains(strings.Join(strings.Fields(pdfText(t, []byte(res.body))), ""), w) {
+				t.Fatalf("%s: the PDF lacks %q of the title", get.path, w)
+			}
+		}
+		if strings.HasSuffix(get.path, ".xlsx") {
+			x, err := excelize.OpenReader(strings.NewReader(res.body))
+			if err != nil {
+				t.Fatalf("%s: %v", get.path, err)
+			}
+			rows, err := x.GetRows(x.GetSheetName(0))
+			if err != nil {
+				t.Fatalf("%s: %v", get.path, err)
+			}
+			want := strings.NewReplacer("\uFFFE", "", "\uFFFF", "").Replace(r.Title)
+			found := false
+			for _, row := range rows {
+				for _, cell := range row {
+					found = found || strings.Contains(cell, want)
+				}
+			}
+			if !found {
+				t.Fatalf("%s: the title %q is in no cell", get.path, want)
+			}
+		}
+	}
 }
 
 // wellFormed checks that a file is what its type says: a PDF with its
@@ -280,6 +384,10 @@ func wellFormed(t *testing.T, what string, res response) {
 		r.Comma, r.FieldsPerRecord = ';', -1
 		if _, err := r.ReadAll(); err != nil {
 			t.Fatalf("%s: the CSV does not parse: %v", what, err)
+		}
+	case strings.HasPrefix(ct, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"):
+		if _, err := excelize.OpenReader(strings.NewReader(res.body)); err != nil {
+			t.Fatalf("%s: the XLSX does not open: %v", what, err)
 		}
 	case strings.HasPrefix(ct, "text/html"):
 		if !utf8.ValidString(res.body) {
