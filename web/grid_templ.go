@@ -15,7 +15,7 @@ import (
 	"github.com/portfolio-sio/portfolio/internal/portfolio"
 )
 
-// GridView is the official tableau of a référentiel in the Tree form
+// GridView is the official tableau of a référentiel drawn as a Grid
 // (sio-2019), as its model lays it out.
 type GridView struct {
 	G       portfolio.Grid

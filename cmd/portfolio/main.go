@@ -470,7 +470,7 @@ func exportTableau(ctx context.Context, args []string, stdout, stderr io.Writer)
 		if !ok {
 			ref = refs["sio-2011"]
 		}
-		if tree := ref.Tree; tree != nil {
+		if tree := ref.Grid(); tree != nil {
 			g := portfolio.BuildGrid(tree, u, portfolio.GridEntries(reals), now)
 			p := paper
 			if *paperFlag == "" {

@@ -87,7 +87,7 @@ func CSV(w io.Writer, t portfolio.Tableau) error {
 	return cw.Error()
 }
 
-// GridCSV writes the official tableau of a Tree référentiel (sio-2019)
+// GridCSV writes the official tableau drawn as a Grid (sio-2019)
 // for spreadsheets, in the model's order: title, session, identification,
 // then a line of column headers (the competences and their items), then
 // each band's réalisations with one X per competence. UTF-8 with a BOM,

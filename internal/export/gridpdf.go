@@ -9,7 +9,7 @@ import (
 	"github.com/portfolio-sio/portfolio/internal/portfolio"
 )
 
-// GridPDF draws the official tableau of a Tree référentiel (sio-2019) as
+// GridPDF draws the official tableau drawn as a Grid (sio-2019) as
 // its spreadsheet model prints: portrait (A4 unless asked A3, or the
 // orientation the grid says), the model's column proportions (réalisation
 // 70.4, période 10.9, each competence 18.7), title and identification

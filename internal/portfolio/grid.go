@@ -9,10 +9,10 @@ import (
 	"github.com/portfolio-sio/portfolio/internal/referentiel"
 )
 
-// Grid is the official tableau de synthèse of a référentiel in the Tree
-// form (sio-2019), ready to draw: every text resolved, one row per
-// réalisation inside its band, one mark per column. The XLSX, and later
-// the HTML, PDF and CSV, only draw it. It is built by BuildGrid, a pure
+// Grid is the official tableau de synthèse of a référentiel whose tableau
+// has the grid layout (sio-2019), ready to draw: every text resolved, one
+// row per réalisation inside its band, one mark per column. The HTML page,
+// the PDF, the CSV and the XLSX only draw it. It is built by BuildGrid, a pure
 // function of the référentiel, the student and their entries; what
 // differs between référentiels is in their data file, never here.
 type Grid struct {

@@ -94,6 +94,9 @@ func BuildTableau(ref *referentiel.Referentiel, student User, reals []Realisatio
 		Attestation: Attestation,
 		GeneratedAt: now,
 	}
+	if ref.Tree != nil { // the texts of its data file
+		t.Title, t.Attestation = ref.Tree.Tableau.Title, ref.Tree.Tableau.Attestation
+	}
 	t.Header = TableauHeader{
 		Name:      student.FullName(),
 		Candidate: student.CandidateNumber,

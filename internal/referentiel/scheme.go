@@ -2,6 +2,7 @@ package referentiel
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 )
 
@@ -34,11 +35,20 @@ type Scheme struct {
 // référentiel (in the data file of a Tree référentiel). Texts may hold
 // {code}, {title}, {tick} and {detail}.
 type FormSpec struct {
-	Legend   string `json:"legend"`
-	Hint     string `json:"hint"`
-	Section  string `json:"section"` // the title of a section, from its node
-	How      string `json:"how"`     // the label of the sentence of a unit
-	Guidance string `json:"guidance,omitempty"`
+	Legend string `json:"legend"`
+	Hint   string `json:"hint"`
+	// Sections says how the units are grouped: "top" (or empty), a section
+	// per top-level node (2019: the blocs); "parcours", the units of the
+	// student's parcours's columns first (OwnSection), the others after in a
+	// closed section (OtherSection), all of them in AllSection without a
+	// parcours, each under the headings of its ancestors (2011).
+	Sections     string `json:"sections,omitempty"`
+	OwnSection   string `json:"own_section,omitempty"`
+	OtherSection string `json:"other_section,omitempty"`
+	AllSection   string `json:"all_section,omitempty"`
+	Section      string `json:"section"` // a section's or heading's title, from its node
+	How          string `json:"how"`     // the label of the sentence of a unit
+	Guidance     string `json:"guidance,omitempty"`
 
 	UnknownTick      string `json:"unknown_tick"`
 	UnknownDetail    string `json:"unknown_detail"`
@@ -49,6 +59,15 @@ type FormSpec struct {
 }
 
 func (f FormSpec) validate() error {
+	switch f.Sections {
+	case "", "top":
+	case "parcours":
+		if f.OwnSection == "" || f.OtherSection == "" || f.AllSection == "" {
+			return errors.New("form: sections by parcours need own_section, other_section and all_section")
+		}
+	default:
+		return fmt.Errorf("form: sections %q (top or parcours)", f.Sections)
+	}
 	for _, s := range []string{f.Legend, f.Hint, f.Section, f.How, f.UnknownTick, f.UnknownDetail, f.DetailNeedsTick, f.DetailsNeedTicks, f.NoParcours, f.NoneTicked} {
 		if strings.TrimSpace(s) == "" {
 			return errors.New("form: every text (legend, hint, section, how, unknown_tick, unknown_detail, detail_needs_tick, details_need_ticks, no_parcours, none_ticked) is required")
@@ -94,8 +113,8 @@ type Unit struct {
 
 // Note is a titled list of guidance lines.
 type Note struct {
-	Title string
-	Lines []string
+	Title string   `json:"title"`
+	Lines []string `json:"lines"`
 }
 
 // Unit returns a unit or a detail of the scheme by code.
@@ -178,12 +197,11 @@ func (r *Referentiel) buildSchemes() {
 	}
 }
 
-// scheme of a Tree référentiel: a section per top-level node of the
-// parcours, headings for the levels between it and the ticked level.
-// Without a parcours, only the common nodes are offered (a code may mean
-// different things in two parcours).
+// scheme of a Tree référentiel for a parcours. Without a parcours, only
+// the common nodes are offered (a code may mean different things in two
+// parcours).
 func (t *Tree) scheme(parcours string) *Scheme {
-	s := &Scheme{Form: t.Form, DayPrecision: t.Tableau.Period.Precision == "day", Fiche: t.Fiche != nil}
+	s := &Scheme{Form: t.Form, DayPrecision: t.Tableau.Period.Precision == "day", Fiche: t.Fiche != nil, Types: t.Types}
 	tick, detail := t.Levels[t.tick], Level{}
 	if t.tick+1 < len(t.Levels) {
 		detail = t.Levels[t.tick+1]
@@ -192,40 +210,84 @@ func (t *Tree) scheme(parcours string) *Scheme {
 		Detail: strings.ToLower(detail.Label), Details: strings.ToLower(detail.Plural), NoneTicked: t.Form.NoneTicked}
 	s.Cadres = append(s.Cadres, t.Cadres...)
 	visible := func(n *Node) bool { return n.Parcours == "" || n.Parcours == parcours }
+	heading := func(n *Node) string { return Text(t.Form.Section, "code", n.Code, "title", n.Title) }
+	units := map[*Node]*Unit{}
+	t.Walk(parcours, func(n *Node) {
+		if n.Depth != t.tick || !visible(n) {
+			return
+		}
+		u := &Unit{Code: n.Code, Title: n.Title, Notes: n.Notes}
+		for _, d := range n.Children {
+			if visible(d) {
+				u.Details = append(u.Details, &Unit{Code: d.Code, Title: d.Title})
+			}
+		}
+		s.add(u)
+		units[n] = u
+	})
+	// entries lists the kept units under top, each after the headings of
+	// its ancestors from depth first (headings numbered from 1).
+	entries := func(top *Node, first int, keep func(*Node) bool) []Entry {
+		var out []Entry
+		var walk func(n *Node) []Entry
+		walk = func(n *Node) []Entry {
+			if !visible(n) {
+				return nil
+			}
+			if u := units[n]; u != nil {
+				if keep(n) {
+					return []Entry{{Unit: u}}
+				}
+				return nil
+			}
+			var under []Entry
+			for _, c := range n.Children {
+				under = append(under, walk(c)...)
+			}
+			if len(under) == 0 || n.Depth < first {
+				return under
+			}
+			return append([]Entry{{Heading: heading(n), Depth: min(n.Depth-first+1, 2)}}, under...)
+		}
+		out = walk(top)
+		return out
+	}
+	all := func(*Node) bool { return true }
+	if t.Form.Sections == "parcours" {
+		root := &Node{Children: t.Nodes, Depth: -1}
+		if _, ok := t.parcours(parcours); !ok {
+			s.Sections = []Section{{Title: t.Form.AllSection, Own: true, Entries: entries(root, 0, all)}}
+			return s
+		}
+		in := map[*Node]bool{}
+		for _, n := range t.Columns(parcours) {
+			in[n] = true
+		}
+		s.Sections = []Section{
+			{Title: Text(t.Form.OwnSection, "parcours", parcours), Own: true, Entries: entries(root, 0, func(n *Node) bool { return in[n] })},
+			{Title: t.Form.OtherSection, Entries: entries(root, 0, func(n *Node) bool { return !in[n] })},
+		}
+		return s
+	}
 	for _, top := range t.Nodes {
 		if !visible(top) {
 			continue
 		}
-		sec := Section{Title: Text(t.Form.Section, "code", top.Code, "title", top.Title), Own: true}
-		var walk func(n *Node)
-		walk = func(n *Node) {
-			if !visible(n) {
-				return
-			}
-			if n.Depth == t.tick {
-				u := &Unit{Code: n.Code, Title: n.Title}
-				for _, d := range n.Children {
-					if visible(d) {
-						u.Details = append(u.Details, &Unit{Code: d.Code, Title: d.Title})
-					}
-				}
-				s.add(u)
-				sec.Entries = append(sec.Entries, Entry{Unit: u})
-				return
-			}
-			if n != top {
-				sec.Entries = append(sec.Entries, Entry{Heading: Text(t.Form.Section, "code", n.Code, "title", n.Title), Depth: min(n.Depth, 2)})
-			}
-			for _, c := range n.Children {
-				walk(c)
-			}
-		}
-		walk(top)
-		if len(sec.Entries) > 0 {
-			s.Sections = append(s.Sections, sec)
+		if e := entries(top, 1, all); len(e) > 0 {
+			s.Sections = append(s.Sections, Section{Title: heading(top), Own: true, Entries: e})
 		}
 	}
 	return s
+}
+
+// parcours returns a parcours by code.
+func (t *Tree) parcours(code string) (TreeParcours, bool) {
+	for _, p := range t.Parcours {
+		if p.Code == code {
+			return p, true
+		}
+	}
+	return TreeParcours{}, false
 }
 
 // legacyScheme is the scheme of the 2011 référentiel, whose data file is
@@ -313,9 +375,9 @@ type CoverageGroup struct {
 }
 
 // CoverageColumns are the columns of the coverage pages for a parcours,
-// and their groups: in 2011 the activity columns of the parcours's
-// tableau under their processes; in the Tree form the ticked nodes under
-// the nodes its data file lists.
+// and their groups: the ticked nodes under the nodes the data file lists
+// as its coverage (2019: B1, B2, B3), or the tableau's columns of the
+// parcours when it lists none (2011), under their top-level ancestors.
 func (r *Referentiel) CoverageColumns(parcours string) ([]CoverageColumn, []CoverageGroup) {
 	var cols []CoverageColumn
 	var groups []CoverageGroup
@@ -327,14 +389,19 @@ func (r *Referentiel) CoverageColumns(parcours string) ([]CoverageColumn, []Cove
 		groups[len(groups)-1].Span++
 	}
 	if t := r.Tree; t != nil {
+		var nodes []*Node
 		for _, code := range t.Coverage {
-			g, ok := t.Node(parcours, code)
-			if !ok {
-				continue
+			nodes = append(nodes, t.ticked(parcours, code)...)
+		}
+		if len(t.Coverage) == 0 {
+			nodes = t.Columns(parcours) // the tableau's columns
+		}
+		for _, n := range nodes {
+			g := n
+			for g.Parent != nil {
+				g = g.Parent
 			}
-			for _, n := range t.ticked(parcours, code) {
-				add(n.Code, n.Title, g.Code, g.Title)
-			}
+			add(n.Code, n.Title, g.Code, g.Title)
 		}
 		return cols, groups
 	}

@@ -13,9 +13,8 @@ import (
 // have. Nothing in Go knows a particular référentiel's shape: the data file
 // says it, and this loader checks the data against what it says.
 //
-// The 2011 référentiel still loads through Parse (processes › domains ›
-// activities › competences); moving it to this form is the next step of
-// the work on the 2019 référentiel.
+// Both shipped référentiels are in this form: 2011 (processus › domaine ›
+// activité › compétence) and 2019 (bloc › compétence › savoir-faire).
 type Tree struct {
 	Code     string         `json:"code"`
 	Title    string         `json:"title"`
@@ -23,8 +22,11 @@ type Tree struct {
 	Levels   []Level        `json:"levels"`
 	Parcours []TreeParcours `json:"parcours"`
 	Expect   []Expectation  `json:"expect"`
-	Cadres   []Cadre        `json:"cadres"`
-	Form     FormSpec       `json:"form"`
+	// Types are the types of situation a réalisation is of (2011: T1…T4,
+	// at least one); none when the référentiel has none.
+	Types  []Type   `json:"types,omitempty"`
+	Cadres []Cadre  `json:"cadres"`
+	Form   FormSpec `json:"form"`
 	// Coverage names the nodes whose ticked-level descendants are the
 	// columns of the coverage pages (the student's summary, the class's
 	// heat map), grouped under them, in order.
@@ -48,17 +50,24 @@ type Level struct {
 	// optionally under a ticked node.
 	Tick   bool `json:"tick"`
 	Detail bool `json:"detail"`
+	// Prefix is the letter the codes of the level start with when it
+	// differs from level to level (2011: P1 › D1.1 › A1.1.1 › C1.1.1.1).
+	Prefix string `json:"prefix,omitempty"`
 }
 
 // TreeParcours is a speciality of the référentiel.
 type TreeParcours struct {
 	Code   string `json:"code"`
 	Title  string `json:"title"`
-	Option string `json:"option"` // the official option letter (A, B)
+	Option string `json:"option,omitempty"` // the official option letter (A, B)
+	// Columns, when given, replace the tableau's columns for this parcours
+	// (2011: the processes and activities of its tableau).
+	Columns []string `json:"columns,omitempty"`
 }
 
 // Expectation is a count the data must have: under the node (code,
-// parcours), so many descendants of each level with that same parcours.
+// parcours), so many descendants of each level with that same parcours;
+// an empty code counts the whole tree.
 type Expectation struct {
 	Code     string         `json:"code"`
 	Parcours string         `json:"parcours"`
@@ -76,6 +85,11 @@ type Cadre struct {
 // its model prints it: every fixed text, which nodes are its columns, its
 // bands and which parts it has. Texts may hold {session}, {epreuve}.
 type TableauSpec struct {
+	// Layout is how the tableau is drawn: "" for the Grid (BuildGrid and
+	// its drawings), "processus" for the first drawing of the product
+	// (BuildTableau: activity columns under their processes, the four
+	// types, totals and attestation), which issue #17 moves onto the Grid.
+	Layout    string      `json:"layout,omitempty"`
 	Sheet     string      `json:"sheet"`
 	Title     string      `json:"title"`
 	Session   string      `json:"session"`
@@ -173,6 +187,7 @@ type Node struct {
 	Code     string  `json:"code"`
 	Title    string  `json:"title"`
 	Parcours string  `json:"parcours,omitempty"`
+	Notes    []Note  `json:"notes,omitempty"` // guidance for the students
 	Children []*Node `json:"children,omitempty"`
 
 	Depth  int   `json:"-"` // index of its level in Tree.Levels
@@ -196,6 +211,9 @@ func ParseTree(data []byte) (*Tree, error) {
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&t); err != nil {
 		return nil, fmt.Errorf("referentiel: %w", err)
+	}
+	if dec.More() {
+		return nil, errors.New("referentiel: trailing data after the référentiel object")
 	}
 	if err := t.validate(); err != nil {
 		return nil, fmt.Errorf("referentiel %s: %w", t.Code, err)
@@ -251,8 +269,11 @@ func (t *Tree) validate() error {
 				return fmt.Errorf("%s: unknown parcours %q", n.Code, n.Parcours)
 			case parent != nil && parent.Parcours != "" && n.Parcours != parent.Parcours:
 				return fmt.Errorf("%s (%s) is under %s of parcours %s", n.Code, n.Parcours, parent.Code, parent.Parcours)
-			case parent != nil && !strings.HasPrefix(n.Code, parent.Code+"."):
-				return fmt.Errorf("%s is under %s: its code must start with %q", n.Code, parent.Code, parent.Code+".")
+			case parent == nil && !strings.HasPrefix(n.Code, t.Levels[0].Prefix):
+				return fmt.Errorf("%s: a %s's code starts with %q", n.Code, t.Levels[0].Key, t.Levels[0].Prefix)
+			case parent != nil && !childCode(n.Code, t.Levels[depth].Prefix, parent.Code, t.Levels[depth-1].Prefix):
+				want := t.Levels[depth].Prefix + strings.TrimPrefix(parent.Code, t.Levels[depth-1].Prefix) + "."
+				return fmt.Errorf("%s is under %s: its code must be %q and a number", n.Code, parent.Code, want)
 			}
 			// (parcours, code) is unique, and a common code is unique in
 			// every parcours.
@@ -285,6 +306,9 @@ func (t *Tree) validate() error {
 	}
 	for _, e := range t.Expect {
 		n := t.index[nodeKey{e.Parcours, e.Code}]
+		if e.Code == "" {
+			n = &Node{Children: t.Nodes} // the whole tree
+		}
 		if n == nil {
 			return fmt.Errorf("expected counts name %s (%q), which does not exist", e.Code, e.Parcours)
 		}
@@ -309,6 +333,22 @@ func (t *Tree) validate() error {
 		}
 	}
 	return nil
+}
+
+// childCode reports whether code is a code of a child of parent: its
+// level's prefix, the parent's code without its own prefix, a dot and a
+// number (B1.1 › B1.1.3; D1.1 › A1.1.2).
+func childCode(code, prefix, parent, parentPrefix string) bool {
+	rest, ok := strings.CutPrefix(code, prefix+strings.TrimPrefix(parent, parentPrefix)+".")
+	if !ok || rest == "" {
+		return false
+	}
+	for _, r := range rest {
+		if r < '0' || r > '9' {
+			return false
+		}
+	}
+	return true
 }
 
 // Node returns the element of a parcours (or the common one) by code.
@@ -356,8 +396,30 @@ func (t *Tree) validateSpecs() error {
 			return fmt.Errorf("tableau: column %s is not in the tree", code)
 		}
 	}
-	if len(t.Coverage) == 0 {
-		return errors.New("coverage: the nodes of the coverage columns are required")
+	for _, p := range t.Parcours {
+		seen := map[string]bool{}
+		for _, code := range p.Columns {
+			n, ok := t.Node(p.Code, code)
+			if !ok {
+				return fmt.Errorf("parcours %s: unknown column %s", p.Code, code)
+			}
+			for _, c := range t.ticked(p.Code, n.Code) {
+				if seen[c.Code] {
+					return fmt.Errorf("parcours %s: %s is in two columns", p.Code, c.Code)
+				}
+				seen[c.Code] = true
+			}
+		}
+	}
+	if tb.Layout != "" && tb.Layout != "processus" {
+		return fmt.Errorf("tableau: layout %q (empty for the grid, or processus)", tb.Layout)
+	}
+	types := map[string]bool{}
+	for _, ty := range t.Types {
+		if ty.Code == "" || ty.Title == "" || ty.Short == "" || types[ty.Code] || t.hasCode(ty.Code) {
+			return fmt.Errorf("type %q: a unique code, a title and a short label are required", ty.Code)
+		}
+		types[ty.Code] = true
 	}
 	for _, code := range t.Coverage {
 		if !t.hasCode(code) {
@@ -457,8 +519,14 @@ func (t *Tree) hasCode(code string) bool {
 // Columns are the ticked-level nodes the tableau of a parcours has one
 // column for, in order.
 func (t *Tree) Columns(parcours string) []*Node {
+	codes := t.Tableau.Columns
+	for _, p := range t.Parcours {
+		if p.Code == parcours && len(p.Columns) > 0 {
+			codes = p.Columns
+		}
+	}
 	var out []*Node
-	for _, code := range t.Tableau.Columns {
+	for _, code := range codes {
 		out = append(out, t.ticked(parcours, code)...)
 	}
 	return out

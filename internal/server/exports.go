@@ -52,7 +52,7 @@ func (s *Server) writeTableauPDF(w http.ResponseWriter, r *http.Request, student
 // while its source has not changed (made within the PDF slots otherwise).
 func (s *Server) sendTableauPDF(w http.ResponseWriter, r *http.Request, src tableauSource, student *portfolio.User) {
 	paper := paperParam(r)
-	tree := s.ref(&src.student).Tree
+	tree := s.ref(&src.student).Grid()
 	if tree != nil {
 		paper = gridPaper(r, tree)
 	}
@@ -235,7 +235,7 @@ func (s *Server) runClassExport(job *exportJob, students []portfolio.User, paper
 			fail(err)
 			return
 		}
-		if tree := s.ref(&st).Tree; tree != nil {
+		if tree := s.ref(&st).Grid(); tree != nil {
 			g := portfolio.BuildGrid(tree, st, portfolio.GridEntries(reals), now)
 			items = append(items, export.StudentTableau{Student: st, Grid: &g})
 			continue

@@ -78,14 +78,14 @@ func (s *Server) reals(r *http.Request, src tableauSource) ([]portfolio.Realisat
 	return reals, nil
 }
 
-// grid builds the official tableau of a student whose référentiel is in
-// the Tree form, with the réalisations it was built from.
+// grid builds the official tableau of a student whose référentiel's
+// tableau is the Grid (ref.Grid()), with the réalisations it was built from.
 func (s *Server) grid(r *http.Request, src tableauSource) (portfolio.Grid, []portfolio.Realisation, error) {
 	reals, err := s.reals(r, src)
 	if err != nil {
 		return portfolio.Grid{}, nil, err
 	}
-	tree := s.ref(&src.student).Tree
+	tree := s.ref(&src.student).Grid()
 	return portfolio.BuildGrid(tree, src.student, portfolio.GridEntries(reals), src.at), reals, nil
 }
 
@@ -128,7 +128,7 @@ func (s *Server) renderTableau(w http.ResponseWriter, r *http.Request, student *
 		s.serverError(w, r, err)
 		return
 	}
-	if s.ref(student).Tree != nil {
+	if s.ref(student).Grid() != nil {
 		s.renderGridPage(w, r, src, base, rowURL, active)
 		return
 	}
@@ -149,7 +149,7 @@ func (s *Server) renderTableau(w http.ResponseWriter, r *http.Request, student *
 // renderGridPage is the tableau page of a Tree référentiel: the official
 // grid (kept rendered), its downloads, and the student's fiches.
 func (s *Server) renderGridPage(w http.ResponseWriter, r *http.Request, src tableauSource, base string, rowURL func(int64) string, active string) {
-	tree := s.ref(&src.student).Tree
+	tree := s.ref(&src.student).Grid()
 	reals, err := s.reals(r, src)
 	if err != nil {
 		s.serverError(w, r, err)
@@ -176,7 +176,7 @@ func (s *Server) renderGridPage(w http.ResponseWriter, r *http.Request, src tabl
 }
 
 func (s *Server) writeTableauCSV(w http.ResponseWriter, r *http.Request, student *portfolio.User) {
-	if s.ref(student).Tree != nil {
+	if s.ref(student).Grid() != nil {
 		s.writeGridFile(w, r, student, "csv", "text/csv; charset=utf-8", export.GridCSV)
 		return
 	}
@@ -204,9 +204,9 @@ func (s *Server) studentTableauXLSX(w http.ResponseWriter, r *http.Request) {
 }
 
 // writeTableauXLSX is the tableau filled in like the circulaire's
-// spreadsheet model, for référentiels that have one (Tree form).
+// spreadsheet model, for référentiels whose tableau is the Grid.
 func (s *Server) writeTableauXLSX(w http.ResponseWriter, r *http.Request, student *portfolio.User) {
-	if s.ref(student).Tree == nil {
+	if s.ref(student).Grid() == nil {
 		s.notFound(w, r)
 		return
 	}
