@@ -321,9 +321,7 @@ func (r *Referentiel) legacyScheme(parcours string) *Scheme {
 		for _, c := range a.Competences {
 			u.Details = append(u.Details, &Unit{Code: c.Code, Title: c.Title})
 		}
-		for _, n := range []Note{{"Ressources fournies", a.Ressources}, {"Résultats attendus", a.Resultats}} {
-			u.Notes = append(u.Notes, n)
-		}
+		u.Notes = []Note{{"Ressources fournies", a.Ressources}, {"Résultats attendus", a.Resultats}}
 		s.add(u)
 		units[a.Code] = u
 	}
