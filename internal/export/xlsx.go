@@ -52,6 +52,7 @@ func XLSX(w io.Writer, g portfolio.Grid) (err error) {
 	for _, b := range g.Bands {
 		x.band(g, b)
 	}
+	x.closeTable()
 	if x.err != nil {
 		return x.err
 	}
@@ -236,6 +237,31 @@ func (x *xlsxDoc) band(g portfolio.Grid, b portfolio.GridBand) {
 			}
 		}
 		x.row++
+	}
+}
+
+// closeTable gives the table's last row the model's medium bottom border.
+func (x *xlsxDoc) closeTable() {
+	r := x.row - 1
+	for c := 1; c <= x.last; c++ {
+		ref := cellRef(c, r)
+		id, err := x.f.GetCellStyle(x.sheet, ref)
+		x.check(err)
+		st, err := x.f.GetStyle(id)
+		x.check(err)
+		if err != nil {
+			return
+		}
+		borders := []excelize.Border{{Type: "bottom", Color: "000000", Style: 2}}
+		for _, b := range st.Border {
+			if b.Type != "bottom" {
+				borders = append(borders, b)
+			}
+		}
+		st.Border = borders
+		closed, err := x.f.NewStyle(st)
+		x.check(err)
+		x.check(x.f.SetCellStyle(x.sheet, ref, ref, closed))
 	}
 }
 

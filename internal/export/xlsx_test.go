@@ -105,6 +105,33 @@ func TestXLSXIsTheModelFilledIn(t *testing.T) {
 	if w, _ := f.GetColWidth(sheet, "A"); w < 70 || w > 71 {
 		t.Errorf("column A width %v", w)
 	}
+	// The table closes with a medium bottom border on its last row (35
+	// here: the second year's seven blank rows after row 28), as the
+	// model's row 34; the rows above have thin ones.
+	bottom := func(cell string) int {
+		id, err := f.GetCellStyle(sheet, cell)
+		if err != nil {
+			t.Fatal(err)
+		}
+		st, err := f.GetStyle(id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, b := range st.Border {
+			if b.Type == "bottom" {
+				return b.Style
+			}
+		}
+		return 0
+	}
+	for _, c := range []string{"A35", "B35", "E35", "H35"} {
+		if got := bottom(c); got != 2 {
+			t.Errorf("%s bottom border %d, want 2 (medium)", c, got)
+		}
+	}
+	if got := bottom("A34"); got != 1 {
+		t.Errorf("A34 bottom border %d, want 1 (thin)", got)
+	}
 }
 
 // TestXLSXOpensInLibreOffice converts the file with LibreOffice headless,
