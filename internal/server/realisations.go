@@ -102,6 +102,10 @@ func (s *Server) createRealisation(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	id, err := s.store.CreateRealisation(r.Context(), u.ID, real)
+	if errors.Is(err, store.ErrFicheTaken) {
+		s.renderForm(w, r, http.StatusUnprocessableEntity, "", "/realisations", "Nouvelle réalisation professionnelle", in, 0, ficheTaken(real.Fiche))
+		return
+	}
 	if err != nil {
 		s.serverError(w, r, err)
 		return
@@ -184,6 +188,10 @@ func (s *Server) updateRealisation(w http.ResponseWriter, r *http.Request) {
 	}
 	updated.ID, updated.Version = real.ID, version
 	err := s.store.UpdateRealisation(r.Context(), u.ID, updated)
+	if errors.Is(err, store.ErrFicheTaken) {
+		s.renderForm(w, r, http.StatusUnprocessableEntity, reworkReason(real), realisationURL(real.ID), "Modifier la réalisation", in, version, ficheTaken(updated.Fiche))
+		return
+	}
 	if errors.Is(err, portfolio.ErrConflict) {
 		s.conflict(w, r, nil, real.ID, "Vos modifications n'ont pas été enregistrées : la réalisation a changé entre-temps (voici son état actuel).")
 		return
@@ -194,6 +202,11 @@ func (s *Server) updateRealisation(w http.ResponseWriter, r *http.Request) {
 	}
 	s.flash(r.Context(), "Modifications enregistrées.")
 	http.Redirect(w, r, realisationURL(real.ID), http.StatusSeeOther)
+}
+
+// ficheTaken is the error of a fiche number another réalisation has.
+func ficheTaken(n int) portfolio.Errors {
+	return portfolio.Errors{"fiche": "Une autre de vos réalisations est déjà la fiche n° " + strconv.Itoa(n) + " : choisissez un autre numéro, ou retirez-le d’abord de l’autre réalisation."}
 }
 
 // formVersion is the version of the réalisation the form was drawn from.

@@ -123,6 +123,15 @@ func TestSIO2019Journey(t *testing.T) {
 		"Gérer le patrimoine informatique", "B1.1.1 Recenser et identifier les ressources numériques", "Fiche n° 1",
 		"En formation (TP, ateliers de professionnalisation, projets)")
 
+	// A second réalisation cannot be fiche n° 1 too: 422 next to the field,
+	// nothing saved.
+	res = lea.post("/realisations", form2019("Autre situation"))
+	wantStatus(t, res, http.StatusUnprocessableEntity)
+	wantContains(t, res.body, `id="err-fiche"`, "déjà la fiche n° 1", `value="Autre situation"`)
+	if n, _ := app.store.CountRealisations(context.Background(), student.ID); n != 1 {
+		t.Fatalf("%d réalisations after a refused save", n)
+	}
+
 	app.validate(student.ID, real.ID, teacher.ID)
 
 	// The tableau page: the 2019 layout, the competences still missing.
