@@ -113,7 +113,14 @@ func BuildTableau(ref *referentiel.Referentiel, student User, reals []Realisatio
 	}
 
 	acts := ref.ColumnActivities(student.Parcours)
-	t.Columns, t.Groups = Columns(ref, student.Parcours)
+	for _, a := range acts {
+		t.Columns = append(t.Columns, Column{Code: a.Code, Title: a.Title, Process: a.Process})
+		if n := len(t.Groups); n == 0 || t.Groups[n-1].Code != a.Process {
+			p, _ := ref.Process(a.Process)
+			t.Groups = append(t.Groups, ColumnGroup{Code: p.Code, Title: p.Title})
+		}
+		t.Groups[len(t.Groups)-1].Span++
+	}
 	colIdx := make(map[string]int, len(acts))
 	for i, a := range acts {
 		colIdx[a.Code] = i

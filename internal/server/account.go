@@ -122,7 +122,14 @@ func (s *Server) personalDataZIP(w http.ResponseWriter, r *http.Request) {
 		fail(err)
 		return
 	}
-	if err := s.renderPDF(ctx, pw, portfolio.BuildTableau(s.ref(u), *u, reals, s.now()), export.A3); err != nil {
+	if tree := s.ref(u).Grid(); tree != nil {
+		g := portfolio.BuildGrid(tree, *u, portfolio.GridEntries(reals), s.now())
+		paper, _ := export.ParsePaper(tree.Tableau.Paper)
+		err = s.withPDFSlot(ctx, func() error { return export.GridPDF(pw, g, paper) })
+	} else {
+		err = s.renderPDF(ctx, pw, portfolio.BuildTableau(s.ref(u), *u, reals, s.now()), export.A3)
+	}
+	if err != nil {
 		fail(err)
 		return
 	}

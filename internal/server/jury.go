@@ -2,6 +2,7 @@ package server
 
 import (
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -131,8 +132,22 @@ func (s *Server) juryPortfolio(w http.ResponseWriter, r *http.Request) {
 	}
 	student.PortfolioURL = juryURL(s.siteURL(r), l.Token)
 	base := "/jury/" + l.Token
-	v := web.JuryView{Student: student, Base: base, Scheme: s.ref(&student).Scheme(student.Parcours),
-		Tableau: portfolio.BuildTableau(s.ref(&student), student, reals, s.now())}
+	v := web.JuryView{Student: student, Base: base, Scheme: s.ref(&student).Scheme(student.Parcours)}
+	if tree := s.ref(&student).Grid(); tree != nil {
+		g := portfolio.BuildGrid(tree, student, portfolio.GridEntries(reals), s.now())
+		v.Grid, v.Parcours = &g, student.Parcours
+		if student.SessionYear > 0 {
+			v.Session = strconv.Itoa(student.SessionYear)
+		}
+		for _, p := range tree.Parcours {
+			if p.Code == student.Parcours {
+				v.Parcours = p.Code + " — " + p.Title
+			}
+		}
+	} else {
+		v.Tableau = portfolio.BuildTableau(s.ref(&student), student, reals, s.now())
+		v.Parcours, v.Session = v.Tableau.Header.Parcours, v.Tableau.Header.Session
+	}
 	for _, re := range reals {
 		if re.OnTableau() {
 			v.Realisations = append(v.Realisations, web.JuryRealisation{R: re, Files: files[re.ID]})

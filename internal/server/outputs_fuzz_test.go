@@ -310,6 +310,11 @@ func (fx *outputsFixture) check2019(t *testing.T, text string, line func(int) fu
 	if err != nil {
 		t.Fatal(err)
 	}
+	if _, err := fx.c.app.store.DB.Exec(`DELETE FROM jury_links WHERE student_id = ?`, fx.inesID); err != nil {
+		t.Fatal(err)
+	}
+	send(t, ines, "/partage", url.Values{"label": {text}}, line(100))
+	token := juryToken(t, ines.get("/partage").body)
 	real := "/realisations/" + m[1]
 	if res := ines.get(real + "/edit"); res.status != http.StatusOK || !utf8.ValidString(res.body) {
 		t.Fatalf("GET %s/edit: status %d", real, res.status)
@@ -323,6 +328,7 @@ func (fx *outputsFixture) check2019(t *testing.T, text string, line func(int) fu
 	}{
 		{ines, "/realisations"}, {ines, real}, {ines, "/tableau"}, {ines, "/tableau.pdf"},
 		{ines, "/tableau.pdf?paper=A3"}, {ines, "/tableau.csv"}, {ines, "/tableau.xlsx"}, {ines, real + "/fiche.pdf"},
+		{ines, "/compte/donnees.zip"}, {withT(t, fx.anonymous), "/jury/" + token}, {withT(t, fx.anonymous), "/jury/" + token + "/tableau.pdf"},
 		{prof, staff + "/"}, {prof, staff + "/tableau"}, {prof, staff + "/tableau.xlsx"}, {prof, staff + "/realisations/" + m[1] + "/fiche.pdf"},
 	} {
 		res := get.cl.get(get.path)

@@ -207,6 +207,25 @@ func TestSIO2019Journey(t *testing.T) {
 		"Un serveur GLPI fourni", "Documentation GLPI 10", "Dépôt Git du lycée", "LEA Prénom", "0123",
 		"15/09/26 au 20/10/26", "E6", "SISR")
 
+	// The jury's page and the personal-data ZIP have the 2019 tableau.
+	wantStatus(t, lea.post("/partage", url.Values{"label": {"Jury E5"}}), http.StatusSeeOther)
+	res = app.client().get("/jury/" + juryToken(t, lea.get("/partage").body))
+	wantStatus(t, res, http.StatusOK)
+	wantContains(t, res.body, "Compétences mises en œuvre", "Réalisation en cours de formation", "Gestion du parc avec GLPI",
+		"SISR — Solutions d’infrastructure, systèmes et réseaux")
+	res = lea.get("/compte/donnees.zip")
+	wantStatus(t, res, http.StatusOK)
+	pdfs := 0
+	for name, b := range zipEntries(t, res.body) {
+		pdfs += strings.Count(name, ".pdf")
+		if strings.HasSuffix(name, ".pdf") && !strings.Contains(strings.Join(strings.Fields(pdfText(t, b)), " "), "Réalisation en cours de formation") {
+			t.Errorf("personal-data ZIP: %s is not the 2019 tableau", name)
+		}
+	}
+	if pdfs != 1 {
+		t.Errorf("personal-data ZIP holds %d PDF", pdfs)
+	}
+
 	// Coverage: the student's summary and the class's heat map, over the
 	// six Bloc 1 competences, then Bloc 2 and Bloc 3 of the parcours.
 	res = lea.get("/realisations")
