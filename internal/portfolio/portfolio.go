@@ -186,30 +186,9 @@ func Period(start, end Month) string {
 	return start.Short() + " – " + end.Short()
 }
 
-// Cadre is where a réalisation happened; it decides its band on the
-// tableau (cadre and band share their codes).
+// Cadre is where a réalisation happened (a code of its référentiel's
+// cadres, which also name its labels); it decides its band on the tableau.
 type Cadre string
-
-// Cadres, in the order of the tableau's bands.
-var Cadres = []struct {
-	Code  Cadre
-	Label string
-}{
-	{"formation", "En formation (TP, PPE, atelier)"},
-	{"stage1", "Stage de première année"},
-	{"stage2", "Stage de deuxième année"},
-	{"alternance", "Alternance"},
-}
-
-// CadreLabel is the French label of a cadre.
-func CadreLabel(c Cadre) string {
-	for _, x := range Cadres {
-		if x.Code == c {
-			return x.Label
-		}
-	}
-	return string(c)
-}
 
 // Status is where a réalisation stands in the review workflow.
 type Status string

@@ -189,7 +189,7 @@ func (s *Server) showStudent(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.render(w, r, http.StatusOK, web.StudentOverview(s.page(r, student.FullName(), "home"), web.StudentView{
-		Student: *student, Classes: classSummaries(classes), Realisations: list, Summary: summary, Unread: unread,
+		Student: *student, Scheme: s.ref(student).Scheme(student.Parcours), Classes: classSummaries(classes), Realisations: list, Summary: summary, Unread: unread,
 	}))
 }
 

@@ -74,7 +74,7 @@ func (s *Server) listRealisations(w http.ResponseWriter, r *http.Request) {
 	}
 	v := web.ListView{
 		Realisations: list, Cadre: string(f.Cadre), Status: string(f.Status), Total: total,
-		Summary: summary, Unread: unread, Locked: d.Passed(s.now()), Cadres: sc.Cadres,
+		Summary: summary, Unread: unread, Locked: d.Passed(s.now()), Cadres: sc.Cadres, Scheme: sc,
 	}
 	if !d.IsZero() {
 		v.Deadline = d.Format("02/01/2006")

@@ -229,6 +229,7 @@ func TestSIO2019Journey(t *testing.T) {
 	// Coverage: the student's summary and the class's heat map, over the
 	// six Bloc 1 competences, then Bloc 2 and Bloc 3 of the parcours.
 	res = lea.get("/realisations")
+	wantContains(t, res.body, "<td>En formation (TP, ateliers de professionnalisation, projets)</td>", ">15/09/26 – 20/10/26<", `<th scope="col">Compétences</th>`)
 	wantContains(t, res.body, "Sur les 14 compétences du parcours : <strong>2</strong> couvertes par une réalisation validée")
 	prof := app.login("prof@example.org")
 	res = prof.get("/classes/" + strconv.FormatInt(cid, 10))
