@@ -182,18 +182,7 @@ func (in RealisationInput) ValidateIn(sc *referentiel.Scheme) (Realisation, Erro
 	}
 
 	if sc.Fiche {
-		r.Organisation = text(errs, "organisation", in.Organisation, MaxContexte, false, "L'organisation support")
-		r.Place = line(text(errs, "lieu", in.Place, MaxTitle, false, "Le lieu"))
-		r.Conditions = text(errs, "conditions", in.Conditions, MaxContexte, false, "Les conditions de réalisation")
-		r.Resources = text(errs, "ressources", in.Resources, MaxContexte, false, "La description des ressources")
-		r.Access = text(errs, "acces", in.Access, MaxContexte, false, "Les modalités d'accès")
-		if f := strings.TrimSpace(in.Fiche); f != "" {
-			n, err := strconv.Atoi(f)
-			if err != nil || n < 1 || n > MaxFiche {
-				errs["fiche"] = fmt.Sprintf("Le numéro de fiche va de 1 à %d.", MaxFiche)
-			}
-			r.Fiche = n
-		}
+		in.validateFiche(errs, &r)
 	}
 
 	switch Modalite(strings.TrimSpace(in.Modalite)) {
@@ -288,6 +277,33 @@ func (in RealisationInput) ValidateIn(sc *referentiel.Scheme) (Realisation, Erro
 		return Realisation{}, errs
 	}
 	return r, nil
+}
+
+// ValidateFiche checks the fields of the fiche descriptive alone (set on
+// a réalisation in any status) and returns them in a réalisation.
+func (in RealisationInput) ValidateFiche() (Realisation, Errors) {
+	errs := Errors{}
+	var r Realisation
+	in.validateFiche(errs, &r)
+	if len(errs) > 0 {
+		return Realisation{}, errs
+	}
+	return r, nil
+}
+
+func (in RealisationInput) validateFiche(errs Errors, r *Realisation) {
+	r.Organisation = text(errs, "organisation", in.Organisation, MaxContexte, false, "L'organisation support")
+	r.Place = line(text(errs, "lieu", in.Place, MaxTitle, false, "Le lieu"))
+	r.Conditions = text(errs, "conditions", in.Conditions, MaxContexte, false, "Les conditions de réalisation")
+	r.Resources = text(errs, "ressources", in.Resources, MaxContexte, false, "La description des ressources")
+	r.Access = text(errs, "acces", in.Access, MaxContexte, false, "Les modalités d'accès")
+	if f := strings.TrimSpace(in.Fiche); f != "" {
+		n, err := strconv.Atoi(f)
+		if err != nil || n < 1 || n > MaxFiche {
+			errs["fiche"] = fmt.Sprintf("Le numéro de fiche va de 1 à %d.", MaxFiche)
+		}
+		r.Fiche = n
+	}
 }
 
 // day reads a date of the période (référentiels kept to the day).

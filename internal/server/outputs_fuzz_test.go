@@ -322,6 +322,12 @@ func (fx *outputsFixture) check2019(t *testing.T, text string, line func(int) fu
 	send(t, ines, real+"/submit", url.Values{"version": {itoa(int64(r.Version))}}, nil)
 	staff := fmt.Sprintf("/students/%d", fx.inesID)
 	send(t, prof, staff+"/realisations/"+m[1]+"/review", url.Values{"action": {"validate"}, "version": {itoa(int64(r.Version + 1))}}, nil)
+	// Validated, its fiche is filled in again from its page.
+	send(t, ines, real+"/fiche", url.Values{"fiche": {"2"}, "organisation": {text}, "lieu": {text}, "conditions": {text},
+		"ressources": {text}, "acces": {text}}, func(f url.Values) {
+		line(200)(f)
+		f.Set("fiche", "2")
+	})
 	for _, get := range []struct {
 		cl   *client
 		path string

@@ -9,6 +9,7 @@ import (
 	"github.com/go-chi/chi/v5"
 
 	"github.com/portfolio-sio/portfolio/internal/portfolio"
+	"github.com/portfolio-sio/portfolio/internal/store"
 	"github.com/portfolio-sio/portfolio/web"
 )
 
@@ -99,7 +100,7 @@ func (s *Server) renderDetail(w http.ResponseWriter, r *http.Request, status int
 		return
 	}
 	v := web.DetailView{
-		R: real, Scheme: s.ref(owner).Scheme(owner.Parcours), Base: detailURL(student, real.ID),
+		R: real, Scheme: s.ref(owner).Scheme(owner.Parcours), Base: detailURL(student, real.ID), FicheInput: portfolio.InputFrom(&real),
 		Events: events, Comments: comments, Staff: student != nil, Evidence: evidence,
 		MaxFile: web.HumanSize(s.maxFile),
 	}
@@ -316,6 +317,40 @@ func (s *Server) staffComment(w http.ResponseWriter, r *http.Request) {
 }
 
 // setTableauVisibility records whether a réalisation shows on the tableau.
+// setFiche records the fiche descriptive's number and fields of one of
+// the student's réalisations, whatever its status (before the deadline).
+func (s *Server) setFiche(w http.ResponseWriter, r *http.Request) {
+	real, ok := s.ownRealisation(w, r)
+	if !ok || !s.parseForm(w, r) || !s.guardStudentChange(w, r, &real, false) {
+		return
+	}
+	u := currentUser(r.Context())
+	if !s.ref(u).Scheme(u.Parcours).Fiche {
+		s.notFound(w, r)
+		return
+	}
+	in := decodeRealisation(r.PostForm)
+	f, errs := in.ValidateFiche()
+	if errs == nil {
+		err := s.store.SetFiche(r.Context(), u.ID, real.ID, f)
+		if errors.Is(err, store.ErrFicheTaken) {
+			errs = ficheTaken(f.Fiche)
+		} else if err != nil {
+			s.storeError(w, r, err)
+			return
+		}
+	}
+	if errs != nil {
+		s.renderDetail(w, r, http.StatusUnprocessableEntity, nil, real, func(dv *web.DetailView) {
+			dv.FicheInput, dv.FicheErrors = in, errs
+			dv.Notice = "La fiche n'a pas été enregistrée : corrigez ce qui est signalé dans « Fiche descriptive »."
+		})
+		return
+	}
+	s.flash(r.Context(), "Fiche descriptive enregistrée.")
+	http.Redirect(w, r, realisationURL(real.ID), http.StatusSeeOther)
+}
+
 func (s *Server) setTableauVisibility(w http.ResponseWriter, r *http.Request) {
 	real, ok := s.ownRealisation(w, r)
 	if !ok || !s.parseForm(w, r) || !s.guardStudentChange(w, r, &real, false) {

@@ -69,6 +69,7 @@ func (s *Server) router() chi.Router {
 				r.Post("/realisations/{id}/withdraw", s.studentTransition(portfolio.ActWithdraw))
 				r.Post("/realisations/{id}/comments", s.studentComment)
 				r.Post("/realisations/{id}/tableau", s.setTableauVisibility)
+				r.Post("/realisations/{id}/fiche", s.setFiche)
 				r.Post("/realisations/{id}/evidence", s.uploadEvidence)
 				r.Post("/realisations/{id}/evidence/{evidenceID}/delete", s.deleteEvidence)
 				r.Get("/partage", s.showShares)

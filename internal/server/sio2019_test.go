@@ -134,6 +134,26 @@ func TestSIO2019Journey(t *testing.T) {
 
 	app.validate(student.ID, real.ID, teacher.ID)
 
+	// Validated, it is no longer editable, but its fiche still is.
+	rid := strconv.FormatInt(real.ID, 10)
+	res = lea.get("/realisations/" + rid)
+	wantContains(t, res.body, `id="save-fiche"`, `action="/realisations/`+rid+`/fiche"`)
+	res = lea.post("/realisations/"+rid+"/fiche", url.Values{"fiche": {"12"}, "organisation": {"Lycée Test, DSI"}, "lieu": {"Salle B12"}})
+	wantStatus(t, res, http.StatusUnprocessableEntity)
+	wantContains(t, res.body, "Le numéro de fiche va de 1 à 9.", "Lycée Test, DSI")
+	fiche := form2019("")
+	for _, k := range []string{"title", "description", "cadre", "start", "end", "modalite", "team", "activity", "competence", "how.B1.2", "production_title", "production_url"} {
+		fiche.Del(k)
+	}
+	fiche.Set("organisation", "Lycée Test, service informatique et réseaux")
+	wantStatus(t, lea.post("/realisations/"+rid+"/fiche", fiche), http.StatusSeeOther)
+	if got, _ := app.store.GetRealisation(context.Background(), student.ID, real.ID); got.Status != portfolio.StatusValidated ||
+		got.Fiche != 1 || got.Organisation != "Lycée Test, service informatique et réseaux" || len(got.Activities) != 2 {
+		t.Fatalf("after the fiche form: %+v", got)
+	}
+	app.addUser("tom0@example.org", portfolio.RoleStudent, "SISR")
+	wantStatus(t, app.login("tom0@example.org").post("/realisations/"+rid+"/fiche", fiche), http.StatusNotFound)
+
 	// The tableau page: the 2019 layout, the competences still missing.
 	res = lea.get("/tableau")
 	wantStatus(t, res, http.StatusOK)
@@ -203,7 +223,7 @@ func TestSIO2019Journey(t *testing.T) {
 	res = lea.get("/realisations/" + strconv.FormatInt(real.ID, 10) + "/fiche.pdf")
 	wantStatus(t, res, http.StatusOK)
 	text = strings.Join(strings.Fields(pdfText(t, []byte(res.body))), " ")
-	wantContains(t, text, "Lycée Test, service informatique", "Salle B12", "Gestion du parc avec GLPI",
+	wantContains(t, text, "Lycée Test, service informatique et réseaux", "Salle B12", "Gestion du parc avec GLPI",
 		"Un serveur GLPI fourni", "Documentation GLPI 10", "Dépôt Git du lycée", "LEA Prénom", "0123",
 		"15/09/26 au 20/10/26", "E6", "SISR")
 

@@ -327,6 +327,29 @@ func missingOrConflict(ctx context.Context, tx *sql.Tx, studentID, id int64) err
 	return portfolio.ErrConflict
 }
 
+// SetFiche records the fiche descriptive's number and fields of a
+// réalisation of the student, in any status (they describe it for the
+// exam, they do not change what was validated). It moves its version.
+func (s *Store) SetFiche(ctx context.Context, studentID, id int64, f portfolio.Realisation) error {
+	return s.inTx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE realisations SET fiche = ?, organisation = ?, lieu = ?, conditions = ?,
+			ressources = ?, acces = ?, version = version + 1, updated_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now')
+			WHERE id = ? AND student_id = ?`, f.Fiche, f.Organisation, f.Place, f.Conditions, f.Resources, f.Access, id, studentID)
+		if isFicheTaken(err) {
+			return ErrFicheTaken
+		}
+		if err != nil {
+			return err
+		}
+		if n, err := res.RowsAffected(); err != nil {
+			return err
+		} else if n == 0 {
+			return portfolio.ErrNotFound
+		}
+		return refreshCoverage(ctx, tx, studentID)
+	})
+}
+
 // ErrFicheTaken is returned when another réalisation of the student
 // already has that fiche number.
 var ErrFicheTaken = errors.New("fiche number already used by another réalisation")
