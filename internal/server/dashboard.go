@@ -132,7 +132,13 @@ func (s *Server) classView(ctx context.Context, c *store.Class) (web.ClassView, 
 	}
 	cols, groups := portfolio.Columns(ref, c.Parcours)
 	sc := ref.Scheme(c.Parcours)
-	v := web.ClassView{Class: classSummary(*c), Columns: cols, Groups: groups, Types: sc.Types, Names: sc.Names, Statuses: reviewStatuses, Waiting: d.Waiting}
+	papers := [][2]string{{"A3", "A3 paysage"}, {"A4", "A4 paysage"}}
+	if tree := ref.Grid(); tree != nil {
+		orientation := map[string]string{"portrait": "portrait", "landscape": "paysage"}[tree.Tableau.Orientation]
+		other := map[string]string{"A3": "A4", "A4": "A3"}[tree.Tableau.Paper]
+		papers = [][2]string{{tree.Tableau.Paper, tree.Tableau.Paper + " " + orientation + " (comme le modèle)"}, {other, other + " " + orientation}}
+	}
+	v := web.ClassView{Papers: papers, Class: classSummary(*c), Columns: cols, Groups: groups, Types: sc.Types, Names: sc.Names, Statuses: reviewStatuses, Waiting: d.Waiting}
 	for _, st := range d.Students {
 		row := web.HeatRow{ID: st.User.ID, Name: st.User.LastName + " " + st.User.FirstName, Parcours: st.User.Parcours, Total: st.Total()}
 		for _, status := range reviewStatuses {

@@ -259,6 +259,9 @@ func TestSIO2019Journey(t *testing.T) {
 		`title="B1.3 : non couverte"`, `title="Administration des systèmes et des réseaux">B2</th>`, `title="B3.5 : non couverte"`,
 		">2/14<")
 	wantNotContains(t, res.body, ">Types</th>")
+	if i, j := strings.Index(res.body, `<option value="A4">A4 portrait (comme le modèle)</option>`), strings.Index(res.body, `<option value="A3">A3 portrait</option>`); i < 0 || j < i {
+		t.Error("the class export does not propose the model's A4 portrait first")
+	}
 	heads := res.body[strings.Index(res.body, `id="heatmap"`):]
 	heads = heads[:strings.Index(heads, "</thead>")]
 	var order []string
