@@ -386,6 +386,9 @@ func (r *Referentiel) CoverageColumns(parcours string) ([]CoverageColumn, []Cove
 		}
 		groups[len(groups)-1].Span++
 	}
+	if t := r.Tree; t != nil && parcours == "" && t.hasParcoursNodes() {
+		return r.mergedCoverage()
+	}
 	if t := r.Tree; t != nil {
 		var nodes []*Node
 		for _, code := range t.Coverage {
@@ -406,6 +409,64 @@ func (r *Referentiel) CoverageColumns(parcours string) ([]CoverageColumn, []Cove
 	for _, a := range r.ColumnActivities(parcours) {
 		p := r.processIdx[a.Process]
 		add(a.Code, a.Title, p.Code, p.Title)
+	}
+	return cols, groups
+}
+
+// hasParcoursNodes reports whether some nodes belong to one parcours.
+func (t *Tree) hasParcoursNodes() bool {
+	for _, n := range t.index {
+		if n.Parcours != "" {
+			return true
+		}
+	}
+	return false
+}
+
+// mergedCoverage are the coverage columns of a class without a parcours
+// whose référentiel has parcours-specific nodes (2019: B2, B3.5): every
+// parcours's columns, one per code (a student's coverage is kept by code,
+// which means their parcours's node), titled « SISR : … ; SLAM : … »
+// where the parcours differ.
+func (r *Referentiel) mergedCoverage() ([]CoverageColumn, []CoverageGroup) {
+	type titles struct{ by, order []string }
+	var cols []CoverageColumn
+	colTitles, groupTitles := map[string]*titles{}, map[string]*titles{}
+	note := func(m map[string]*titles, code, parcours, title string) {
+		if m[code] == nil {
+			m[code] = &titles{}
+		}
+		m[code].by = append(m[code].by, parcours+" : "+title)
+		m[code].order = append(m[code].order, title)
+	}
+	for _, p := range r.Tree.Parcours {
+		pc, pg := r.CoverageColumns(p.Code)
+		for _, c := range pc {
+			if colTitles[c.Code] == nil {
+				cols = append(cols, c)
+			}
+			note(colTitles, c.Code, p.Code, c.Title)
+		}
+		for _, g := range pg {
+			note(groupTitles, g.Code, p.Code, g.Title)
+		}
+	}
+	merged := func(t *titles) string {
+		for _, x := range t.order {
+			if x != t.order[0] {
+				return strings.Join(t.by, " ; ")
+			}
+		}
+		return t.order[0]
+	}
+	var groups []CoverageGroup
+	for i := range cols {
+		cols[i].Title = merged(colTitles[cols[i].Code])
+		g := cols[i].Group
+		if n := len(groups); n == 0 || groups[n-1].Code != g {
+			groups = append(groups, CoverageGroup{Code: g, Title: merged(groupTitles[g])})
+		}
+		groups[len(groups)-1].Span++
 	}
 	return cols, groups
 }

@@ -230,3 +230,28 @@ func TestSio2019TextsAreTheModels(t *testing.T) {
 		t.Errorf("option box %q", tb.OptionBox.Unchecked)
 	}
 }
+
+// TestCoverageOfAClassWithoutParcours: a 2019 class without a parcours
+// (SISR and SLAM students together) has every competence column, B2 and
+// B3.5 included, titled for both parcours where they differ.
+func TestCoverageOfAClassWithoutParcours(t *testing.T) {
+	all, err := referentiel.LoadAll(refdata.FS)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cols, groups := all["sio-2019"].CoverageColumns("")
+	var codes []string
+	for _, c := range cols {
+		codes = append(codes, c.Code)
+	}
+	if got := strings.Join(codes, " "); got != "B1.1 B1.2 B1.3 B1.4 B1.5 B1.6 B2.1 B2.2 B2.3 B3.1 B3.2 B3.3 B3.4 B3.5" {
+		t.Fatalf("columns %s", got)
+	}
+	if cols[0].Title != "Gérer le patrimoine informatique" ||
+		cols[6].Title != "SISR : Concevoir une solution d’infrastructure réseau ; SLAM : Concevoir et développer une solution applicative" {
+		t.Errorf("titles %q / %q", cols[0].Title, cols[6].Title)
+	}
+	if len(groups) != 3 || groups[1].Span != 3 || groups[1].Title != "SISR : Administration des systèmes et des réseaux ; SLAM : Conception et développement d’applications" {
+		t.Errorf("groups %+v", groups)
+	}
+}
