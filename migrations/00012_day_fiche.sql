@@ -19,9 +19,10 @@ CREATE UNIQUE INDEX realisations_fiche ON realisations (student_id, fiche) WHERE
 
 -- A student's référentiel is their class's: enrolling them in a class
 -- moves them to its référentiel, unless they already have réalisations on
--- another one (refused: the store reports it); changing a class's
--- référentiel (only while none of its students has a réalisation) moves
--- its students.
+-- another one, or are in another class (not archived) of another one
+-- (both refused: the store reports them); changing a class's référentiel
+-- (only while none of its students has a réalisation or is in another
+-- class, not archived, of another référentiel) moves its students.
 -- +goose StatementBegin
 CREATE TRIGGER class_students_referentiel AFTER INSERT ON class_students
 BEGIN
@@ -29,6 +30,10 @@ BEGIN
     WHERE EXISTS (SELECT 1 FROM users u, classes c
                   WHERE u.id = NEW.student_id AND c.id = NEW.class_id AND u.referentiel <> c.referentiel
                     AND EXISTS (SELECT 1 FROM realisations r WHERE r.student_id = u.id));
+    SELECT RAISE(ABORT, 'portfolio: referentiel other class')
+    WHERE EXISTS (SELECT 1 FROM class_students cs JOIN classes other ON other.id = cs.class_id, classes c
+                  WHERE cs.student_id = NEW.student_id AND c.id = NEW.class_id AND other.id <> c.id
+                    AND other.archived = 0 AND other.referentiel <> c.referentiel);
     UPDATE users SET referentiel = (SELECT referentiel FROM classes WHERE id = NEW.class_id)
     WHERE id = NEW.student_id;
 END;
@@ -40,6 +45,11 @@ BEGIN
     SELECT RAISE(ABORT, 'portfolio: referentiel in use')
     WHERE EXISTS (SELECT 1 FROM class_students cs JOIN realisations r ON r.student_id = cs.student_id
                   WHERE cs.class_id = NEW.id);
+    SELECT RAISE(ABORT, 'portfolio: referentiel other class')
+    WHERE EXISTS (SELECT 1 FROM class_students cs JOIN class_students cs2 ON cs2.student_id = cs.student_id
+                  JOIN classes other ON other.id = cs2.class_id
+                  WHERE cs.class_id = NEW.id AND other.id <> NEW.id AND other.archived = 0
+                    AND other.referentiel <> NEW.referentiel);
     UPDATE users SET referentiel = NEW.referentiel
     WHERE id IN (SELECT student_id FROM class_students WHERE class_id = NEW.id);
 END;

@@ -256,6 +256,11 @@ func (s *Server) updateUser(w http.ResponseWriter, r *http.Request) {
 		c, err := s.store.ClassByID(r.Context(), classID)
 		if err != nil {
 			f.Errors["class_id"] = "Classe inconnue."
+		} else if other, err := s.store.ClassOfOtherReferentiel(r.Context(), cur.ID, classID); err != nil {
+			s.serverError(w, r, err)
+			return
+		} else if other != "" && cur.Role == portfolio.RoleStudent {
+			f.Errors["class_id"] = "Cet(te) étudiant(e) est dans « " + other + " », d'un autre référentiel que " + c.Name + " : retirez-le (la) d'abord de cette classe."
 		} else if c.Referentiel != cur.Referentiel && cur.Role == portfolio.RoleStudent {
 			if n, err := s.store.CountRealisations(r.Context(), cur.ID); err != nil {
 				s.serverError(w, r, err)

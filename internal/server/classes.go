@@ -232,6 +232,11 @@ func (s *Server) updateClass(w http.ResponseWriter, r *http.Request) {
 		s.renderAdminClass(w, r, http.StatusUnprocessableEntity, cur.ID, f)
 		return
 	}
+	if errors.Is(err, store.ErrReferentielOtherClass) {
+		f.Errors["referentiel"] = "Des étudiants de cette classe sont aussi dans une classe d'un autre référentiel : son référentiel ne peut pas changer (il reste " + cur.Referentiel + ")."
+		s.renderAdminClass(w, r, http.StatusUnprocessableEntity, cur.ID, f)
+		return
+	}
 	if errors.Is(err, store.ErrReferentielInUse) {
 		f.Errors["referentiel"] = "Des étudiants de cette classe ont déjà des réalisations : son référentiel ne peut plus changer (il reste " + cur.Referentiel + ")."
 		s.renderAdminClass(w, r, http.StatusUnprocessableEntity, cur.ID, f)
@@ -288,6 +293,11 @@ func (s *Server) memberAction(add bool, role portfolio.Role) http.HandlerFunc {
 			err, msg = s.store.Unenrol(r.Context(), c.ID, uid), u.FullName()+" retiré(e) de la classe."
 		default:
 			err, msg = s.store.UnassignTeacher(r.Context(), c.ID, uid), u.FullName()+" n'enseigne plus dans la classe."
+		}
+		if errors.Is(err, store.ErrReferentielOtherClass) {
+			s.renderAdminClassWith(w, r, http.StatusUnprocessableEntity, c.ID, s.classForm(c),
+				u.FullName()+" n'est pas inscrit(e) : il (elle) est dans une classe d'un autre référentiel. Retirez-le (la) d'abord de cette classe, ou archivez-la.")
+			return
 		}
 		if errors.Is(err, store.ErrReferentielMismatch) {
 			s.renderAdminClassWith(w, r, http.StatusUnprocessableEntity, c.ID, s.classForm(c),

@@ -295,9 +295,31 @@ func TestSIO2019Journey(t *testing.T) {
 	}
 	res = admin.post("/admin/classes", url.Values{"name": {"SIO1 ancien"}, "school_year": {"2026-2027"}, "referentiel": {"sio-2011"}})
 	wantStatus(t, res, http.StatusSeeOther)
-	res = admin.post(res.header.Get("Location")+"/students", url.Values{"student_id": {strconv.FormatInt(student.ID, 10)}})
+	oldClass := res.header.Get("Location")
+	res = admin.post(oldClass+"/students", url.Values{"student_id": {strconv.FormatInt(student.ID, 10)}})
 	wantStatus(t, res, http.StatusUnprocessableEntity)
 	wantContains(t, res.body, "ses réalisations suivent le référentiel sio-2019")
+
+	// A student without réalisations cannot follow two référentiels at
+	// once either: not enrolled in a 2011 class while in a 2019 one, and
+	// no class's change of référentiel moves them.
+	zoe := app.addUser("zoe@example.org", portfolio.RoleStudent, "SISR")
+	wantStatus(t, admin.post("/admin/classes/"+strconv.FormatInt(cid, 10)+"/students", url.Values{"student_id": {strconv.FormatInt(zoe.ID, 10)}}), http.StatusSeeOther)
+	res = admin.post(oldClass+"/students", url.Values{"student_id": {strconv.FormatInt(zoe.ID, 10)}})
+	wantStatus(t, res, http.StatusUnprocessableEntity)
+	wantContains(t, res.body, "il (elle) est dans une classe d&#39;un autre référentiel")
+	third := newClass2019(t, admin, "SIO1 SISR", "SISR")
+	app.addUser("yan@example.org", portfolio.RoleStudent, "SISR")
+	yan, _ := app.store.UserByEmail(context.Background(), "yan@example.org")
+	wantStatus(t, admin.post("/admin/classes/"+strconv.FormatInt(third, 10)+"/students", url.Values{"student_id": {strconv.FormatInt(zoe.ID, 10)}}), http.StatusSeeOther)
+	wantStatus(t, admin.post("/admin/classes/"+strconv.FormatInt(third, 10)+"/students", url.Values{"student_id": {strconv.FormatInt(yan.ID, 10)}}), http.StatusSeeOther)
+	res = admin.post("/admin/classes/"+strconv.FormatInt(third, 10), url.Values{"name": {"SIO1 SISR"}, "school_year": {"2026-2027"},
+		"referentiel": {"sio-2011"}, "parcours": {"SISR"}})
+	wantStatus(t, res, http.StatusUnprocessableEntity)
+	wantContains(t, res.body, "aussi dans une classe d&#39;un autre référentiel")
+	if u, _ := app.store.UserByID(context.Background(), zoe.ID); u.Referentiel != "sio-2019" {
+		t.Errorf("zoe moved to %s", u.Referentiel)
+	}
 }
 
 // csvRowWith is the first CSV row with a cell equal to s.

@@ -295,6 +295,14 @@ func (s *Store) PlanImport(ctx context.Context, classID int64, rows []roster.Row
 				l.Action, l.Problem = ImportError, "Cet(te) étudiant(e) a déjà des réalisations sur un autre référentiel que celui de la classe."
 				break
 			}
+			other, err := s.ClassOfOtherReferentiel(ctx, u.ID, classID)
+			if err != nil {
+				return nil, err
+			}
+			if other != "" {
+				l.Action, l.Problem = ImportError, "Cet(te) étudiant(e) est dans la classe « "+other+" », d'un autre référentiel : retirez-le (la) d'abord de cette classe."
+				break
+			}
 			l.userID = u.ID
 			if u.LastName != r.LastName {
 				l.Changes = append(l.Changes, fmt.Sprintf("nom : %s → %s", u.LastName, r.LastName))
@@ -365,6 +373,14 @@ func (s *Store) ApplyImport(ctx context.Context, classID int64, rows []roster.Ro
 					WHERE u.id = ? AND c.id = ? AND u.referentiel <> c.referentiel
 					AND EXISTS (SELECT 1 FROM realisations WHERE student_id = u.id))`, id, classID).Scan(&mismatch); err != nil {
 					return err
+				}
+				if !mismatch {
+					err = tx.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM class_students cs JOIN classes other ON other.id = cs.class_id, classes c
+						WHERE cs.student_id = ? AND c.id = ? AND other.id <> c.id AND other.archived = 0 AND other.referentiel <> c.referentiel)`,
+						id, classID).Scan(&mismatch)
+					if err != nil {
+						return err
+					}
 				}
 				if mismatch {
 					continue // refused in the plan

@@ -18,6 +18,11 @@ var ErrReferentielMismatch = errors.New("the student has réalisations on anothe
 // students have réalisations would change.
 var ErrReferentielInUse = errors.New("students of the class have réalisations on its référentiel")
 
+// ErrReferentielOtherClass is returned when a student would follow two
+// référentiels: enrolled in a class of one while in a class (not
+// archived) of the other, or by a change of their class's référentiel.
+var ErrReferentielOtherClass = errors.New("the student is in a class of another référentiel")
+
 // referentielError maps the refusals of the référentiel triggers
 // (migration 00012) to their errors.
 func referentielError(err error) error {
@@ -28,6 +33,8 @@ func referentielError(err error) error {
 		return ErrReferentielMismatch
 	case strings.Contains(err.Error(), "portfolio: referentiel in use"):
 		return ErrReferentielInUse
+	case strings.Contains(err.Error(), "portfolio: referentiel other class"):
+		return ErrReferentielOtherClass
 	}
 	return err
 }
@@ -178,6 +185,20 @@ func (s *Store) Enrol(ctx context.Context, classID, studentID int64) error {
 	_, err := s.DB.ExecContext(ctx, `INSERT OR IGNORE INTO class_students (class_id, student_id)
 		SELECT ?, id FROM users WHERE id = ? AND role = 'student'`, classID, studentID)
 	return referentielError(err)
+}
+
+// ClassOfOtherReferentiel is the name of a class (not archived) the
+// student is in whose référentiel is not the class classID's, "" when
+// none: enrolling them in classID would be refused.
+func (s *Store) ClassOfOtherReferentiel(ctx context.Context, studentID, classID int64) (string, error) {
+	var name string
+	err := s.DB.QueryRowContext(ctx, `SELECT other.name FROM class_students cs JOIN classes other ON other.id = cs.class_id, classes c
+		WHERE cs.student_id = ? AND c.id = ? AND other.id <> c.id AND other.archived = 0 AND other.referentiel <> c.referentiel
+		ORDER BY other.name LIMIT 1`, studentID, classID).Scan(&name)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", nil
+	}
+	return name, err
 }
 
 // Unenrol removes a student from a class.
