@@ -26,6 +26,9 @@ type Scheme struct {
 	Fiche bool
 	Form  FormSpec
 	Names Names
+	// ParcoursSpecific: some units belong to one parcours (2019: B2,
+	// B3.5), so a ticked code means the student's parcours's unit.
+	ParcoursSpecific bool
 
 	units map[string]*Unit
 	order []*Unit // the ticked units, in référentiel order
@@ -201,7 +204,8 @@ func (r *Referentiel) buildSchemes() {
 // the common nodes are offered (a code may mean different things in two
 // parcours).
 func (t *Tree) scheme(parcours string) *Scheme {
-	s := &Scheme{Form: t.Form, DayPrecision: t.Tableau.Period.Precision == "day", Fiche: t.Fiche != nil, Types: t.Types}
+	s := &Scheme{Form: t.Form, DayPrecision: t.Tableau.Period.Precision == "day", Fiche: t.Fiche != nil, Types: t.Types,
+		ParcoursSpecific: t.hasParcoursNodes()}
 	tick, detail := t.Levels[t.tick], Level{}
 	if t.tick+1 < len(t.Levels) {
 		detail = t.Levels[t.tick+1]

@@ -252,6 +252,17 @@ func (s *Server) updateUser(w http.ResponseWriter, r *http.Request) {
 			f.Errors["role"] = "Cet étudiant a des réalisations : son rôle ne peut pas changer."
 		}
 	}
+	// Where parcours have their own competences (2019: B2, B3.5), a
+	// réalisation's ticks mean those of the student's parcours: it cannot
+	// change under them.
+	if cur.Role == portfolio.RoleStudent && u.Parcours != cur.Parcours && s.ref(&cur).Scheme(cur.Parcours).ParcoursSpecific {
+		if n, err := s.store.CountRealisations(r.Context(), cur.ID); err != nil {
+			s.serverError(w, r, err)
+			return
+		} else if n > 0 {
+			f.Errors["parcours"] = "Cet étudiant a des réalisations : dans son référentiel, le parcours a ses propres compétences, il ne peut plus changer."
+		}
+	}
 	if classID != 0 {
 		c, err := s.store.ClassByID(r.Context(), classID)
 		if err != nil {

@@ -300,6 +300,13 @@ func TestSIO2019Journey(t *testing.T) {
 	wantStatus(t, res, http.StatusUnprocessableEntity)
 	wantContains(t, res.body, "ses réalisations suivent le référentiel sio-2019")
 
+	// Her parcours cannot change under her réalisations (B2, B3.5 are
+	// the parcours's own).
+	res = admin.post("/admin/users/"+strconv.FormatInt(student.ID, 10), url.Values{"first_name": {"Prénom"}, "last_name": {"lea"},
+		"email": {"lea@example.org"}, "role": {"student"}, "parcours": {"SLAM"}, "candidate": {"0123"}, "session": {"2027"}, "centre": {"Lycée Test"}})
+	wantStatus(t, res, http.StatusUnprocessableEntity)
+	wantContains(t, res.body, "le parcours a ses propres compétences")
+
 	// A student without réalisations cannot follow two référentiels at
 	// once either: not enrolled in a 2011 class while in a 2019 one, and
 	// no class's change of référentiel moves them.
