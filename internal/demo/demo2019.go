@@ -15,7 +15,7 @@ import (
 // référentiel (2019, blocs de compétences), as printed at start-up.
 var Accounts2019 = []Account{
 	{"sisr2019@demo.local", portfolio.RoleStudent, "étudiante SISR, référentiel 2019 (Bloc 1 couvert, deux fiches)"},
-	{"slam2019@demo.local", portfolio.RoleStudent, "étudiant SLAM, référentiel 2019"},
+	{"slam2019@demo.local", portfolio.RoleStudent, "étudiant SLAM, référentiel 2019 (Bloc 1 incomplet)"},
 }
 
 // Seed2019 adds, beside the data of Seed, two classes on the 2019
@@ -188,6 +188,14 @@ func slam2019(y int) []item {
 			Cadre:       "stage1", Start: day(y+1, 5, 26), End: day(y+1, 6, 27), Modalite: "seul",
 			Activities:  []string{"B1.2", "B2.2"},
 			Competences: []string{"B1.2.1", "B2.2.1"},
+		}},
+		{status: portfolio.StatusValidated, in: portfolio.RealisationInput{
+			Title:       "Module de facturation de l’application métier",
+			Description: "Ajout d’un module de facturation (PHP, Symfony), revue de code et tests unitaires.",
+			Contexte:    "Alternance de deuxième année chez Logi’Ouest (Caen), éditeur de logiciels.",
+			Cadre:       "alternance2", Start: day(y+1, 9, 1), End: day(y+1, 10, 31), Modalite: "equipe", Team: "Équipe de développement de l’entreprise.",
+			Activities:  []string{"B1.4", "B2.1", "B2.2"},
+			Competences: []string{"B1.4.2", "B2.1.3", "B2.2.2"},
 		}},
 		{status: portfolio.StatusRework, reason: "Précisez les tests réalisés et la protection des données des clients.", in: portfolio.RealisationInput{
 			Title:       "API de suivi des commandes",
