@@ -59,6 +59,22 @@ func HumanSize(n int64) string {
 	return strconv.FormatInt(n, 10) + " octets"
 }
 
+// elision is « l'activité », « la compétence »: the article a singular
+// name takes (feminine names are the référentiels' units).
+func elision(name string) string {
+	if name == "" {
+		return ""
+	}
+	switch name[0] {
+	case 'a', 'e', 'i', 'o', 'u', 'h':
+		return "l'" + name
+	}
+	if strings.HasPrefix(name, "é") || strings.HasPrefix(name, "è") {
+		return "l'" + name
+	}
+	return "la " + name
+}
+
 // capital puts the first letter in upper case.
 func capital(s string) string {
 	for i, r := range s {

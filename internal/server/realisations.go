@@ -246,7 +246,7 @@ func (s *Server) confirmDeleteRealisation(w http.ResponseWriter, r *http.Request
 	if !ok || !s.guardStudentChange(w, r, &real, true) {
 		return
 	}
-	s.render(w, r, http.StatusOK, web.DeleteConfirm(s.page(r, "Supprimer une réalisation", "realisations"), real))
+	s.render(w, r, http.StatusOK, web.DeleteConfirm(s.page(r, "Supprimer une réalisation", "realisations"), real, s.ref(currentUser(r.Context())).Scheme(currentUser(r.Context()).Parcours).Names))
 }
 
 func (s *Server) deleteRealisation(w http.ResponseWriter, r *http.Request) {
