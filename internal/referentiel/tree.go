@@ -411,8 +411,14 @@ func (t *Tree) validateSpecs() error {
 			}
 		}
 	}
-	if tb.Layout != "" && tb.Layout != "processus" {
+	switch {
+	case tb.Layout != "" && tb.Layout != "processus":
 		return fmt.Errorf("tableau: layout %q (empty for the grid, or processus)", tb.Layout)
+	// What each drawing has, so that the data says what is drawn.
+	case tb.Layout == "" && (tb.Types || tb.Totals || tb.Attestation != ""):
+		return errors.New("tableau: the grid has no types columns, totals row or attestation")
+	case tb.Layout == "processus" && (!tb.Types || !tb.Totals || tb.Attestation == "" || len(t.Types) == 0):
+		return errors.New("tableau: the processus layout has the types columns (and types), a totals row and an attestation")
 	}
 	types := map[string]bool{}
 	for _, ty := range t.Types {

@@ -139,6 +139,8 @@ func TestParseTreeRefusesBadData(t *testing.T) {
 	for name, bad := range map[string]string{
 		"wrong count":          strings.Replace(good, `"i": 1}`, `"i": 2}`, 1),
 		"form text missing":    strings.Replace(good, `"hint": "H"`, `"hint": ""`, 1),
+		"grid with totals":     strings.Replace(good, `"paper": "A4"`, `"totals": true, "paper": "A4"`, 1),
+		"letters in a code":    strings.Replace(good, `"B1.1.1"`, `"B1.1.x"`, 1),
 		"code off its tree":    strings.Replace(good, `"B1.1.1"`, `"B2.1.1"`, 1),
 		"unknown parcours":     strings.Replace(good, `"code": "B1.1", "title": "C"`, `"code": "B1.1", "title": "C", "parcours": "Z"`, 1),
 		"duplicate":            strings.Replace(good, `{"code": "B1.1.1", "title": "I"}`, `{"code": "B1.1.1", "title": "I"}, {"code": "B1.1.1", "title": "J"}`, 1),

@@ -52,10 +52,10 @@ func (s *Server) writeTableauPDF(w http.ResponseWriter, r *http.Request, student
 // while its source has not changed (made within the PDF slots otherwise).
 func (s *Server) sendTableauPDF(w http.ResponseWriter, r *http.Request, src tableauSource, student *portfolio.User) {
 	paper := paperParam(r)
-	tree := s.ref(&src.student).Grid()
-	if tree != nil {
-		paper = gridPaper(r, tree)
+	if t := s.ref(&src.student).Tree; t != nil {
+		paper = gridPaper(r, t) // the paper of its model unless asked
 	}
+	tree := s.ref(&src.student).Grid()
 	pdf, err := s.pages.get(src.key("pdf|"+string(paper)), func() ([]byte, error) {
 		if tree != nil {
 			g, _, err := s.grid(r, src)
@@ -102,8 +102,8 @@ func (s *Server) withPDFSlot(ctx context.Context, fn func() error) error {
 	return fn()
 }
 
-// gridPaper is the paper of a Tree référentiel's tableau: ?paper=A3|A4,
-// else the one its model prints on.
+// gridPaper is the paper of a référentiel's tableau: ?paper=A3|A4, else
+// the one its model prints on (its data file's tableau.paper).
 func gridPaper(r *http.Request, tree *referentiel.Tree) export.Paper {
 	if p, err := export.ParsePaper(r.URL.Query().Get("paper")); err == nil && r.URL.Query().Get("paper") != "" {
 		return p
