@@ -3,6 +3,7 @@ package export_test
 import (
 	"bytes"
 	"encoding/csv"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -262,5 +263,32 @@ func TestGridCSV(t *testing.T) {
 		if !strings.Contains(all, want) {
 			t.Errorf("the CSV lacks %q\n%s", want, all)
 		}
+	}
+}
+
+// BenchmarkGridOutputs measures drawing the 2019 tableau of a student
+// with 24 réalisations (more than the model's 24 blank rows fill) as PDF
+// (A4), XLSX and CSV, and the fiche descriptive PDF.
+func BenchmarkGridOutputs(b *testing.B) {
+	g, fiche := sampleGrid(b, 24), sampleFiche(b, 2026)
+	for _, o := range []struct {
+		name string
+		draw func(io.Writer) error
+	}{
+		{"pdf-a4", func(w io.Writer) error { return export.GridPDF(w, g, export.A4) }},
+		{"xlsx", func(w io.Writer) error { return export.XLSX(w, g) }},
+		{"csv", func(w io.Writer) error { return export.GridCSV(w, g) }},
+		{"fiche", func(w io.Writer) error { return export.FichePDF(w, fiche) }},
+	} {
+		b.Run(o.name, func(b *testing.B) {
+			var buf bytes.Buffer
+			for b.Loop() {
+				buf.Reset()
+				if err := o.draw(&buf); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(buf.Len()), "bytes")
+		})
 	}
 }
