@@ -11,7 +11,7 @@ import (
 )
 
 // Allowed describes the accepted types, for messages.
-const Allowed = "PDF, PNG, JPEG, WebP, texte, Markdown et ZIP"
+const Allowed = "PDF, images PNG, JPEG ou WebP, documents bureautiques (docx, odt…), texte, code et ZIP"
 
 // Detect returns the MIME type of a file from its first bytes (at least
 // 512 when the file is that long), or false when the type is not accepted:
@@ -107,6 +107,17 @@ var keep = map[string][]string{
 	"text": {".txt", ".md", ".markdown", ".csv", ".log", ".conf", ".cfg", ".ini", ".sql", ".php", ".py", ".java",
 		".c", ".h", ".cpp", ".cs", ".go", ".rb", ".yml", ".yaml", ".json", ".toml", ".css", ".ts"},
 	"image/jpeg": {".jpg", ".jpeg"},
+}
+
+// Accept is the file picker's accept list: every extension a file the
+// server takes keeps (office documents, sources…), so that the picker
+// offers what the server accepts. The server still decides by content.
+func Accept() string {
+	exts := []string{".pdf", ".png", ".webp"}
+	for _, kind := range []string{"image/jpeg", "application/zip", "text"} {
+		exts = append(exts, keep[kind]...)
+	}
+	return strings.Join(exts, ",")
 }
 
 // Extension is the extension a download gets: the original one when it

@@ -1,6 +1,10 @@
 package upload
 
-import "testing"
+import (
+	"slices"
+	"strings"
+	"testing"
+)
 
 func TestDetect(t *testing.T) {
 	for _, tc := range []struct {
@@ -46,6 +50,27 @@ func TestExtension(t *testing.T) {
 	} {
 		if got := Extension(tc[0], tc[1]); got != tc[2] {
 			t.Errorf("%s %s: %s, want %s", tc[0], tc[1], got, tc[2])
+		}
+	}
+}
+
+// TestAcceptOffersWhatTheServerTakes: every extension the picker offers
+// comes back as itself on a download of the type the server detects for
+// it, and office documents and sources are offered.
+func TestAcceptOffersWhatTheServerTakes(t *testing.T) {
+	accept := strings.Split(Accept(), ",")
+	for _, want := range []string{".pdf", ".docx", ".odt", ".sql", ".md", ".zip", ".jpg", ".png", ".webp"} {
+		if !slices.Contains(accept, want) {
+			t.Errorf("the picker does not offer %s", want)
+		}
+	}
+	for _, ext := range accept {
+		ok := false
+		for _, mime := range []string{"application/pdf", "image/png", "image/jpeg", "image/webp", "application/zip", "text/plain; charset=utf-8"} {
+			ok = ok || Extension(mime, "f"+ext) == ext
+		}
+		if !ok {
+			t.Errorf("%s is offered but no accepted type keeps it", ext)
 		}
 	}
 }
