@@ -236,7 +236,7 @@ func (in RealisationInput) ValidateIn(sc *referentiel.Scheme) (Realisation, Erro
 			continue
 		}
 		ticked[code] = len(r.Activities)
-		how := line(text(errs, "how."+code, in.How[code], MaxHow, false, "La phrase"))
+		how := text(errs, "how."+code, in.How[code], MaxHow, false, "La phrase")
 		r.Activities = append(r.Activities, ActivityEntry{Code: u.Code, How: how})
 	}
 	seenComp := map[string]bool{}
