@@ -48,15 +48,17 @@ func word(n int, one, many string) string {
 // Plural is plural for the server's messages.
 func Plural(n int, one, many string) string { return plural(n, one, many) }
 
-// HumanSize is a file size in French units ("20,0 Mo").
+// HumanSize is a file size in French units ("20 Mo", "1,5 Mo"), a
+// non-breaking space before the unit.
 func HumanSize(n int64) string {
 	switch {
 	case n >= 1<<20:
-		return strings.Replace(strconv.FormatFloat(float64(n)/(1<<20), 'f', 1, 64), ".", ",", 1) + " Mo"
+		v := strings.TrimSuffix(strconv.FormatFloat(float64(n)/(1<<20), 'f', 1, 64), ".0")
+		return strings.Replace(v, ".", ",", 1) + "\u00a0Mo"
 	case n >= 1<<10:
-		return strconv.FormatInt(n>>10, 10) + " Ko"
+		return strconv.FormatInt(n>>10, 10) + "\u00a0Ko"
 	}
-	return strconv.FormatInt(n, 10) + " octets"
+	return strconv.FormatInt(n, 10) + "\u00a0octets"
 }
 
 // elision is « l'activité », « la compétence »: the article a singular

@@ -125,7 +125,7 @@ func ImportPage(p Page, v ImportView) templ.Component {
 				return templ_7745c5c3_Err
 			}
 			if len(v.Lines) == 0 {
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 5, "<p>Fichier CSV exporté d'un tableur, avec une première ligne de titres : <strong>nom ; prénom ; e-mail ; parcours ; numéro de candidat</strong> (les deux derniers facultatifs, dans n'importe quel ordre). Séparateur « ; » ou « , », encodage UTF-8 ou Windows-1252. Rien n'est enregistré avant votre confirmation.</p><form method=\"post\" action=\"")
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 5, "<p>Fichier CSV exporté d'un tableur, avec une première ligne de titres : <strong>nom ; prénom ; e-mail ; parcours ; numéro de candidat</strong> (les deux derniers facultatifs, dans n'importe quel ordre). Séparateur «\u00a0;\u00a0» ou «\u00a0,\u00a0», encodage UTF-8 ou Windows-1252. Rien n'est enregistré avant votre confirmation.</p><form method=\"post\" action=\"")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}

@@ -70,7 +70,7 @@ func SharesPage(p Page, v SharesView) templ.Component {
 				}()
 			}
 			ctx = templ.InitializeContext(ctx)
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 1, "<h1>Partager mon portfolio avec le jury</h1><p>Un lien de consultation ouvre, sans compte, une version en lecture seule de votre portfolio : votre identité, les réalisations de votre tableau de synthèse avec leurs productions et fichiers, et le tableau (page et PDF). Le lien le plus récent figure sur votre tableau de synthèse (« URL du portfolio »). Vous pouvez en créer plusieurs (un par jury) et les révoquer.</p><form method=\"post\" action=\"/partage\" class=\"panel\" novalidate><div class=\"row\"><div class=\"field\"><label for=\"label\">Libellé (pour vous, ex. « Jury E6 »)</label> <input type=\"text\" id=\"label\" name=\"label\" value=\"")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 1, "<h1>Partager mon portfolio avec le jury</h1><p>Un lien de consultation ouvre, sans compte, une version en lecture seule de votre portfolio : votre identité, les réalisations de votre tableau de synthèse avec leurs productions et fichiers, et le tableau (page et PDF). Le lien le plus récent figure sur votre tableau de synthèse («\u00a0URL du portfolio\u00a0»). Vous pouvez en créer plusieurs (un par jury) et les révoquer.</p><form method=\"post\" action=\"/partage\" class=\"panel\" novalidate><div class=\"row\"><div class=\"field\"><label for=\"label\">Libellé (pour vous, ex. «\u00a0Jury E6\u00a0»)</label> <input type=\"text\" id=\"label\" name=\"label\" value=\"")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}

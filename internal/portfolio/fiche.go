@@ -22,7 +22,7 @@ type Fiche struct {
 	Candidate  string
 	Ponctuelle bool // the candidate's form of the épreuve, when known
 	CCF        bool
-	Date       string // empty: the model's blank « … / … / …… »
+	Date       string // empty: the model's blank « … / … / …… »
 
 	Organisation string
 	Title        string

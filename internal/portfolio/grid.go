@@ -21,7 +21,7 @@ type Grid struct {
 	Session     string
 	Subtitle    string
 	Fields      []GridField
-	Options     []GridOption // the parcours boxes of the « Option » field
+	Options     []GridOption // the parcours boxes of the « Option » field
 	CornerAbove string       // the diagonal header cell, above the line
 	CornerBelow string       // and below it
 	PeriodLabel string

@@ -21,15 +21,16 @@ const (
 	RoleAdmin   Role = "admin"
 )
 
-// Label is the French name of the role.
+// Label is the French name of the role, without a gendered noun for the
+// person: « compte étudiant ».
 func (r Role) Label() string {
 	switch r {
 	case RoleStudent:
-		return "étudiant(e)"
+		return "compte étudiant"
 	case RoleTeacher:
-		return "enseignant(e)"
+		return "compte enseignant"
 	case RoleAdmin:
-		return "administrateur(rice)"
+		return "compte administrateur"
 	}
 	return string(r)
 }

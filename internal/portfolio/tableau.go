@@ -202,7 +202,7 @@ func BuildTableau(ref *referentiel.Referentiel, student User, reals []Realisatio
 	}
 	t.Legend = []string{
 		"X : activité mise en œuvre dans la réalisation professionnelle.",
-		"Ligne Total : nombre de réalisations couvrant chaque activité ; une activité jamais couverte est signalée « à couvrir ».",
+		"Ligne Total : nombre de réalisations couvrant chaque activité ; une activité jamais couverte est signalée « à couvrir ».",
 		"Période : mois de début et de fin (MM/AA).",
 	}
 	if t.HasPending {

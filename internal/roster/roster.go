@@ -171,9 +171,9 @@ func check(r Row) string {
 	case r.Email == "":
 		return "E-mail manquant."
 	case !ValidEmail(r.Email):
-		return "E-mail invalide : « " + r.Email + " »."
+		return "E-mail invalide : « " + r.Email + " »."
 	case r.Parcours != "" && r.Parcours != "SISR" && r.Parcours != "SLAM":
-		return "Parcours inconnu : « " + r.Parcours + " » (SISR, SLAM ou vide)."
+		return "Parcours inconnu : « " + r.Parcours + " » (SISR, SLAM ou vide)."
 	case len(r.CandidateNumber) > 20:
 		return "Numéro de candidat trop long."
 	}

@@ -271,7 +271,7 @@ func (s *Server) updateUser(w http.ResponseWriter, r *http.Request) {
 			s.serverError(w, r, err)
 			return
 		} else if other != "" && cur.Role == portfolio.RoleStudent {
-			f.Errors["class_id"] = "Cet(te) étudiant(e) est dans « " + other + " », d'un autre référentiel que " + c.Name + " : retirez-le (la) d'abord de cette classe."
+			f.Errors["class_id"] = "Ce compte est dans « " + other + " », d'un autre référentiel que " + c.Name + " : retirez-l'en d'abord."
 		} else if c.Referentiel != cur.Referentiel && cur.Role == portfolio.RoleStudent {
 			if n, err := s.store.CountRealisations(r.Context(), cur.ID); err != nil {
 				s.serverError(w, r, err)

@@ -72,7 +72,7 @@ func TestImportPreviewConfirmAndReimport(t *testing.T) {
 	res := adm.upload(path, "file", "classe.csv", []byte(classCSV(27)))
 	wantStatus(t, res, http.StatusOK)
 	wantContains(t, res.body, "27 à créer, 0 à mettre à jour, 0 sans changement, <strong>3 en erreur</strong>",
-		"E-mail invalide : « pas-une-adresse »", "Parcours inconnu : « SIO »", "E-mail déjà présent ligne 2 du fichier")
+		"E-mail invalide : « pas-une-adresse »", "Parcours inconnu : « SIO »", "E-mail déjà présent ligne 2 du fichier")
 	// The lines in error come first, in file order.
 	if e, ok := strings.Index(res.body, "pas-une-adresse"), strings.Index(res.body, "eleve01@example.org"); e < 0 || e > ok {
 		t.Error("the lines in error are not listed first")
@@ -435,7 +435,7 @@ func TestAdminUsersForm(t *testing.T) {
 	c := newClassroom(t)
 	adm := c.app.login("admin@example.org")
 	res := adm.get("/admin/users?q=lea")
-	wantContains(t, res.body, "lea@example.org", `<a href="/admin/users" aria-current="page">Comptes</a>`, "administrateur(rice)")
+	wantContains(t, res.body, "lea@example.org", `<a href="/admin/users" aria-current="page">Comptes</a>`, "· compte administrateur")
 	wantNotContains(t, res.body, `<a href="/admin/classes" aria-current="page">`)
 	wantNotContains(t, res.body, "max@example.org")
 	res = adm.post("/admin/users", url.Values{"first_name": {""}, "last_name": {"X"}, "email": {"pas un email"}, "role": {"roi"}, "session": {"20x7"}})

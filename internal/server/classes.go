@@ -283,25 +283,25 @@ func (s *Server) memberAction(add bool, role portfolio.Role) http.HandlerFunc {
 		var msg string
 		switch {
 		case add && role == portfolio.RoleStudent:
-			err, msg = s.store.Enrol(r.Context(), c.ID, uid), u.FullName()+" inscrit(e) dans la classe."
+			err, msg = s.store.Enrol(r.Context(), c.ID, uid), "Inscription de "+u.FullName()+" dans la classe enregistrée."
 			if c.Parcours != "" && u.Parcours != "" && u.Parcours != c.Parcours {
 				msg += " Attention : son parcours (" + u.Parcours + ") n'est pas celui de la classe (" + c.Parcours + ")."
 			}
 		case add:
-			err, msg = s.store.AssignTeacher(r.Context(), c.ID, uid), u.FullName()+" affecté(e) à la classe."
+			err, msg = s.store.AssignTeacher(r.Context(), c.ID, uid), u.FullName()+" enseigne désormais dans la classe."
 		case role == portfolio.RoleStudent:
-			err, msg = s.store.Unenrol(r.Context(), c.ID, uid), u.FullName()+" retiré(e) de la classe."
+			err, msg = s.store.Unenrol(r.Context(), c.ID, uid), u.FullName()+" ne fait plus partie de la classe."
 		default:
 			err, msg = s.store.UnassignTeacher(r.Context(), c.ID, uid), u.FullName()+" n'enseigne plus dans la classe."
 		}
 		if errors.Is(err, store.ErrReferentielOtherClass) {
 			s.renderAdminClassWith(w, r, http.StatusUnprocessableEntity, c.ID, s.classForm(c),
-				u.FullName()+" n'est pas inscrit(e) : il (elle) est dans une classe d'un autre référentiel. Retirez-le (la) d'abord de cette classe, ou archivez-la.")
+				"Inscription de "+u.FullName()+" refusée : ce compte est dans une classe d'un autre référentiel. Retirez-l'en d'abord, ou archivez cette classe.")
 			return
 		}
 		if errors.Is(err, store.ErrReferentielMismatch) {
 			s.renderAdminClassWith(w, r, http.StatusUnprocessableEntity, c.ID, s.classForm(c),
-				u.FullName()+" n'est pas inscrit(e) : ses réalisations suivent le référentiel "+u.Referentiel+", la classe suit "+c.Referentiel+". Inscrivez-le (la) dans une classe de son référentiel.")
+				"Inscription de "+u.FullName()+" refusée : ses réalisations suivent le référentiel "+u.Referentiel+", la classe suit "+c.Referentiel+". Choisissez une classe de son référentiel.")
 			return
 		}
 		if err != nil {

@@ -141,13 +141,13 @@ func (s *Server) uploadEvidence(w http.ResponseWriter, r *http.Request) {
 	for _, f := range files {
 		switch {
 		case f.tooLarge:
-			fail(fmt.Sprintf("« %s » est trop volumineux : %s au plus par fichier. Rien n'a été enregistré.", f.name, web.HumanSize(s.maxFile)))
+			fail(fmt.Sprintf("« %s » est trop volumineux : %s au plus par fichier. Rien n'a été enregistré.", f.name, web.HumanSize(s.maxFile)))
 			return
 		case f.size == 0:
-			fail(fmt.Sprintf("« %s » est vide. Rien n'a été enregistré.", f.name))
+			fail(fmt.Sprintf("« %s » est vide. Rien n'a été enregistré.", f.name))
 			return
 		case f.mime == "":
-			fail(fmt.Sprintf("« %s » n'est pas d'un type accepté (%s) : son contenu ne correspond pas. Rien n'a été enregistré.", f.name, upload.Allowed))
+			fail(fmt.Sprintf("« %s » n'est pas d'un type accepté (%s) : son contenu ne correspond pas. Rien n'a été enregistré.", f.name, upload.Allowed))
 			return
 		}
 		total += f.size

@@ -113,7 +113,7 @@ func TestEvidenceRefused(t *testing.T) {
 	}{
 		"executable named .pdf": {append([]byte("MZ\x90\x00\x03"), make([]byte, 2000)...), "rapport.pdf", "n&#39;est pas d&#39;un type accepté"},
 		"html named .pdf":       {[]byte("<!DOCTYPE html><script>alert(document.cookie)</script>"), "rapport.pdf", "n&#39;est pas d&#39;un type accepté"},
-		"21 MB":                 {append(append([]byte("%PDF-1.4\n"), bytes.Repeat([]byte("x"), 21<<20)...), '\n'), "gros.pdf", "est trop volumineux : 20,0 Mo au plus"},
+		"21 MB":                 {append(append([]byte("%PDF-1.4\n"), bytes.Repeat([]byte("x"), 21<<20)...), '\n'), "gros.pdf", "est trop volumineux : 20\u00a0Mo au plus"},
 	} {
 		t.Run(name, func(t *testing.T) {
 			// A good file in the same upload is not kept either.

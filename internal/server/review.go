@@ -343,7 +343,7 @@ func (s *Server) setFiche(w http.ResponseWriter, r *http.Request) {
 	if errs != nil {
 		s.renderDetail(w, r, http.StatusUnprocessableEntity, nil, real, func(dv *web.DetailView) {
 			dv.FicheInput, dv.FicheErrors = in, errs
-			dv.Notice = "La fiche n'a pas été enregistrée : corrigez ce qui est signalé dans « Fiche descriptive »."
+			dv.Notice = "La fiche n'a pas été enregistrée : corrigez ce qui est signalé dans « Fiche descriptive »."
 		})
 		return
 	}

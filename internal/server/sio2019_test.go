@@ -314,7 +314,7 @@ func TestSIO2019Journey(t *testing.T) {
 	wantStatus(t, admin.post("/admin/classes/"+strconv.FormatInt(cid, 10)+"/students", url.Values{"student_id": {strconv.FormatInt(zoe.ID, 10)}}), http.StatusSeeOther)
 	res = admin.post(oldClass+"/students", url.Values{"student_id": {strconv.FormatInt(zoe.ID, 10)}})
 	wantStatus(t, res, http.StatusUnprocessableEntity)
-	wantContains(t, res.body, "il (elle) est dans une classe d&#39;un autre référentiel")
+	wantContains(t, res.body, "ce compte est dans une classe d&#39;un autre référentiel")
 	third := newClass2019(t, admin, "SIO1 SISR", "SISR")
 	app.addUser("yan@example.org", portfolio.RoleStudent, "SISR")
 	yan, _ := app.store.UserByEmail(context.Background(), "yan@example.org")

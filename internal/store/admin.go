@@ -284,7 +284,7 @@ func (s *Store) PlanImport(ctx context.Context, classID int64, rows []roster.Row
 		case err != nil:
 			return nil, err
 		case u.Role != portfolio.RoleStudent:
-			l.Action, l.Problem = ImportError, "Cet e-mail est celui d'un compte "+u.Role.Label()+"."
+			l.Action, l.Problem = ImportError, "Cet e-mail est celui d'un "+u.Role.Label()+"."
 		default:
 			var mismatch bool
 			if err := s.DB.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM classes c WHERE c.id = ? AND c.referentiel <> ?
@@ -292,7 +292,7 @@ func (s *Store) PlanImport(ctx context.Context, classID int64, rows []roster.Row
 				return nil, err
 			}
 			if mismatch {
-				l.Action, l.Problem = ImportError, "Cet(te) étudiant(e) a déjà des réalisations sur un autre référentiel que celui de la classe."
+				l.Action, l.Problem = ImportError, "Ce compte a déjà des réalisations sur un autre référentiel que celui de la classe."
 				break
 			}
 			other, err := s.ClassOfOtherReferentiel(ctx, u.ID, classID)
@@ -300,7 +300,7 @@ func (s *Store) PlanImport(ctx context.Context, classID int64, rows []roster.Row
 				return nil, err
 			}
 			if other != "" {
-				l.Action, l.Problem = ImportError, "Cet(te) étudiant(e) est dans la classe « "+other+" », d'un autre référentiel : retirez-le (la) d'abord de cette classe."
+				l.Action, l.Problem = ImportError, "Ce compte est dans la classe « "+other+" », d'un autre référentiel : retirez-l'en d'abord."
 				break
 			}
 			l.userID = u.ID
