@@ -250,10 +250,15 @@ func TestBrowserStudentJourney(t *testing.T) {
 	if err != nil || !checked {
 		t.Fatalf("ticks lost after the error: %v", err)
 	}
-	// The error summary has the focus, and its link leads to the message.
+	// The error summary has the focus, and its link puts the focus in the
+	// field itself (issue 13: not on its message).
 	focus, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.activeElement.id + ' ' + [...document.querySelectorAll('#error-summary a')].map(a => a.getAttribute('href')).join(',')`))
-	if err != nil || focus != "error-summary #err-end" {
+	if err != nil || focus != "error-summary #end" {
 		t.Fatalf("focus and summary links after the error: %q, %v", focus, err)
+	}
+	do(t, ctx, "follow the summary's link", chromedp.Click(chromedp.CSS(`#error-summary a[href="#end"]`)))
+	if id, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.activeElement.id`)); err != nil || id != "end" {
+		t.Fatalf("the summary's link put the focus on %q, want the end field (%v)", id, err)
 	}
 	screenshot(t, ctx, "04-form-error")
 	pc.check(ctx, "04-form-error")

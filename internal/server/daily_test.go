@@ -38,3 +38,27 @@ func TestPickerOffersWhatTheServerTakes(t *testing.T) {
 	field := res.body[i : i+strings.Index(res.body[i:], ">")]
 	wantContains(t, field, ".pdf", ".docx", ".odt", ".sql", ".png", ".zip")
 }
+
+// TestEvidenceDeletionAsksFirst: deleting a file goes through a page that
+// says what will be deleted, as for a réalisation; only its POST deletes.
+func TestEvidenceDeletionAsksFirst(t *testing.T) {
+	c := newClassroom(t)
+	lea := c.app.login("lea@example.org")
+	real := lea.post("/realisations", formOf(sampleInput("Avec une capture"))).header.Get("Location")
+	res := lea.uploadFiles(real+"/evidence", "Capture du tableau de bord", [2]any{"capture.png", samplePNG(t)})
+	wantStatus(t, res, http.StatusSeeOther)
+	page := lea.get(real).body
+	i := strings.Index(page, `aria-label="Supprimer Capture du tableau de bord"`)
+	if i < 0 {
+		t.Fatal("no delete link")
+	}
+	link := page[strings.LastIndex(page[:i], `<a href="`)+len(`<a href="`):]
+	link = link[:strings.Index(link, `"`)]
+	res = lea.get(link)
+	wantStatus(t, res, http.StatusOK)
+	wantContains(t, res.body, "Supprimer le fichier «\u00a0Capture du tableau de bord\u00a0» ?", "capture.png", `id="confirm-delete-evidence"`)
+	wantContains(t, lea.get(real).body, "Capture du tableau de bord") // still there
+	wantStatus(t, c.app.login("max@example.org").get(link), http.StatusNotFound)
+	wantStatus(t, lea.post(link, nil), http.StatusSeeOther)
+	wantNotContains(t, lea.get(real).body, "Capture du tableau de bord")
+}

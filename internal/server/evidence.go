@@ -258,6 +258,29 @@ func cleanFilename(name string) string {
 	return name
 }
 
+// confirmDeleteEvidence asks before deleting a file of the student's
+// réalisation.
+func (s *Server) confirmDeleteEvidence(w http.ResponseWriter, r *http.Request) {
+	real, ok := s.ownRealisation(w, r)
+	if !ok || !s.guardStudentChange(w, r, &real, true) {
+		return
+	}
+	eid, ok := parseID(chi.URLParam(r, "evidenceID"))
+	if !ok {
+		s.notFound(w, r)
+		return
+	}
+	e, err := s.store.EvidenceByID(r.Context(), eid)
+	if err == nil && (e.RealisationID != real.ID || e.StudentID != real.StudentID) {
+		err = portfolio.ErrNotFound
+	}
+	if err != nil {
+		s.storeError(w, r, err)
+		return
+	}
+	s.render(w, r, http.StatusOK, web.EvidenceDeleteConfirm(s.page(r, "Supprimer un fichier", "realisations"), realisationURL(real.ID), e))
+}
+
 func (s *Server) deleteEvidence(w http.ResponseWriter, r *http.Request) {
 	real, ok := s.ownRealisation(w, r)
 	if !ok || !s.guardStudentChange(w, r, &real, true) {

@@ -71,6 +71,7 @@ func (s *Server) router() chi.Router {
 				r.Post("/realisations/{id}/tableau", s.setTableauVisibility)
 				r.Post("/realisations/{id}/fiche", s.setFiche)
 				r.Post("/realisations/{id}/evidence", s.uploadEvidence)
+				r.Get("/realisations/{id}/evidence/{evidenceID}/delete", s.confirmDeleteEvidence)
 				r.Post("/realisations/{id}/evidence/{evidenceID}/delete", s.deleteEvidence)
 				r.Get("/partage", s.showShares)
 				r.Post("/partage", s.createShare)
