@@ -69,3 +69,54 @@ func TestBrowserFormGuards(t *testing.T) {
 	}
 	stop()
 }
+
+// TestBrowserProductionRows (issue 13, point 2): links are added and
+// removed in the page, and the saved réalisation has exactly the rows left.
+func TestBrowserProductionRows(t *testing.T) {
+	pc := newPageChecks(t)
+	app := newTestApp(t)
+	if _, err := demo.Seed(context.Background(), app.store, app.ref, app.hasher, time.Date(2026, 11, 24, 10, 0, 0, 0, time.UTC)); err != nil {
+		t.Fatal(err)
+	}
+	base := app.server.URL
+	ctx := newTab(t)
+	login(t, ctx, base, "slam@demo.local")
+	do(t, ctx, "fill four links",
+		chromedp.Navigate(base+"/realisations/new"),
+		chromedp.WaitVisible(byID("title")),
+		chromedp.SendKeys(byID("title"), "Quatre liens"),
+		chromedp.SetValue(byID("cadre"), "formation"),
+		chromedp.Click(byID("type-T1")),
+		chromedp.SetValue(byID("start"), "2026-09"),
+		chromedp.SetValue(byID("end"), "2026-10"),
+		chromedp.Click(byID("modalite-seul")),
+		chromedp.SendKeys(byID("production-title-0"), "Dépôt"),
+		chromedp.SendKeys(byID("production-url-0"), "https://git.example.org/a"),
+		chromedp.SendKeys(byID("production-title-1"), "Ébauche"),
+		chromedp.SendKeys(byID("production-url-1"), "https://example.org/brouillon"),
+		chromedp.SendKeys(byID("production-title-2"), "Wiki"),
+		chromedp.SendKeys(byID("production-url-2"), "https://wiki.example.org/b"),
+		chromedp.Click(byID("add-production")),
+		chromedp.WaitVisible(byID("production-url-3")),
+		chromedp.SendKeys(byID("production-title-3"), "Vidéo"),
+		chromedp.SendKeys(byID("production-url-3"), "https://video.example.org/c"),
+		chromedp.Click(chromedp.CSS(`button[aria-label="Retirer le lien 2"]`)),
+	)
+	if loc := location(t, ctx); !strings.HasSuffix(loc, "/realisations/new") {
+		t.Fatalf("a row button sent the form: at %s", loc)
+	}
+	screenshot(t, ctx, "13-production-rows")
+	pc.check(ctx, "13-production-rows")
+	if st := submit(t, ctx, "form.realisation .actions button[type=submit]"); st != 200 {
+		t.Fatalf("save: %d", st)
+	}
+	got := text(t, ctx, "main")
+	for _, want := range []string{"Dépôt", "Wiki", "Vidéo"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("saved réalisation lacks the link %q", want)
+		}
+	}
+	if strings.Contains(got, "Ébauche") {
+		t.Error("the removed link was saved")
+	}
+}

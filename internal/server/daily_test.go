@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"net/http"
 	"strings"
 	"testing"
@@ -61,4 +62,41 @@ func TestEvidenceDeletionAsksFirst(t *testing.T) {
 	wantStatus(t, c.app.login("max@example.org").get(link), http.StatusNotFound)
 	wantStatus(t, lea.post(link, nil), http.StatusSeeOther)
 	wantNotContains(t, lea.get(real).body, "Capture du tableau de bord")
+}
+
+// TestProductionRowsWithoutScript: « Ajouter un lien » and « Retirer »
+// work without JavaScript: the form comes back with one row more or less,
+// everything typed kept, nothing saved.
+func TestProductionRowsWithoutScript(t *testing.T) {
+	c := newClassroom(t)
+	lea := c.app.login("lea@example.org")
+	res := lea.get("/realisations/new")
+	if n := strings.Count(res.body, `name="production_url"`); n != 3 || !strings.Contains(res.body, `id="add-production"`) {
+		t.Fatalf("new form: %d rows", n)
+	}
+	f := formOf(sampleInput("Trois liens"))
+	f["production_title"] = []string{"Dépôt", "Wiki", "Vidéo"}
+	f["production_url"] = []string{"https://git.example.org/a", "https://wiki.example.org/b", "https://video.example.org/c"}
+	f.Set("add_production", "1")
+	res = lea.post("/realisations", f)
+	wantStatus(t, res, http.StatusOK)
+	if n := strings.Count(res.body, `name="production_url"`); n != 4 {
+		t.Errorf("after « Ajouter un lien »: %d rows, want 4", n)
+	}
+	wantContains(t, res.body, `value="Trois liens"`, `value="https://video.example.org/c"`, `id="production-url-3"`)
+	wantNotContains(t, res.body, `id="error-summary"`)
+	f.Del("add_production")
+	f.Set("remove_production", "1")
+	res = lea.post("/realisations", f)
+	wantStatus(t, res, http.StatusOK)
+	wantContains(t, res.body, `value="https://git.example.org/a"`, `value="https://video.example.org/c"`)
+	wantNotContains(t, res.body, `value="https://wiki.example.org/b"`)
+	if n, _ := c.app.store.CountRealisations(context.Background(), c.lea.ID); n != 0 {
+		t.Fatalf("%d réalisations saved by a row button", n)
+	}
+	// The default button (Enter without a script) is « Enregistrer ».
+	form := res.body[strings.Index(res.body, `class="realisation"`):]
+	if first := form[strings.Index(form, "<button"):]; !strings.HasPrefix(first, `<button type="submit" class="visually-hidden" tabindex="-1" aria-hidden="true">Enregistrer</button>`) {
+		t.Errorf("the form's first button: %.120s", first)
+	}
 }

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -96,6 +97,10 @@ func (s *Server) createRealisation(w http.ResponseWriter, r *http.Request) {
 	}
 	u := currentUser(r.Context())
 	in := decodeRealisation(r.PostForm)
+	if productionRows(&in, r.PostForm) {
+		s.renderForm(w, r, http.StatusOK, "", "/realisations", "Nouvelle réalisation professionnelle", in, 0, nil)
+		return
+	}
 	real, errs := in.ValidateIn(s.ref(u).Scheme(u.Parcours))
 	if errs != nil {
 		s.renderForm(w, r, http.StatusUnprocessableEntity, "", "/realisations", "Nouvelle réalisation professionnelle", in, 0, errs)
@@ -181,6 +186,10 @@ func (s *Server) updateRealisation(w http.ResponseWriter, r *http.Request) {
 	u := currentUser(r.Context())
 	in := decodeRealisation(r.PostForm)
 	version := formVersion(r)
+	if productionRows(&in, r.PostForm) {
+		s.renderForm(w, r, http.StatusOK, reworkReason(real), realisationURL(real.ID), "Modifier la réalisation", in, version, nil)
+		return
+	}
 	updated, errs := in.ValidateIn(s.ref(u).Scheme(u.Parcours))
 	if errs != nil {
 		s.renderForm(w, r, http.StatusUnprocessableEntity, reworkReason(real), realisationURL(real.ID), "Modifier la réalisation", in, version, errs)
@@ -202,6 +211,26 @@ func (s *Server) updateRealisation(w http.ResponseWriter, r *http.Request) {
 	}
 	s.flash(r.Context(), "Modifications enregistrées.")
 	http.Redirect(w, r, realisationURL(real.ID), http.StatusSeeOther)
+}
+
+// productionRows applies the form's « Ajouter un lien » and « Retirer »
+// buttons, which send the form without JavaScript (the script does it in
+// the page): it reports whether one was pressed, and the form is then
+// drawn again as typed, one row more or less, nothing saved.
+func productionRows(in *portfolio.RealisationInput, f url.Values) bool {
+	if f.Get("add_production") != "" {
+		if len(in.Productions) < portfolio.MaxProductions {
+			in.Productions = append(in.Productions, portfolio.Production{})
+		}
+		return true
+	}
+	if v := f.Get("remove_production"); v != "" {
+		if i, err := strconv.Atoi(v); err == nil && i >= 0 && i < len(in.Productions) {
+			in.Productions = slices.Delete(in.Productions, i, i+1)
+		}
+		return true
+	}
+	return false
 }
 
 // ficheTaken is the error of a fiche number another réalisation has.
@@ -330,12 +359,12 @@ func (s *Server) renderForm(w http.ResponseWriter, r *http.Request, status int, 
 	if action != "/realisations" {
 		cancel = action
 	}
+	// The rows as typed, at least three, and an empty one to fill in.
 	blanks := append([]portfolio.Production(nil), in.Productions...)
-	for len(blanks) < 3 || len(blanks) < len(in.Productions)+2 {
-		if len(blanks) >= portfolio.MaxProductions {
-			break
-		}
+	hasEmpty := slices.Contains(blanks, portfolio.Production{})
+	for (len(blanks) < 3 || !hasEmpty) && len(blanks) < portfolio.MaxProductions {
 		blanks = append(blanks, portfolio.Production{})
+		hasEmpty = true
 	}
 	s.render(w, r, status, web.RealisationForm(s.page(r, heading, "realisations"), web.FormView{
 		Action:   action,

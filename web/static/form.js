@@ -58,3 +58,54 @@ if (form) {
     }
   });
 }
+
+// Production links: « Ajouter un lien » and « Retirer » work in the page
+// (without the script they send the form, which comes back with one row
+// more or less).
+const productions = form && form.querySelector('#add-production');
+if (productions) {
+  const renumber = () => {
+    form.querySelectorAll('.production').forEach((row, i) => {
+      row.querySelectorAll('input').forEach((input) => {
+        const id = input.name === 'production_title' ? 'production-title-' + i : 'production-url-' + i;
+        const label = row.querySelector('label[for="' + CSS.escape(input.id) + '"]');
+        input.id = id;
+        if (label) {
+          label.htmlFor = id;
+          label.textContent = label.textContent.replace(/\d+$/, String(i + 1));
+        }
+      });
+      const remove = row.querySelector('.remove-production');
+      if (remove) {
+        remove.value = String(i);
+        remove.setAttribute('aria-label', 'Retirer le lien ' + (i + 1));
+      }
+    });
+  };
+  form.addEventListener('click', (ev) => {
+    const remove = ev.target.closest('.remove-production');
+    if (ev.target === productions) {
+      ev.preventDefault();
+      const rows = form.querySelectorAll('.production');
+      const row = rows[rows.length - 1].cloneNode(true);
+      row.querySelectorAll('input').forEach((input) => { input.value = ''; input.removeAttribute('aria-invalid'); input.removeAttribute('aria-describedby'); });
+      row.querySelectorAll('p.error').forEach((e) => e.remove());
+      rows[rows.length - 1].after(row);
+      renumber();
+      row.querySelector('input').focus();
+      if (form.querySelectorAll('.production').length >= Number(productions.dataset.max)) productions.hidden = true;
+    } else if (remove) {
+      ev.preventDefault();
+      const row = remove.closest('.production');
+      const next = row.nextElementSibling && row.nextElementSibling.classList.contains('production') ? row.nextElementSibling : null;
+      if (form.querySelectorAll('.production').length > 1) {
+        row.remove();
+      } else {
+        row.querySelectorAll('input').forEach((input) => { input.value = ''; });
+      }
+      productions.hidden = false;
+      renumber();
+      (next ? next.querySelector('input') : productions).focus();
+    }
+  });
+}
