@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -118,5 +119,86 @@ func TestBrowserProductionRows(t *testing.T) {
 	}
 	if strings.Contains(got, "Ébauche") {
 		t.Error("the removed link was saved")
+	}
+}
+
+// tabsTo counts the Tab presses from the focused element to the element
+// the CSS selector names (0 if never reached within max).
+func tabsTo(t *testing.T, ctx context.Context, target string, max int) int {
+	t.Helper()
+	for i := 1; i <= max; i++ {
+		do(t, ctx, "tab", chromedp.KeyEvent(kb.Tab))
+		on, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`document.activeElement && document.activeElement.matches(`+jsString(target)+`)`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if on {
+			return i
+		}
+	}
+	return 0
+}
+
+// TestBrowserKeyboardPath (issue 13, point 6): from « Intitulé », how many
+// Tabs reach « Enregistrer » on the new form of a SLAM student.
+func TestBrowserKeyboardPath(t *testing.T) {
+	app := newTestApp(t)
+	if _, err := demo.Seed(context.Background(), app.store, app.ref, app.hasher, time.Date(2026, 11, 24, 10, 0, 0, 0, time.UTC)); err != nil {
+		t.Fatal(err)
+	}
+	base := app.server.URL
+	ctx := newTab(t)
+	login(t, ctx, base, "slam@demo.local")
+	do(t, ctx, "open the form", chromedp.Navigate(base+"/realisations/new"), chromedp.WaitVisible(byID("title")), chromedp.Focus(byID("title")))
+	save := "form.realisation .save-bar button[type=submit]"
+	n := tabsTo(t, ctx, save, 300)
+	t.Logf("Tabs from Intitulé to Enregistrer: %d (124 before issue 13)", n)
+	// One stop per activity of the parcours (48 for SLAM) is what is left:
+	// the 48 « Repères » summaries became one checkbox.
+	if n == 0 || n > 80 {
+		t.Errorf("%d Tabs from Intitulé to Enregistrer, want at most 80", n)
+	}
+
+	// The filter: « base de données » keeps A4.1.3 in view and few others;
+	// from the filter, Enregistrer is a few Tabs away.
+	do(t, ctx, "filter", chromedp.Focus(byID("unit-filter")), chromedp.SendKeys(byID("unit-filter"), "base de donnees"))
+	shown, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`[...document.querySelectorAll('.activities .activity:not(.filtered-out) input[name="activity"]')].map(i => i.value)`))
+	if err != nil || len(shown) == 0 || len(shown) > 5 || !slices.Contains(shown, "A4.1.3") {
+		t.Fatalf("« base de donnees » shows %v (%v)", shown, err)
+	}
+	// The stops left: the guidance checkbox, the two section summaries.
+	if n := tabsTo(t, ctx, save, 50); n == 0 || n > len(shown)+4 {
+		t.Errorf("%d Tabs from the filter to Enregistrer with %d units shown", n, len(shown))
+	}
+	do(t, ctx, "filter by code", chromedp.Focus(byID("unit-filter")), chromedp.KeyEvent(kb.Escape), chromedp.SendKeys(byID("unit-filter"), "A4.1"))
+	shown, _ = chromedp.Run(ctx, chromedp.Evaluate[[]string](`[...document.querySelectorAll('.activities .activity:not(.filtered-out) input[name="activity"]')].map(i => i.value)`))
+	for _, code := range shown {
+		if !strings.HasPrefix(code, "A4.1") {
+			t.Errorf("« A4.1 » shows %s", code)
+		}
+	}
+	if len(shown) < 9 {
+		t.Errorf("« A4.1 » shows %v", shown)
+	}
+
+	// The save bar stays in view while scrolling through the activities.
+	do(t, ctx, "clear the filter", chromedp.Focus(byID("unit-filter")), chromedp.KeyEvent(kb.Escape))
+	if open, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`document.querySelectorAll('.activities details.section')[1].open`)); err != nil || open {
+		t.Errorf("« Autres activités » stays open after the filter is cleared (%v)", err)
+	}
+	inView, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`(() => {
+		document.getElementById('act-A4.1.3').scrollIntoView({block: 'center'});
+		const r = document.querySelector(`+jsString(save)+`).getBoundingClientRect();
+		return r.top >= 0 && r.bottom <= window.innerHeight;
+	})()`))
+	if err != nil || !inView {
+		t.Errorf("Enregistrer is not in view in the middle of the activities (%v)", err)
+	}
+	screenshot(t, ctx, "14-save-bar")
+	// One checkbox shows every unit's guidance.
+	do(t, ctx, "show guidance", chromedp.Click(byID("show-guidance")))
+	visible, err := chromedp.Run(ctx, chromedp.Evaluate[int](`[...document.querySelectorAll('.guidance')].filter(g => g.offsetParent !== null).length`))
+	if err != nil || visible < 40 {
+		t.Errorf("%d guidance blocks shown after ticking the checkbox (%v)", visible, err)
 	}
 }

@@ -109,3 +109,50 @@ if (productions) {
     }
   });
 }
+
+// The filter over the units to tick: a code (« A4.1 ») or words of their
+// titles (« base de données »), accents and case ignored. Ticked units stay
+// in view. The field appears only with this script.
+const filterField = document.getElementById('unit-filter-field');
+if (filterField) {
+  filterField.hidden = false;
+  const input = document.getElementById('unit-filter');
+  const count = document.getElementById('unit-filter-count');
+  const fold = (s) => s.normalize('NFD').replace(/[\u0300-\u036f]/g, '').toLowerCase();
+  const blocks = [...document.querySelectorAll('.activities .activity')];
+  const texts = new Map(blocks.map((b) => [b, fold(b.querySelector('.activity-check').textContent)]));
+  input.addEventListener('input', () => {
+    const words = fold(input.value).split(/\s+/).filter(Boolean);
+    let shown = 0;
+    blocks.forEach((b) => {
+      const ticked = b.querySelector('input[name="activity"]').checked;
+      const hit = words.every((w) => texts.get(b).includes(w));
+      b.classList.toggle('filtered-out', !hit && !ticked);
+      if (hit) shown++;
+    });
+    // Headings without a unit left under them go too; sections with one open.
+    document.querySelectorAll('.activities details.section').forEach((sec) => {
+      let last = { h2: null, h3: null };
+      const visible = new Set();
+      [...sec.children].forEach((el) => {
+        if (el.matches('h2')) { last = { h2: el, h3: null }; el.classList.add('filtered-out'); }
+        else if (el.matches('h3')) { last.h3 = el; el.classList.add('filtered-out'); }
+        else if (el.matches('.activity') && !el.classList.contains('filtered-out')) {
+          if (last.h2) visible.add(last.h2);
+          if (last.h3) visible.add(last.h3);
+        }
+      });
+      visible.forEach((h) => h.classList.remove('filtered-out'));
+      if (words.length === 0) sec.querySelectorAll('h2, h3').forEach((h) => h.classList.remove('filtered-out'));
+      if (words.length > 0 && !sec.open && sec.querySelector('.activity:not(.filtered-out)')) {
+        sec.open = true;
+        sec.dataset.openedByFilter = '1';
+      } else if (words.length === 0 && sec.dataset.openedByFilter) {
+        sec.open = false; // as it was before the filter
+        delete sec.dataset.openedByFilter;
+      }
+    });
+    count.textContent = words.length === 0 ? '' : shown + ' sur ' + blocks.length;
+  });
+  input.addEventListener('keydown', (ev) => { if (ev.key === 'Escape') { input.value = ''; input.dispatchEvent(new Event('input')); } });
+}
