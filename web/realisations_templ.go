@@ -93,7 +93,7 @@ func RealisationList(p Page, v ListView) templ.Component {
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 5, ") est passée : vos réalisations ne peuvent plus être créées, modifiées ni soumises.</p>")
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 5, ") est passée : vous ne pouvez plus créer de réalisation, et seules celles qu’un enseignant a rouvertes ou renvoyées à reprendre peuvent encore être modifiées et soumises (marquées «\u00a0encore modifiable\u00a0» ci-dessous) ; les autres sont verrouillées.</p>")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
@@ -233,7 +233,7 @@ func RealisationList(p Page, v ListView) templ.Component {
 					}
 				}
 			} else {
-				templ_7745c5c3_Err = realisationTable(v.Scheme, v.Realisations, v.Unread, func(id int64) string { return "/realisations/" + strconv.FormatInt(id, 10) }).Render(ctx, templ_7745c5c3_Buffer)
+				templ_7745c5c3_Err = realisationTable(v.Scheme, v.Realisations, v.Unread, func(id int64) string { return "/realisations/" + strconv.FormatInt(id, 10) }, v.Locked).Render(ctx, templ_7745c5c3_Buffer)
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}

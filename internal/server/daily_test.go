@@ -2,9 +2,12 @@ package server
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
+
+	"github.com/portfolio-sio/portfolio/internal/portfolio"
 )
 
 // Issue 13: daily use of the réalisation form.
@@ -99,4 +102,45 @@ func TestProductionRowsWithoutScript(t *testing.T) {
 	if first := form[strings.Index(form, "<button"):]; !strings.HasPrefix(first, `<button type="submit" class="visually-hidden" tabindex="-1" aria-hidden="true">Enregistrer</button>`) {
 		t.Errorf("the form's first button: %.120s", first)
 	}
+}
+
+// TestAfterTheDeadlineEachRealisationSaysWhetherItCanChange: after the
+// class deadline, the list marks the réalisation a teacher sent back
+// « encore modifiable » and the others « verrouillée », and the banner
+// says which can still change.
+func TestAfterTheDeadlineEachRealisationSaysWhetherItCanChange(t *testing.T) {
+	c := newClassroom(t)
+	ctx := context.Background()
+	draft := c.app.addRealisation(c.lea.ID, sampleInput("Brouillon resté tel quel"))
+	back := c.app.addRealisation(c.lea.ID, sampleInput("Renvoyée à reprendre"))
+	if err := c.app.store.ApplyTransition(ctx, c.lea.ID, back, 1, portfolio.ActSubmit, portfolio.StatusDraft, portfolio.StatusSubmitted, c.lea.ID, ""); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.app.store.ApplyTransition(ctx, c.lea.ID, back, 2, portfolio.ActRework, portfolio.StatusSubmitted, portfolio.StatusRework, c.prof.ID, "Ajoutez les tests."); err != nil {
+		t.Fatal(err)
+	}
+	cl, err := c.app.store.ClassByID(ctx, c.classID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cl.Deadline = portfolio.Deadline{Time: c.app.clock.now().AddDate(0, 0, -1)}
+	if err := c.app.store.UpdateClass(ctx, cl); err != nil {
+		t.Fatal(err)
+	}
+	lea := c.app.login("lea@example.org")
+	res := lea.get("/realisations")
+	wantStatus(t, res, http.StatusOK)
+	wantContains(t, res.body, "seules celles qu’un enseignant a rouvertes ou renvoyées à reprendre peuvent encore être modifiées")
+	row := func(title string) string {
+		i := strings.Index(res.body, title)
+		if i < 0 {
+			t.Fatalf("no row %q", title)
+		}
+		return res.body[i : i+strings.Index(res.body[i:], "</tr>")]
+	}
+	wantContains(t, row("Renvoyée à reprendre"), "encore modifiable")
+	wantContains(t, row("Brouillon resté tel quel"), "verrouillée")
+	wantNotContains(t, row("Brouillon resté tel quel"), "encore modifiable")
+	wantStatus(t, lea.get(fmt.Sprintf("/realisations/%d/edit", back)), http.StatusOK)
+	wantStatus(t, lea.get(fmt.Sprintf("/realisations/%d/edit", draft)), http.StatusForbidden)
 }
