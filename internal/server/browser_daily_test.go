@@ -2,6 +2,8 @@ package server
 
 import (
 	"context"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -103,6 +105,12 @@ func TestBrowserProductionRows(t *testing.T) {
 		chromedp.SendKeys(byID("production-url-3"), "https://video.example.org/c"),
 		chromedp.Click(chromedp.CSS(`button[aria-label="Retirer le lien 2"]`)),
 	)
+	// A file chosen on the new form is saved with it (issue 13, point 1).
+	pdfPath := filepath.Join(t.TempDir(), "procedure.pdf")
+	if err := os.WriteFile(pdfPath, samplePDF, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	do(t, ctx, "choose a file", chromedp.SetUploadFiles(byID("new-evidence-files"), []string{pdfPath}))
 	if loc := location(t, ctx); !strings.HasSuffix(loc, "/realisations/new") {
 		t.Fatalf("a row button sent the form: at %s", loc)
 	}
@@ -119,6 +127,9 @@ func TestBrowserProductionRows(t *testing.T) {
 	}
 	if strings.Contains(got, "Ébauche") {
 		t.Error("the removed link was saved")
+	}
+	if !strings.Contains(got, "avec 1 fichier.") || !strings.Contains(got, "procedure.pdf") {
+		t.Errorf("the file chosen on the new form was not saved with it: %.300s", got)
 	}
 }
 

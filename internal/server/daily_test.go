@@ -1,9 +1,12 @@
 package server
 
 import (
+	"bytes"
 	"context"
 	"fmt"
+	"mime/multipart"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 
@@ -143,4 +146,77 @@ func TestAfterTheDeadlineEachRealisationSaysWhetherItCanChange(t *testing.T) {
 	wantNotContains(t, row("Brouillon resté tel quel"), "encore modifiable")
 	wantStatus(t, lea.get(fmt.Sprintf("/realisations/%d/edit", back)), http.StatusOK)
 	wantStatus(t, lea.get(fmt.Sprintf("/realisations/%d/edit", draft)), http.StatusForbidden)
+}
+
+// postMultipart sends a form with files as the browser sends the new
+// réalisation form.
+func (c *client) postMultipart(path string, form url.Values, files ...[2]any) response {
+	c.t.Helper()
+	var body bytes.Buffer
+	mw := multipart.NewWriter(&body)
+	for k, vs := range form {
+		for _, v := range vs {
+			mw.WriteField(k, v)
+		}
+	}
+	for _, f := range files {
+		fw, _ := mw.CreateFormFile("files", f[0].(string))
+		fw.Write(f[1].([]byte))
+	}
+	mw.Close()
+	req, _ := http.NewRequest(http.MethodPost, c.app.server.URL+path, &body)
+	req.Header.Set("Content-Type", mw.FormDataContentType())
+	return c.do(req)
+}
+
+// TestNewRealisationWithFiles (issue 13, point 1): the new form takes its
+// files, saved with the réalisation in the same save and confirmed by a
+// message; when either is refused, nothing is saved.
+func TestNewRealisationWithFiles(t *testing.T) {
+	c := newClassroom(t)
+	lea := c.app.login("lea@example.org")
+	res := lea.get("/realisations/new")
+	wantContains(t, res.body, `enctype="multipart/form-data"`, `id="new-evidence-files"`, `name="files" multiple accept=".pdf,`)
+	count := func() (reals, files int) {
+		n, _ := c.app.store.CountRealisations(context.Background(), c.lea.ID)
+		return n, storedFiles(t, c.app)
+	}
+
+	// A réalisation error: nothing saved, the files to choose again.
+	bad := formOf(sampleInput(""))
+	res = lea.postMultipart("/realisations", bad, [2]any{"rapport.pdf", samplePDF})
+	wantStatus(t, res, http.StatusUnprocessableEntity)
+	wantContains(t, res.body, "L&#39;intitulé est obligatoire.", "choisissez-les de nouveau", `id="err-files"`)
+	// A file refused: nothing saved either, the rest kept.
+	res = lea.postMultipart("/realisations", formOf(sampleInput("Avec un exécutable")), [2]any{"outil.pdf", []byte("MZ\x90\x00 not a pdf")})
+	wantStatus(t, res, http.StatusUnprocessableEntity)
+	wantContains(t, res.body, "n&#39;est pas d&#39;un type accepté", `value="Avec un exécutable"`)
+	if n, f := count(); n != 0 || f != 0 {
+		t.Fatalf("after refusals: %d réalisations, %d files", n, f)
+	}
+
+	// Both good: saved together, confirmed.
+	f := formOf(sampleInput("Déploiement documenté"))
+	f.Set("evidence_title", "Procédure")
+	res = lea.postMultipart("/realisations", f, [2]any{"procedure.pdf", samplePDF}, [2]any{"capture.png", samplePNG(t)})
+	wantStatus(t, res, http.StatusSeeOther)
+	page := lea.get(res.header.Get("Location"))
+	wantContains(t, page.body, "Réalisation enregistrée (brouillon), avec 2 fichiers.", "Procédure (1)", "Procédure (2)", "procedure.pdf")
+	if n, f := count(); n != 1 || f != 2 {
+		t.Fatalf("after the save: %d réalisations, %d files", n, f)
+	}
+}
+
+// TestNewRealisationOverQuotaSavesNothing: files that would pass the
+// student's quota refuse the whole save (the réalisation is not left
+// without them).
+func TestNewRealisationOverQuotaSavesNothing(t *testing.T) {
+	c := newClassroomConfig(t, func(cfg *Config) { cfg.QuotaBytes = 100 })
+	lea := c.app.login("lea@example.org")
+	res := lea.postMultipart("/realisations", formOf(sampleInput("Trop lourd")), [2]any{"procedure.pdf", append(samplePDF, bytes.Repeat([]byte("x"), 200)...)})
+	wantStatus(t, res, http.StatusUnprocessableEntity)
+	wantContains(t, res.body, "Espace de stockage insuffisant", `value="Trop lourd"`)
+	if n, _ := c.app.store.CountRealisations(context.Background(), c.lea.ID); n != 0 {
+		t.Fatalf("%d réalisations left without their files", n)
+	}
 }

@@ -1,13 +1,14 @@
 package server
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
-	"mime/multipart"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -107,7 +108,7 @@ func (s *Server) uploadEvidence(w http.ResponseWriter, r *http.Request) {
 				fail(fmt.Sprintf("%d fichiers au plus à la fois.", maxFilesPerUpload))
 				return
 			}
-			f, err := s.receive(part, tmpDir)
+			f, err := s.receive(part, part.FileName(), tmpDir)
 			if f.tmp != "" {
 				files = append(files, f)
 			}
@@ -132,24 +133,141 @@ func (s *Server) uploadEvidence(w http.ResponseWriter, r *http.Request) {
 		fail("Choisissez un ou plusieurs fichiers.")
 		return
 	}
-	title = strings.Join(strings.Fields(title), " ")
-	if !portfolio.CleanText(title) || utf8.RuneCountInString(title) > portfolio.MaxTitle {
-		fail(fmt.Sprintf("Le titre doit faire %d caractères au plus, sans caractères spéciaux.", portfolio.MaxTitle))
+	if msg := s.checkFiles(files, title); msg != "" {
+		fail(msg)
 		return
 	}
-	var total int64
+	if msg, err := s.storeFiles(r.Context(), u.ID, real.ID, files, title); err != nil {
+		s.serverError(w, r, err)
+		return
+	} else if msg != "" {
+		fail(msg)
+		return
+	}
+	s.flash(r.Context(), web.Plural(len(files), "fichier ajouté", "fichiers ajoutés")+" à la réalisation.")
+	http.Redirect(w, r, realisationURL(real.ID)+"#preuves", http.StatusSeeOther)
+}
+
+// parseWithFiles reads a multipart form: its fields into r.PostForm (at
+// most maxFormBytes of them), its "files" into temporary files, checked
+// later by checkFiles. It answers itself and returns false when the body
+// is too large or unreadable.
+func (s *Server) parseWithFiles(w http.ResponseWriter, r *http.Request) ([]received, bool) {
+	s.slowUpload(w, r)
+	r.Body = http.MaxBytesReader(w, r.Body, maxFilesPerUpload*s.maxFile+maxFormBytes)
+	mr, err := r.MultipartReader()
+	if err != nil {
+		s.badRequest(w, r, "Le formulaire envoyé est illisible.")
+		return nil, false
+	}
+	tmpDir := filepath.Join(s.store.FilesDir(), "tmp")
+	if err := os.MkdirAll(tmpDir, 0o750); err != nil {
+		s.serverError(w, r, err)
+		return nil, false
+	}
+	r.PostForm, r.Form = url.Values{}, url.Values{}
+	var files []received
+	drop := func() {
+		for _, f := range files {
+			os.Remove(f.tmp)
+		}
+	}
+	tooBig := func() {
+		drop()
+		s.errorPage(w, r, http.StatusRequestEntityTooLarge, "Envoi trop volumineux",
+			fmt.Sprintf("Le formulaire et ses fichiers dépassent ce qui est accepté : %s au plus par fichier, %d fichiers au plus. Rien n'a été enregistré.", web.HumanSize(s.maxFile), maxFilesPerUpload))
+	}
+	var text int64
+	for {
+		part, err := mr.NextPart()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			var mb *http.MaxBytesError
+			if errors.As(err, &mb) {
+				tooBig()
+				return nil, false
+			}
+			drop()
+			s.badRequest(w, r, "Le formulaire envoyé est illisible ou a été interrompu ; recommencez (le nom d'un fichier contient peut-être des caractères de contrôle : renommez-le).")
+			return nil, false
+		}
+		if part.FormName() == "files" {
+			if part.FileName() == "" {
+				part.Close()
+				continue
+			}
+			if len(files) == maxFilesPerUpload {
+				tooBig()
+				return nil, false
+			}
+			f, err := s.receive(part, part.FileName(), tmpDir)
+			if f.tmp != "" {
+				files = append(files, f)
+			}
+			if err != nil {
+				var mb *http.MaxBytesError
+				if errors.As(err, &mb) {
+					tooBig()
+					return nil, false
+				}
+				drop()
+				var body bodyError
+				if errors.As(err, &body) {
+					s.badRequest(w, r, "L'envoi a été interrompu ; recommencez.")
+					return nil, false
+				}
+				s.serverError(w, r, err)
+				return nil, false
+			}
+			part.Close()
+			continue
+		}
+		b, err := io.ReadAll(io.LimitReader(part, maxFormBytes-text+1))
+		text += int64(len(b))
+		if err != nil || text > maxFormBytes {
+			drop()
+			if text > maxFormBytes {
+				s.errorPage(w, r, http.StatusRequestEntityTooLarge, "Formulaire trop volumineux", "Le formulaire envoyé dépasse 1 Mo ; raccourcissez les textes.")
+			} else {
+				s.badRequest(w, r, "L'envoi a été interrompu ; recommencez.")
+			}
+			return nil, false
+		}
+		r.PostForm.Add(part.FormName(), string(b))
+		r.Form.Add(part.FormName(), string(b))
+		part.Close()
+	}
+	return files, true
+}
+
+// checkFiles is the message refusing received files (size, emptiness,
+// type) and their title, "" when they are all acceptable.
+func (s *Server) checkFiles(files []received, title string) string {
+	title = strings.Join(strings.Fields(title), " ")
+	if !portfolio.CleanText(title) || utf8.RuneCountInString(title) > portfolio.MaxTitle {
+		return fmt.Sprintf("Le titre doit faire %d caractères au plus, sans caractères spéciaux.", portfolio.MaxTitle)
+	}
 	for _, f := range files {
 		switch {
 		case f.tooLarge:
-			fail(fmt.Sprintf("« %s » est trop volumineux : %s au plus par fichier. Rien n'a été enregistré.", f.name, web.HumanSize(s.maxFile)))
-			return
+			return fmt.Sprintf("«\u00a0%s\u00a0» est trop volumineux : %s au plus par fichier. Rien n'a été enregistré.", f.name, web.HumanSize(s.maxFile))
 		case f.size == 0:
-			fail(fmt.Sprintf("« %s » est vide. Rien n'a été enregistré.", f.name))
-			return
+			return fmt.Sprintf("«\u00a0%s\u00a0» est vide. Rien n'a été enregistré.", f.name)
 		case f.mime == "":
-			fail(fmt.Sprintf("« %s » n'est pas d'un type accepté (%s) : son contenu ne correspond pas. Rien n'a été enregistré.", f.name, upload.Allowed))
-			return
+			return fmt.Sprintf("«\u00a0%s\u00a0» n'est pas d'un type accepté (%s) : son contenu ne correspond pas. Rien n'a été enregistré.", f.name, upload.Allowed)
 		}
+	}
+	return ""
+}
+
+// storeFiles stores checked files on a réalisation of the student, in one
+// transaction; msg refuses them when the quota would be exceeded.
+func (s *Server) storeFiles(ctx context.Context, studentID, realID int64, files []received, title string) (msg string, err error) {
+	title = strings.Join(strings.Fields(title), " ")
+	var total int64
+	for _, f := range files {
 		total += f.size
 	}
 	batch := make([]store.NewEvidence, len(files))
@@ -163,25 +281,21 @@ func (s *Server) uploadEvidence(w http.ResponseWriter, r *http.Request) {
 				t = fmt.Sprintf("%s (%d)", t, i+1)
 			}
 		}
-		batch[i] = store.NewEvidence{TmpPath: f.tmp, Evidence: store.Evidence{RealisationID: real.ID, StudentID: u.ID, Title: t,
+		batch[i] = store.NewEvidence{TmpPath: f.tmp, Evidence: store.Evidence{RealisationID: realID, StudentID: studentID, Title: t,
 			Filename: f.name, Hash: f.hash, Size: f.size, Mime: f.mime}}
 	}
-	if _, err := s.store.AddEvidenceBatch(r.Context(), batch, s.quota); err != nil {
-		if errors.Is(err, store.ErrQuota) {
-			used, uerr := s.store.UsedBytes(r.Context(), u.ID)
-			if uerr != nil {
-				s.serverError(w, r, uerr)
-				return
-			}
-			fail(fmt.Sprintf("Espace de stockage insuffisant : vous utilisez %s sur %s, et cet envoi fait %s. Rien n'a été enregistré.",
-				web.HumanSize(used), web.HumanSize(s.quota), web.HumanSize(total)))
-			return
+	if _, err := s.store.AddEvidenceBatch(ctx, batch, s.quota); err != nil {
+		if !errors.Is(err, store.ErrQuota) {
+			return "", err
 		}
-		s.serverError(w, r, err)
-		return
+		used, uerr := s.store.UsedBytes(ctx, studentID)
+		if uerr != nil {
+			return "", uerr
+		}
+		return fmt.Sprintf("Espace de stockage insuffisant : vous utilisez %s sur %s, et cet envoi fait %s. Rien n'a été enregistré.",
+			web.HumanSize(used), web.HumanSize(s.quota), web.HumanSize(total)), nil
 	}
-	s.flash(r.Context(), fmt.Sprintf("%d fichier(s) ajouté(s).", len(files)))
-	http.Redirect(w, r, realisationURL(real.ID)+"#preuves", http.StatusSeeOther)
+	return "", nil
 }
 
 // bodyError is a failure to read the request body, as opposed to one of
@@ -193,8 +307,8 @@ func (e bodyError) Unwrap() error { return e.err }
 
 // receive copies a file part into a temporary file, hashing it and
 // detecting its type, and stops reading at the size limit.
-func (s *Server) receive(part *multipart.Part, tmpDir string) (received, error) {
-	f := received{name: cleanFilename(part.FileName())}
+func (s *Server) receive(part io.Reader, filename, tmpDir string) (received, error) {
+	f := received{name: cleanFilename(filename)}
 	tmp, err := os.CreateTemp(tmpDir, "upload-*")
 	if err != nil {
 		return f, err

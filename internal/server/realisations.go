@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
+	"os"
 	"slices"
 	"strconv"
 	"strings"
@@ -92,30 +93,77 @@ func (s *Server) newRealisation(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) createRealisation(w http.ResponseWriter, r *http.Request) {
-	if !s.guardStudentChange(w, r, nil, false) || !s.parseForm(w, r) {
+	if !s.guardStudentChange(w, r, nil, false) {
+		return
+	}
+	// The new form sends its files with it (multipart); the réalisation
+	// and its files are saved together, or nothing is.
+	var files []received
+	defer func() {
+		for _, f := range files {
+			os.Remove(f.tmp) // moved away when stored
+		}
+	}()
+	if strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/form-data") {
+		var ok bool
+		if files, ok = s.parseWithFiles(w, r); !ok {
+			return
+		}
+	} else if !s.parseForm(w, r) {
 		return
 	}
 	u := currentUser(r.Context())
 	in := decodeRealisation(r.PostForm)
+	heading := "Nouvelle réalisation professionnelle"
+	form := func(status int, errs portfolio.Errors) {
+		if len(files) > 0 && errs != nil && !errs.Has("files") {
+			errs["files"] = "Vos fichiers n'ont pas été enregistrés avec le reste : choisissez-les de nouveau (un navigateur ne les garde pas)."
+		}
+		s.renderForm(w, r, status, "", "/realisations", heading, in, 0, errs)
+	}
 	if productionRows(&in, r.PostForm) {
-		s.renderForm(w, r, http.StatusOK, "", "/realisations", "Nouvelle réalisation professionnelle", in, 0, nil)
+		form(http.StatusOK, nil)
 		return
 	}
+	evidenceTitle := r.PostForm.Get("evidence_title")
 	real, errs := in.ValidateIn(s.ref(u).Scheme(u.Parcours))
+	if msg := s.checkFiles(files, evidenceTitle); len(files) > 0 && msg != "" {
+		if errs == nil {
+			errs = portfolio.Errors{}
+		}
+		errs["files"] = msg
+	}
 	if errs != nil {
-		s.renderForm(w, r, http.StatusUnprocessableEntity, "", "/realisations", "Nouvelle réalisation professionnelle", in, 0, errs)
+		form(http.StatusUnprocessableEntity, errs)
 		return
 	}
 	id, err := s.store.CreateRealisation(r.Context(), u.ID, real)
 	if errors.Is(err, store.ErrFicheTaken) {
-		s.renderForm(w, r, http.StatusUnprocessableEntity, "", "/realisations", "Nouvelle réalisation professionnelle", in, 0, ficheTaken(real.Fiche))
+		form(http.StatusUnprocessableEntity, ficheTaken(real.Fiche))
 		return
 	}
 	if err != nil {
 		s.serverError(w, r, err)
 		return
 	}
-	s.flash(r.Context(), "Réalisation enregistrée (brouillon). Soumettez-la quand elle est prête.")
+	if len(files) > 0 {
+		msg, err := s.storeFiles(r.Context(), u.ID, id, files, evidenceTitle)
+		if err != nil || msg != "" {
+			// Nothing half-written: without its files, the réalisation goes.
+			if derr := s.store.DeleteRealisation(r.Context(), u.ID, id, 1); derr != nil {
+				s.log.Error("remove a réalisation whose files were refused", "id", id, "err", derr)
+			}
+			if err != nil {
+				s.serverError(w, r, err)
+				return
+			}
+			form(http.StatusUnprocessableEntity, portfolio.Errors{"files": msg})
+			return
+		}
+		s.flash(r.Context(), "Réalisation enregistrée (brouillon), avec "+web.Plural(len(files), "fichier", "fichiers")+". Soumettez-la quand elle est prête.")
+	} else {
+		s.flash(r.Context(), "Réalisation enregistrée (brouillon). Soumettez-la quand elle est prête.")
+	}
 	http.Redirect(w, r, realisationURL(id), http.StatusSeeOther)
 }
 
@@ -376,6 +424,10 @@ func (s *Server) renderForm(w http.ResponseWriter, r *http.Request, status int, 
 		Errors:   errs,
 		Scheme:   sc,
 		Sections: formSections(sc, in, errs),
+		NewFiles: action == "/realisations",
+		MaxFile:  web.HumanSize(s.maxFile),
+
+		EvidenceTitle: r.PostForm.Get("evidence_title"),
 		Blanks:   blanks,
 	}))
 }
