@@ -428,7 +428,7 @@ func (s *Server) renderForm(w http.ResponseWriter, r *http.Request, status int, 
 		MaxFile:  web.HumanSize(s.maxFile),
 
 		EvidenceTitle: r.PostForm.Get("evidence_title"),
-		Blanks:   blanks,
+		Blanks:        blanks,
 	}))
 }
 
