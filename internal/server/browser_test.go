@@ -767,6 +767,11 @@ func TestBrowserPhoneWidth(t *testing.T) {
 	if err := app.store.DB.QueryRow(`SELECT id FROM users WHERE email = 'slam@demo.local'`).Scan(&studentID); err != nil {
 		t.Fatal(err)
 	}
+	// A jury link: its long address is on /partage and, as the « URL du
+	// portfolio », on the tableau (issue 13, point 11).
+	if _, err := app.store.CreateJuryLink(context.Background(), studentID, "Jury E4 — session de juin", ""); err != nil {
+		t.Fatal(err)
+	}
 	for _, who := range []struct {
 		email string
 		pages []string
@@ -787,6 +792,32 @@ func TestBrowserPhoneWidth(t *testing.T) {
 			}
 			if width > 390 {
 				t.Errorf("%s as %s: the page is %d px wide on a 390 px screen", p, who.email, width)
+			}
+			// No word of the page is cut letter by letter: every text
+			// line of a table cell or a field value holds more than one
+			// character (a long address breaks where it can).
+			narrow, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`[...document.querySelectorAll('main td, main dd, main th, main code')].filter(el => {
+				const text = el.textContent.trim();
+				if (text.length <= 12 || el.matches('.rot, .rot *') || getComputedStyle(el).writingMode !== 'horizontal-tb') return false;
+				const range = document.createRange();
+				range.selectNodeContents(el);
+				const lines = new Set([...range.getClientRects()].filter(r => r.width > 0).map(r => Math.round(r.top))).size;
+				return lines > 0 && text.length / lines < 6;
+			}).map(el => el.textContent.trim().slice(0, 40))`))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(narrow) > 0 {
+				t.Errorf("%s as %s: cells squeezed to a few letters a line: %q", p, who.email, narrow)
+			}
+			if p == "/" && who.email == "prof@demo.local" {
+				right, err := chromedp.Run(ctx, chromedp.Evaluate[float64](`(() => {
+					const th = [...document.querySelectorAll('main th')].find(th => th.textContent.includes('À relire'));
+					return th ? th.getBoundingClientRect().right : -1;
+				})()`))
+				if err != nil || right < 0 || right > 390 {
+					t.Errorf("« À relire » of « Mes classes » is not in view on a phone (right edge %v px, %v)", right, err)
+				}
 			}
 		}
 	}
