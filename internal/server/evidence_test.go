@@ -220,7 +220,7 @@ func TestJuryLink(t *testing.T) {
 		t.Fatal("jury PDF")
 	}
 	jury.get("/jury/" + token)
-	if !regexp.MustCompile(`(?s)<td>2\s*<span class="meta">\s*\(dernière le 24/11/2026 :\s*2\)`).MatchString(lea.get("/partage").body) {
+	if !regexp.MustCompile(`(?s)<td[^>]*>2\s*<span class="meta">\s*\(dernière le 24/11/2026 :\s*2\)`).MatchString(lea.get("/partage").body) {
 		t.Error("views not counted (2 today)")
 	}
 
