@@ -44,7 +44,16 @@ func (s *Server) uploadEvidence(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	u := currentUser(r.Context())
+	var files []received
+	drop := func() {
+		for _, f := range files {
+			os.Remove(f.tmp) // moved away when stored
+		}
+		files = nil
+	}
+	defer drop()
 	fail := func(msg string) {
+		drop() // before the answer: nothing of a refused upload stays on disk
 		s.renderDetail(w, r, http.StatusUnprocessableEntity, nil, real, func(v *web.DetailView) { v.UploadError = msg })
 	}
 	// A body that ends before its end (the student closed the page, the
@@ -69,12 +78,6 @@ func (s *Server) uploadEvidence(w http.ResponseWriter, r *http.Request) {
 		s.serverError(w, r, err)
 		return
 	}
-	var files []received
-	defer func() {
-		for _, f := range files {
-			os.Remove(f.tmp) // moved away when stored
-		}
-	}()
 	title := ""
 	for {
 		part, err := mr.NextPart()

@@ -99,11 +99,12 @@ func (s *Server) createRealisation(w http.ResponseWriter, r *http.Request) {
 	// The new form sends its files with it (multipart); the réalisation
 	// and its files are saved together, or nothing is.
 	var files []received
-	defer func() {
+	drop := func() {
 		for _, f := range files {
 			os.Remove(f.tmp) // moved away when stored
 		}
-	}()
+	}
+	defer drop()
 	if strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/form-data") {
 		var ok bool
 		if files, ok = s.parseWithFiles(w, r); !ok {
@@ -116,6 +117,7 @@ func (s *Server) createRealisation(w http.ResponseWriter, r *http.Request) {
 	in := decodeRealisation(r.PostForm)
 	heading := "Nouvelle réalisation professionnelle"
 	form := func(status int, errs portfolio.Errors) {
+		drop() // before the answer: nothing of a refused save stays on disk
 		if len(files) > 0 && errs != nil && !errs.Has("files") {
 			errs["files"] = "Vos fichiers n'ont pas été enregistrés avec le reste : choisissez-les de nouveau (un navigateur ne les garde pas)."
 		}
