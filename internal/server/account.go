@@ -3,11 +3,15 @@ package server
 import (
 	"archive/zip"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
+	"net/mail"
+	"strings"
 	"time"
 
+	"github.com/portfolio-sio/portfolio/internal/auth"
 	"github.com/portfolio-sio/portfolio/internal/export"
 	"github.com/portfolio-sio/portfolio/internal/portfolio"
 	"github.com/portfolio-sio/portfolio/internal/store"
@@ -15,6 +19,11 @@ import (
 )
 
 func (s *Server) showAccount(w http.ResponseWriter, r *http.Request) {
+	s.renderAccount(w, r, http.StatusOK, nil)
+}
+
+// renderAccount draws the account page, with the password form's errors.
+func (s *Server) renderAccount(w http.ResponseWriter, r *http.Request, status int, errs portfolio.Errors) {
 	u := currentUser(r.Context())
 	var classes []web.ClassSummary
 	if u.Role == portfolio.RoleStudent {
@@ -25,7 +34,100 @@ func (s *Server) showAccount(w http.ResponseWriter, r *http.Request) {
 		}
 		classes = classSummaries(cs)
 	}
-	s.render(w, r, http.StatusOK, web.AccountPage(s.page(r, "Mon compte", "account"), web.AccountView{User: *u, Classes: classes}))
+	s.render(w, r, status, web.AccountPage(s.page(r, "Mon compte", "account"), web.AccountView{User: *u, Classes: classes, PasswordErrors: errs}))
+}
+
+// changePassword lets anyone change their own password, knowing the
+// current one; their other sessions end, this one goes on.
+func (s *Server) changePassword(w http.ResponseWriter, r *http.Request) {
+	if !s.parseForm(w, r) {
+		return
+	}
+	u := currentUser(r.Context())
+	cur, pw := r.PostForm.Get("current"), r.PostForm.Get("new")
+	errs := portfolio.Errors{}
+	if !auth.Check(u.PasswordHash, cur) {
+		errs["current"] = "Ce n'est pas votre mot de passe actuel."
+	} else if p := auth.CheckNewPassword(pw, u.Email, u.FirstName, u.LastName, u.FirstName+u.LastName, u.LastName+u.FirstName); p != "" {
+		errs["new"] = p
+	} else if pw != r.PostForm.Get("new2") {
+		errs["new2"] = "Les deux mots de passe ne sont pas identiques."
+	} else if pw == cur {
+		errs["new"] = "Le nouveau mot de passe doit être différent de l'actuel."
+	}
+	if len(errs) > 0 {
+		s.renderAccount(w, r, http.StatusUnprocessableEntity, errs)
+		return
+	}
+	hash, err := s.hasher.Hash(pw)
+	if err == nil {
+		err = s.store.SetPassword(r.Context(), u.ID, hash)
+	}
+	var fresh portfolio.User
+	if err == nil {
+		fresh, err = s.store.UserByID(r.Context(), u.ID)
+	}
+	if err == nil {
+		err = s.sessions.RenewToken(r.Context())
+	}
+	if err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	s.sessions.Put(r.Context(), "epoch", fresh.SessionEpoch) // this session goes on
+	s.audit(r, "password_set", u.Email, "changé par l'utilisateur")
+	s.flash(r.Context(), "Mot de passe changé. Vos autres sessions ouvertes sont fermées.")
+	http.Redirect(w, r, "/compte", http.StatusSeeOther)
+}
+
+// resetMailEvery bounds the « mot de passe oublié » e-mails to an account.
+const resetMailEvery = 5 * time.Minute
+
+func (s *Server) showForgot(w http.ResponseWriter, r *http.Request) {
+	s.render(w, r, http.StatusOK, web.ForgotPage(s.page(r, "Mot de passe oublié", ""), web.ForgotView{Mailer: s.mailer != nil}))
+}
+
+// forgot e-mails a link to choose a new password, valid an hour and once,
+// to the account's address. The answer is the same whether or not the
+// address has an account (it tells nobody which addresses exist).
+func (s *Server) forgot(w http.ResponseWriter, r *http.Request) {
+	if !s.parseForm(w, r) {
+		return
+	}
+	v := web.ForgotView{Email: strings.TrimSpace(r.PostForm.Get("email")), Mailer: s.mailer != nil}
+	if s.mailer == nil {
+		s.render(w, r, http.StatusOK, web.ForgotPage(s.page(r, "Mot de passe oublié", ""), v))
+		return
+	}
+	if _, err := mail.ParseAddress(v.Email); err != nil || len(v.Email) > 254 || !portfolio.CleanText(v.Email) {
+		v.Email = searchQuery(v.Email)
+		v.Error = "Indiquez l'adresse e-mail de votre compte (ex. prenom.nom@lycee.fr)."
+		s.render(w, r, http.StatusUnprocessableEntity, web.ForgotPage(s.page(r, "Mot de passe oublié", ""), v))
+		return
+	}
+	u, err := s.store.UserByEmail(r.Context(), v.Email)
+	if err == nil && !u.Disabled {
+		token, ok, err := s.store.CreateReset(r.Context(), u.ID, s.now(), resetMailEvery)
+		if err != nil {
+			s.serverError(w, r, err)
+			return
+		}
+		if ok {
+			link := s.siteURL(r) + "/activation/" + token
+			body := fmt.Sprintf("Bonjour %s,\n\nQuelqu'un (vous, sans doute) a demandé à choisir un nouveau mot de passe pour votre compte Portfolio SIO (%s).\n"+
+				"Ouvrez ce lien, valable une seule fois jusqu'au %s :\n\n%s\n\nSi vous n'avez rien demandé, ignorez ce message : votre mot de passe ne change pas.\n",
+				u.FirstName, u.Email, s.now().Add(store.ResetTTL).Local().Format("02/01/2006 à 15:04"), link)
+			if err := s.mailer.Send(r.Context(), u.Email, "Portfolio SIO : nouveau mot de passe", body); err != nil {
+				s.log.Error("reset e-mail", "to", u.Email, "err", err)
+			}
+			s.audit(r, "password_reset_link", u.Email, "")
+		}
+	} else if err != nil && !errors.Is(err, portfolio.ErrNotFound) {
+		s.serverError(w, r, err)
+		return
+	}
+	v.Sent = true
+	s.render(w, r, http.StatusOK, web.ForgotPage(s.page(r, "Mot de passe oublié", ""), v))
 }
 
 // personalData is everything kept about a student, as exported to them.

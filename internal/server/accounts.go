@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -490,7 +491,7 @@ func (s *Server) activate(w http.ResponseWriter, r *http.Request) {
 	}
 	s.audit(r, "password_set", u.Email, "lien d'activation")
 	s.flash(r.Context(), "Mot de passe enregistré : connectez-vous avec votre adresse e-mail.")
-	http.Redirect(w, r, "/login", http.StatusSeeOther)
+	http.Redirect(w, r, "/login?email="+url.QueryEscape(u.Email), http.StatusSeeOther)
 }
 
 // activationSheet prints a link for every student of the class who has

@@ -67,7 +67,8 @@ func (s *Server) showLogin(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, "/", http.StatusSeeOther)
 		return
 	}
-	s.render(w, r, http.StatusOK, web.LoginPage(s.page(r, "Connexion", ""), "", ""))
+	// After choosing a password, the login page has the address filled in.
+	s.render(w, r, http.StatusOK, web.LoginPage(s.page(r, "Connexion", ""), searchQuery(r.URL.Query().Get("email")), ""))
 }
 
 func (s *Server) login(w http.ResponseWriter, r *http.Request) {

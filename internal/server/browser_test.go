@@ -592,7 +592,11 @@ func TestBrowserImportAndFirstAccess(t *testing.T) {
 	if got := text(t, student, "main"); !strings.Contains(got, "Mot de passe enregistré") {
 		t.Fatalf("after activation: %q", got)
 	}
-	do(t, student, "log in", chromedp.SendKeys(byID("email"), "eleve05@example.org"), chromedp.SendKeys(byID("password"), "trois chats sur le toit"))
+	// The login page has the address filled in (issue 13).
+	if v, err := chromedp.Run(student, chromedp.Value(byID("email"))); err != nil || v != "eleve05@example.org" {
+		t.Fatalf("login e-mail after activation: %q (%v)", v, err)
+	}
+	do(t, student, "log in", chromedp.SendKeys(byID("password"), "trois chats sur le toit"))
 	if st := submit(t, student, "section.login button[type=submit]"); st != 200 {
 		t.Fatalf("login: %d", st)
 	}

@@ -44,12 +44,15 @@ func (s *Server) router() chi.Router {
 		r.Post("/login", s.login)
 		r.Post("/logout", s.logout)
 		r.Get("/activation/{token}", s.showActivation)
+		r.Get("/mot-de-passe-oublie", s.showForgot)
+		r.Post("/mot-de-passe-oublie", s.forgot)
 		r.Post("/activation/{token}", s.activate)
 
 		r.Group(func(r chi.Router) {
 			r.Use(s.requireLogin)
 			r.Get("/", s.home)
 			r.Get("/compte", s.showAccount)
+			r.Post("/compte/mot-de-passe", s.changePassword)
 			r.Get("/evidence/{evidenceID}", s.serveEvidence)
 			r.With(requireRole(s, portfolio.RoleStudent)).Get("/compte/donnees.zip", s.personalDataZIP)
 

@@ -124,6 +124,9 @@ var ErrLinkInvalid = errors.New("activation link invalid, used or expired")
 // ActivationTTL is how long an activation link works.
 const ActivationTTL = 7 * 24 * time.Hour
 
+// ResetTTL is how long a « mot de passe oublié » link works.
+const ResetTTL = time.Hour
+
 func hashToken(token string) string {
 	sum := sha256.Sum256([]byte(token))
 	return hex.EncodeToString(sum[:])
@@ -133,6 +136,25 @@ func hashToken(token string) string {
 // ActivationTTL, and retires the user's earlier unused ones. Only its hash
 // is stored: the token is shown once.
 func (s *Store) CreateActivation(ctx context.Context, userID, createdBy int64, now time.Time) (string, error) {
+	return s.createLink(ctx, userID, createdBy, now, ActivationTTL)
+}
+
+// CreateReset makes a « mot de passe oublié » link token, valid for
+// ResetTTL, unless the user had one made in the last minutes (limit):
+// then ok is false and no mail should go.
+func (s *Store) CreateReset(ctx context.Context, userID int64, now time.Time, limit time.Duration) (token string, ok bool, err error) {
+	var recent bool
+	if err := s.DB.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM activation_tokens WHERE user_id = ? AND created_by IS NULL
+		AND created_at > ?)`, userID, now.Add(-limit).UTC().Format(time.RFC3339)).Scan(&recent); err != nil || recent {
+		return "", false, err
+	}
+	token, err = s.createLink(ctx, userID, 0, now, ResetTTL)
+	return token, err == nil, err
+}
+
+// createLink makes a one-time link token valid for ttl, retiring the
+// user's earlier unused ones.
+func (s *Store) createLink(ctx context.Context, userID, createdBy int64, now time.Time, ttl time.Duration) (string, error) {
 	b := make([]byte, 24)
 	if _, err := rand.Read(b); err != nil {
 		return "", err
@@ -146,8 +168,8 @@ func (s *Store) CreateActivation(ctx context.Context, userID, createdBy int64, n
 		if createdBy != 0 {
 			by = createdBy
 		}
-		_, err := tx.ExecContext(ctx, `INSERT INTO activation_tokens (user_id, token_hash, created_by, expires_at) VALUES (?, ?, ?, ?)`,
-			userID, hashToken(token), by, now.Add(ActivationTTL).UTC().Format(time.RFC3339))
+		_, err := tx.ExecContext(ctx, `INSERT INTO activation_tokens (user_id, token_hash, created_by, created_at, expires_at) VALUES (?, ?, ?, ?, ?)`,
+			userID, hashToken(token), by, now.UTC().Format(time.RFC3339), now.Add(ttl).UTC().Format(time.RFC3339))
 		return err
 	})
 	return token, err
