@@ -421,6 +421,11 @@ func TestBrowserReviewJourney(t *testing.T) {
 	if st := submit(t, teacher, "#validate"); st != 200 {
 		t.Fatalf("validate: %d", st)
 	}
+	// Issue 13: the teacher goes on to the next réalisation to review.
+	if got := text(t, teacher, "main"); !strings.Contains(got, "Suivante à relire") && !strings.Contains(got, "Plus rien à relire") {
+		t.Fatalf("after validating, no « suivante à relire »: %.300q", got)
+	}
+	do(t, teacher, "back to the validated one", chromedp.Navigate(base+qhref), chromedp.WaitVisible("#status"))
 	if s := text(t, teacher, "#status"); s != "Validée" {
 		t.Fatalf("status after validation %q", s)
 	}

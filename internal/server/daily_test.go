@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/portfolio-sio/portfolio/internal/portfolio"
 )
@@ -219,4 +220,33 @@ func TestNewRealisationOverQuotaSavesNothing(t *testing.T) {
 	if n, _ := c.app.store.CountRealisations(context.Background(), c.lea.ID); n != 0 {
 		t.Fatalf("%d réalisations left without their files", n)
 	}
+}
+
+// TestReviewGoesOnToTheNext (issue 13, point 10): on the review page the
+// réalisation's content comes before the review panel; validating leads
+// to the next réalisation to review of the teacher's classes.
+func TestReviewGoesOnToTheNext(t *testing.T) {
+	c := newClassroom(t)
+	ctx := context.Background()
+	first := c.app.addRealisation(c.lea.ID, sampleInput("Première soumise"))
+	second := c.app.addRealisation(c.max.ID, sampleInput("Seconde soumise"))
+	for _, r := range []struct{ student, id int64 }{{c.lea.ID, first}, {c.max.ID, second}} {
+		if err := c.app.store.ApplyTransition(ctx, r.student, r.id, 1, portfolio.ActSubmit, portfolio.StatusDraft, portfolio.StatusSubmitted, r.student, ""); err != nil {
+			t.Fatal(err)
+		}
+		c.app.clock.advance(time.Minute)
+	}
+	prof := c.app.login("prof@example.org")
+	page := prof.get(fmt.Sprintf("/students/%d/realisations/%d", c.lea.ID, first)).body
+	if strings.Index(page, "Productions") > strings.Index(page, `id="validate"`) {
+		t.Error("the review panel comes before the content")
+	}
+	res := prof.post(fmt.Sprintf("/students/%d/realisations/%d/review", c.lea.ID, first), url.Values{"action": {"validate"}, "version": {"2"}})
+	wantStatus(t, res, http.StatusSeeOther)
+	if want := fmt.Sprintf("/students/%d/realisations/%d", c.max.ID, second); res.header.Get("Location") != want {
+		t.Fatalf("after validating: to %s, want the next one %s", res.header.Get("Location"), want)
+	}
+	wantContains(t, prof.get(res.header.Get("Location")).body, "Suivante à relire : «\u00a0Seconde soumise\u00a0»")
+	res = prof.post(fmt.Sprintf("/students/%d/realisations/%d/review", c.max.ID, second), url.Values{"action": {"validate"}, "version": {"2"}})
+	wantContains(t, prof.get(res.header.Get("Location")).body, "Plus rien à relire dans vos classes.")
 }

@@ -239,7 +239,22 @@ func (s *Server) transition(w http.ResponseWriter, r *http.Request, student *por
 		s.storeError(w, r, err)
 		return
 	}
-	s.flash(r.Context(), transitionDone[act])
+	// Staff who validated or sent back go on to the next one to review.
+	if student != nil && (act == portfolio.ActValidate || act == portfolio.ActRework) {
+		next, ok, err := s.store.NextToReview(r.Context(), viewer.ID, real.ID)
+		if err != nil {
+			s.serverError(w, r, err)
+			return
+		}
+		if ok {
+			s.flash(r.Context(), transitionDone[act]+" Suivante à relire : «\u00a0"+next.Title+"\u00a0» de "+next.StudentName+".")
+			http.Redirect(w, r, studentsRealisationURL(next.StudentID, next.RealisationID), http.StatusSeeOther)
+			return
+		}
+		s.flash(r.Context(), transitionDone[act]+" Plus rien à relire dans vos classes.")
+	} else {
+		s.flash(r.Context(), transitionDone[act])
+	}
 	http.Redirect(w, r, detailURL(student, real.ID), http.StatusSeeOther)
 }
 

@@ -92,6 +92,23 @@ func (s *Store) ClassDashboard(ctx context.Context, classID int64) (Dashboard, e
 	return d, err
 }
 
+// NextToReview is the oldest submitted réalisation, other than except, of
+// the students of the classes the teacher teaches (the staff's « suivante
+// à relire »), or ok false when there is none.
+func (s *Store) NextToReview(ctx context.Context, teacherID, except int64) (q QueueItem, ok bool, err error) {
+	var at string
+	err = s.DB.QueryRowContext(ctx, `SELECT r.id, r.student_id, u.last_name || ' ' || u.first_name, r.title, r.status_changed_at
+		FROM realisations r JOIN users u ON u.id = r.student_id
+		WHERE r.status = 'soumise' AND r.id <> ? AND r.student_id IN (SELECT cs.student_id FROM class_students cs
+			JOIN class_teachers ct ON ct.class_id = cs.class_id WHERE ct.teacher_id = ?)
+		ORDER BY r.status_changed_at, r.id LIMIT 1`, except, teacherID).Scan(&q.RealisationID, &q.StudentID, &q.StudentName, &q.Title, &at)
+	if errors.Is(err, sql.ErrNoRows) {
+		return q, false, nil
+	}
+	q.SubmittedAt = parseTime(at)
+	return q, err == nil, err
+}
+
 // StudentCoverage is one student's coverage of activities and types.
 func (s *Store) StudentCoverage(ctx context.Context, studentID int64) (activities, types map[string]portfolio.Coverage, err error) {
 	var acts, typ string
