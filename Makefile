@@ -7,7 +7,10 @@ ADDR ?= 127.0.0.1:8080
 
 ## run: start the app with demo data on an embedded SQLite file ($(DATA))
 run:
-	$(GO) run ./cmd/portfolio serve --demo --data $(DATA) --addr $(ADDR)
+	@echo "Compilation de Portfolio SIO (la première fois, une à deux minutes : Go télécharge et compile les dépendances)…"
+	@$(GO) build -o bin/portfolio ./cmd/portfolio
+	@echo "Démarrage sur http://$(ADDR)/ (données : $(DATA) ; autre adresse : make run ADDR=127.0.0.1:8081)"
+	@./bin/portfolio serve --demo --data $(DATA) --addr $(ADDR)
 
 ## build: build the binary into ./bin/portfolio
 build:

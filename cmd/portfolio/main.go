@@ -240,6 +240,9 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	httpServer := srv.NewHTTPServer(*addr)
 	httpServer.ErrorLog = slog.NewLogLogger(logger.Handler(), slog.LevelWarn)
 	ln, err := net.Listen("tcp", *addr)
+	if errors.Is(err, syscall.EADDRINUSE) {
+		return fmt.Errorf("l'adresse %s est déjà utilisée (un autre Portfolio SIO, ou un autre programme, y écoute) : arrêtez-le, ou choisissez une autre adresse avec --addr (avec make : make run ADDR=127.0.0.1:8081)", *addr)
+	}
 	if err != nil {
 		return err
 	}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"io"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -266,5 +267,19 @@ func TestServeRemovesInterruptedUploads(t *testing.T) {
 	}
 	if _, err := os.Stat(kept); err != nil {
 		t.Fatalf("a stored file went: %v", err)
+	}
+}
+
+// TestServeOnABusyAddress: a busy port gets a French message that says how
+// to choose another address, with make too.
+func TestServeOnABusyAddress(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	_, err = runCmd(t, "", "serve", "--data", t.TempDir(), "--addr", ln.Addr().String())
+	if err == nil || !strings.Contains(err.Error(), "est déjà utilisée") || !strings.Contains(err.Error(), "make run ADDR=") {
+		t.Fatalf("busy address: %v", err)
 	}
 }
