@@ -187,6 +187,9 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	unlock, err := store.Lock(*dataDir)
+	if errors.Is(err, store.ErrLocked) {
+		return fmt.Errorf("le dossier de données %s est déjà utilisé par un serveur Portfolio SIO en marche (ou une commande en cours) : arrêtez-le, ou choisissez un autre dossier avec --data (avec make : make run DATA=./autre-dossier ADDR=127.0.0.1:8081)", *dataDir)
+	}
 	if err != nil {
 		return fmt.Errorf("%s: %w", *dataDir, err)
 	}

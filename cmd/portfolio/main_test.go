@@ -283,3 +283,18 @@ func TestServeOnABusyAddress(t *testing.T) {
 		t.Fatalf("busy address: %v", err)
 	}
 }
+
+// TestServeOnABusyDataDirectory: a second server on the same data gets a
+// French message that says how to choose another directory.
+func TestServeOnABusyDataDirectory(t *testing.T) {
+	dir := t.TempDir()
+	unlock, err := store.Lock(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer unlock()
+	_, err = runCmd(t, "", "serve", "--data", dir, "--addr", "127.0.0.1:0")
+	if err == nil || !strings.Contains(err.Error(), "est déjà utilisé par un serveur") || !strings.Contains(err.Error(), "DATA=") {
+		t.Fatalf("busy data directory: %v", err)
+	}
+}
