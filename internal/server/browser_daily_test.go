@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -211,5 +212,40 @@ func TestBrowserKeyboardPath(t *testing.T) {
 	visible, err := chromedp.Run(ctx, chromedp.Evaluate[int](`[...document.querySelectorAll('.guidance')].filter(g => g.offsetParent !== null).length`))
 	if err != nil || visible < 40 {
 		t.Errorf("%d guidance blocks shown after ticking the checkbox (%v)", visible, err)
+	}
+}
+
+// TestBrowserAccountPagesChecked: the pages issue 13 added or changed
+// pass axe and the HTML checker: the account page with its password form
+// (and its refusal), « mot de passe oublié », and a file's deletion page.
+func TestBrowserAccountPagesChecked(t *testing.T) {
+	pc := newPageChecks(t)
+	app := newTestApp(t)
+	if _, err := demo.Seed(context.Background(), app.store, app.ref, app.hasher, time.Date(2026, 11, 24, 10, 0, 0, 0, time.UTC)); err != nil {
+		t.Fatal(err)
+	}
+	base := app.server.URL
+	ctx := newTab(t)
+	do(t, ctx, "forgot", chromedp.Navigate(base+"/mot-de-passe-oublie"), chromedp.WaitVisible(byID("main")))
+	pc.check(ctx, "15-forgot")
+	login(t, ctx, base, "slam@demo.local")
+	do(t, ctx, "account", chromedp.Navigate(base+"/compte"), chromedp.WaitVisible(byID("current-password")),
+		chromedp.SendKeys(byID("current-password"), "pas le bon"))
+	pc.check(ctx, "16-account")
+	if st := submit(t, ctx, "#change-password"); st != 422 {
+		t.Fatalf("wrong current password: %d", st)
+	}
+	if got := text(t, ctx, "#err-current"); !strings.Contains(got, "Ce n'est pas votre mot de passe actuel") {
+		t.Fatalf("message %q", got)
+	}
+	screenshot(t, ctx, "16-account-error")
+	pc.check(ctx, "16-account-error")
+	for _, w := range []int64{1366, 390} {
+		do(t, ctx, "size", chromedp.EmulateViewport(w, 900), chromedp.Navigate(base+"/realisations/new"), chromedp.WaitVisible(byID("title")))
+		screenshot(t, ctx, fmt.Sprintf("17-form-%d", w))
+		width, err := chromedp.Run(ctx, chromedp.Evaluate[int64](`document.documentElement.scrollWidth`))
+		if err != nil || width > w {
+			t.Errorf("the form is %d px wide at %d px (%v)", width, w, err)
+		}
 	}
 }
