@@ -249,3 +249,53 @@ func TestBrowserAccountPagesChecked(t *testing.T) {
 		}
 	}
 }
+
+// TestBrowserStickyHeaders (issue 13, point 8): at 1366 px the heat map
+// fits its box without sideways scrolling, and once the tableau's box is
+// scrolled down and right, its column headers and its first column are
+// still in view.
+func TestBrowserStickyHeaders(t *testing.T) {
+	app := newTestApp(t)
+	if _, err := demo.Seed(context.Background(), app.store, app.ref, app.hasher, time.Date(2026, 11, 24, 10, 0, 0, 0, time.UTC)); err != nil {
+		t.Fatal(err)
+	}
+	var classID int64
+	if err := app.store.DB.QueryRow(`SELECT id FROM classes WHERE name = 'SIO2 SLAM'`).Scan(&classID); err != nil {
+		t.Fatal(err)
+	}
+	base := app.server.URL
+	ctx := newTab(t)
+	do(t, ctx, "laptop", chromedp.EmulateViewport(1366, 768))
+	login(t, ctx, base, "prof@demo.local")
+	do(t, ctx, "heat map", chromedp.Navigate(fmt.Sprintf("%s/classes/%d", base, classID)), chromedp.WaitVisible("#heatmap"))
+	fit, err := chromedp.Run(ctx, chromedp.Evaluate[[]float64](`(() => { const w = document.querySelector('#heatmap').closest('.grid-wrap'); return [w.scrollWidth, w.clientWidth]; })()`))
+	if err != nil || len(fit) != 2 || fit[0] > fit[1] {
+		t.Errorf("the heat map and its box at 1366 px: %v px (%v)", fit, err)
+	}
+	screenshot(t, ctx, "18-heatmap-1366")
+
+	ctx = newTab(t)
+	login(t, ctx, base, "slam@demo.local")
+	do(t, ctx, "tableau", chromedp.EmulateViewport(1366, 500), chromedp.Navigate(base+"/tableau"), chromedp.WaitVisible("table.grid"))
+	got, err := chromedp.Run(ctx, chromedp.Evaluate[[]float64](`(() => {
+		const w = document.querySelector('table.grid').closest('.grid-wrap');
+		w.scrollTop = w.scrollHeight; w.scrollLeft = w.scrollWidth;
+		const box = w.getBoundingClientRect();
+		const head = document.querySelector('table.grid thead th.rot:last-child').getBoundingClientRect();
+		const first = [...document.querySelectorAll('table.grid tbody th.intitule')].pop().getBoundingClientRect();
+		return [w.scrollTop, w.scrollLeft, head.top - box.top, first.left - box.left];
+	})()`))
+	if err != nil || len(got) != 4 {
+		t.Fatalf("measure: %v %v", got, err)
+	}
+	if got[0] == 0 {
+		t.Fatal("the tableau's box does not scroll vertically: nothing proves the headers stay")
+	}
+	if got[2] < -1 || got[2] > 60 { // the second header row, under the first
+		t.Errorf("after scrolling down %v px, the column headers are %v px below the box's top", got[0], got[2])
+	}
+	if got[1] > 0 && (got[3] < -1 || got[3] > 2) {
+		t.Errorf("after scrolling right %v px, the first column is %v px from the box's left", got[1], got[3])
+	}
+	screenshot(t, ctx, "19-tableau-scrolled")
+}
