@@ -9,7 +9,6 @@ import (
 	"image/color"
 	"image/png"
 	"log/slog"
-	"mime/multipart"
 	"net"
 	"net/http"
 	"net/url"
@@ -41,17 +40,7 @@ var samplePDF = []byte("%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer <
 // uploadFiles posts files (name → bytes) with a title to the upload form.
 func (c *client) uploadFiles(path, title string, files ...[2]any) response {
 	c.t.Helper()
-	var body bytes.Buffer
-	mw := multipart.NewWriter(&body)
-	mw.WriteField("title", title)
-	for _, f := range files {
-		fw, _ := mw.CreateFormFile("files", f[0].(string))
-		fw.Write(f[1].([]byte))
-	}
-	mw.Close()
-	req, _ := http.NewRequest(http.MethodPost, c.app.server.URL+path, &body)
-	req.Header.Set("Content-Type", mw.FormDataContentType())
-	return c.do(req)
+	return c.postMultipart(path, url.Values{"title": {title}}, files...)
 }
 
 func storedFiles(t *testing.T, app *testApp) int {
