@@ -1298,7 +1298,7 @@ func realisationBody(r portfolio.Realisation, sc *referentiel.Scheme, level int)
 			}
 			ctx = templ.InitializeContext(ctx)
 			var templ_7745c5c3_Var59 string
-			templ_7745c5c3_Var59, templ_7745c5c3_Err = templ.JoinStringErrs(capital(sc.Names.Ticks))
+			templ_7745c5c3_Var59, templ_7745c5c3_Err = templ.JoinStringErrs(Capital(sc.Names.Ticks))
 			if templ_7745c5c3_Err != nil {
 				return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/detail.templ`, Line: 303, Col: 27}
 			}

@@ -77,8 +77,8 @@ func elision(name string) string {
 	return "la " + name
 }
 
-// capital puts the first letter in upper case.
-func capital(s string) string {
+// Capital puts the first letter in upper case.
+func Capital(s string) string {
 	for i, r := range s {
 		return strings.ToUpper(string(r)) + s[i+utf8.RuneLen(r):]
 	}

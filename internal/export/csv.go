@@ -204,11 +204,12 @@ func asciiName(s string) string {
 	return b.String()
 }
 
-// ClassFileName is the ASCII-safe name of a class's ZIP of tableaux.
-func ClassFileName(class, schoolYear string) string {
+// ClassFileName is the ASCII-safe name of a class's file, such as
+// SIO2-SLAM_2026-2027_tableaux.zip for the kind "tableaux.zip".
+func ClassFileName(class, schoolYear, kind string) string {
 	name := asciiName(class)
 	if name == "" {
 		name = "classe"
 	}
-	return name + "_" + asciiName(schoolYear) + "_tableaux.zip"
+	return name + "_" + asciiName(schoolYear) + "_" + kind
 }

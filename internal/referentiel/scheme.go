@@ -136,6 +136,19 @@ func (s *Scheme) CadreLabel(code string) string {
 	return code
 }
 
+// SecondYearWork reports whether one of the cadres is of the second year
+// in a workplace.
+func (s *Scheme) SecondYearWork(cadres []string) bool {
+	for _, code := range cadres {
+		for _, c := range s.Cadres {
+			if c.Code == code && c.SecondYearWork {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 // HasCadre reports whether the cadre exists.
 func (s *Scheme) HasCadre(code string) bool {
 	for _, c := range s.Cadres {
@@ -314,10 +327,10 @@ func (r *Referentiel) legacyScheme(parcours string) *Scheme {
 	}}
 	// The 2011 form's labels of the bands of its tableau.
 	s.Cadres = []Cadre{
-		{"formation", "En formation (TP, PPE, atelier)"},
-		{"stage1", "Stage de première année"},
-		{"stage2", "Stage de deuxième année"},
-		{"alternance", "Alternance"},
+		{Code: "formation", Label: "En formation (TP, PPE, atelier)"},
+		{Code: "stage1", Label: "Stage de première année"},
+		{Code: "stage2", Label: "Stage de deuxième année", SecondYearWork: true},
+		{Code: "alternance", Label: "Alternance", SecondYearWork: true},
 	}
 	units := map[string]*Unit{}
 	for _, a := range r.activities {

@@ -79,6 +79,10 @@ type Expectation struct {
 type Cadre struct {
 	Code  string `json:"code"`
 	Label string `json:"label"`
+	// SecondYearWork marks a cadre of the second year in a workplace
+	// (stage or alternance): a class's heat map can list the students who
+	// have no réalisation in any such cadre yet.
+	SecondYearWork bool `json:"second_year_work,omitempty"`
 }
 
 // TableauSpec is the official tableau de synthèse of the référentiel, as

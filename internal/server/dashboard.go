@@ -2,12 +2,17 @@ package server
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"fmt"
+	"io"
 	"net/http"
+	"slices"
+	"strconv"
 
 	"github.com/go-chi/chi/v5"
 
+	"github.com/portfolio-sio/portfolio/internal/export"
 	"github.com/portfolio-sio/portfolio/internal/portfolio"
 	"github.com/portfolio-sio/portfolio/internal/store"
 	"github.com/portfolio-sio/portfolio/web"
@@ -107,10 +112,11 @@ var reviewStatuses = []portfolio.Status{portfolio.StatusDraft, portfolio.StatusS
 // students × activities heat map of the class's parcours.
 func (s *Server) showClass(w http.ResponseWriter, r *http.Request) {
 	c := routeClass(r.Context())
+	opts := heatOptionsOf(r)
 	// The body is the same for every viewer and changes only with the
 	// class's stamp (or its own columns): it is kept rendered.
-	s.renderFramed(w, r, s.page(r, c.Name, "home"), fmt.Sprintf("class|%#v", *c), func() ([]byte, error) {
-		v, err := s.classView(r.Context(), c)
+	s.renderFramed(w, r, s.page(r, c.Name, "home"), fmt.Sprintf("class|%#v|%#v", *c, opts), func() ([]byte, error) {
+		v, err := s.classView(r.Context(), c, opts)
 		if err != nil {
 			return nil, err
 		}
@@ -120,8 +126,137 @@ func (s *Server) showClass(w http.ResponseWriter, r *http.Request) {
 	}, web.ClassDashboard)
 }
 
+// heatOptionsOf reads the heat map's order and filter from the query; an
+// unknown value is the default (by name, every student).
+func heatOptionsOf(r *http.Request) web.HeatOptions {
+	q := r.URL.Query()
+	o := web.HeatOptions{Sort: q.Get("tri"), Filter: q.Get("filtre")}
+	if o.Sort != web.SortFewestCovered {
+		o.Sort = ""
+	}
+	if o.Filter != web.FilterNoSecondYearWork && o.Filter != web.FilterToReview {
+		o.Filter = ""
+	}
+	return o
+}
+
+// arrange filters and orders the heat map's rows as the options say, then
+// counts, per column, the students shown who cover it.
+func arrange(v *web.ClassView, noSecondYear map[int64]bool) {
+	rows := v.Rows[:0:0]
+	for _, row := range v.Rows {
+		switch v.Options.Filter {
+		case web.FilterNoSecondYearWork:
+			if !noSecondYear[row.ID] {
+				continue
+			}
+		case web.FilterToReview:
+			if row.Waiting == 0 {
+				continue
+			}
+		}
+		rows = append(rows, row)
+	}
+	if v.Options.Sort == web.SortFewestCovered {
+		// Stable: students who cover as many stay in name order.
+		slices.SortStableFunc(rows, func(a, b web.HeatRow) int {
+			if c := cmp.Compare(a.Validated+a.Pending, b.Validated+b.Pending); c != 0 {
+				return c
+			}
+			return cmp.Compare(a.Validated, b.Validated)
+		})
+	}
+	v.Rows = rows
+	v.ColumnTotals = make([]web.HeatTotal, len(v.Columns))
+	v.TypeTotals = make([]web.HeatTotal, len(v.Types))
+	for _, row := range rows {
+		count(v.ColumnTotals, row.Cells)
+		count(v.TypeTotals, row.Types)
+	}
+}
+
+func count(totals []web.HeatTotal, cells []portfolio.Coverage) {
+	for i, c := range cells {
+		switch c {
+		case portfolio.CoveredValidated:
+			totals[i].Validated++
+		case portfolio.CoveredPending:
+			totals[i].Pending++
+		}
+	}
+}
+
+// classCoverageFile downloads a class's heat map, in the order and with the
+// filter of the page it was asked from, as a spreadsheet: one row per
+// student, one column per type and per activity (or competence), then the
+// counts of students per column.
+func (s *Server) classCoverageFile(write func(io.Writer, export.Table) error, ext, contentType string) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		c := routeClass(r.Context())
+		v, err := s.classView(r.Context(), c, heatOptionsOf(r))
+		if err != nil {
+			s.serverError(w, r, err)
+			return
+		}
+		var buf bytes.Buffer
+		if err := write(&buf, coverageTable(v)); err != nil {
+			s.serverError(w, r, err)
+			return
+		}
+		w.Header().Set("Content-Type", contentType)
+		w.Header().Set("Content-Disposition", `attachment; filename="`+export.ClassFileName(c.Name, c.SchoolYear, "couverture."+ext)+`"`)
+		w.Header().Set("Content-Length", strconv.Itoa(buf.Len()))
+		_, _ = w.Write(buf.Bytes())
+	}
+}
+
+// coverageTable is the heat map as a table: words rather than the page's
+// letters, since a spreadsheet has no legend.
+func coverageTable(v web.ClassView) export.Table {
+	t := export.Table{Title: "Couverture des " + v.Names.Ticks + " — " + v.Class.Name + " (" + v.Class.SchoolYear + ")", Sheet: "Couverture"}
+	t.Header = []string{"Nom", "Prénom", "Parcours"}
+	for _, st := range v.Statuses {
+		t.Header = append(t.Header, "Réalisations : "+st.Label())
+	}
+	t.Header = append(t.Header, web.Capital(v.Names.Ticks)+" validées (sur "+strconv.Itoa(len(v.Columns))+")")
+	for _, ty := range v.Types {
+		t.Header = append(t.Header, ty.Short)
+	}
+	for _, c := range v.Columns {
+		t.Header = append(t.Header, c.Code)
+	}
+	level := map[portfolio.Coverage]string{portfolio.CoveredValidated: "validée", portfolio.CoveredPending: "en cours"}
+	for _, row := range v.Rows {
+		rec := []string{row.LastName, row.FirstName, row.Parcours}
+		for _, n := range row.ByStatus {
+			rec = append(rec, strconv.Itoa(n))
+		}
+		rec = append(rec, strconv.Itoa(row.Validated))
+		for _, c := range append(slices.Clip(row.Types), row.Cells...) {
+			rec = append(rec, level[c])
+		}
+		t.Rows = append(t.Rows, rec)
+	}
+	lead := len(v.Statuses) + 4
+	for _, total := range []struct {
+		label string
+		n     func(web.HeatTotal) int
+	}{
+		{"Étudiants : couverte et validée", func(h web.HeatTotal) int { return h.Validated }},
+		{"Étudiants : en cours seulement", func(h web.HeatTotal) int { return h.Pending }},
+	} {
+		rec := make([]string, lead, lead+len(v.TypeTotals)+len(v.ColumnTotals))
+		rec[0] = total.label
+		for _, h := range append(slices.Clip(v.TypeTotals), v.ColumnTotals...) {
+			rec = append(rec, strconv.Itoa(total.n(h)))
+		}
+		t.Rows = append(t.Rows, rec)
+	}
+	return t
+}
+
 // classView reads a class's dashboard.
-func (s *Server) classView(ctx context.Context, c *store.Class) (web.ClassView, error) {
+func (s *Server) classView(ctx context.Context, c *store.Class, opts web.HeatOptions) (web.ClassView, error) {
 	d, err := s.store.ClassDashboard(ctx, c.ID)
 	if err != nil {
 		return web.ClassView{}, err
@@ -138,9 +273,12 @@ func (s *Server) classView(ctx context.Context, c *store.Class) (web.ClassView, 
 		other := map[string]string{"A3": "A4", "A4": "A3"}[tree.Tableau.Paper]
 		papers = [][2]string{{tree.Tableau.Paper, tree.Tableau.Paper + " " + orientation + " (comme le modèle)"}, {other, other + " " + orientation}}
 	}
-	v := web.ClassView{Papers: papers, Class: classSummary(*c), Columns: cols, Groups: groups, Types: sc.Types, Names: sc.Names, Statuses: reviewStatuses, Waiting: d.Waiting}
+	v := web.ClassView{Papers: papers, Class: classSummary(*c), Columns: cols, Groups: groups, Types: sc.Types, Names: sc.Names, Statuses: reviewStatuses, Waiting: d.Waiting, Options: opts}
+	noSecondYear := map[int64]bool{}
 	for _, st := range d.Students {
-		row := web.HeatRow{ID: st.User.ID, Name: st.User.LastName + " " + st.User.FirstName, Parcours: st.User.Parcours, Total: st.Total()}
+		row := web.HeatRow{ID: st.User.ID, Name: st.User.LastName + " " + st.User.FirstName, FirstName: st.User.FirstName,
+			LastName: st.User.LastName, Parcours: st.User.Parcours, Total: st.Total(), Waiting: st.ByStatus[portfolio.StatusSubmitted]}
+		noSecondYear[row.ID] = !sc.SecondYearWork(st.Cadres)
 		for _, status := range reviewStatuses {
 			row.ByStatus = append(row.ByStatus, st.ByStatus[status])
 		}
@@ -163,6 +301,7 @@ func (s *Server) classView(ctx context.Context, c *store.Class) (web.ClassView, 
 		v.Queue = append(v.Queue, web.QueueRow{URL: studentsRealisationURL(q.StudentID, q.RealisationID),
 			Student: q.StudentName, Title: q.Title, SubmittedAt: q.SubmittedAt})
 	}
+	arrange(&v, noSecondYear)
 	v.Prepare()
 	return v, nil
 }

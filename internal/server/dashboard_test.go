@@ -2,13 +2,17 @@ package server
 
 import (
 	"context"
+	"encoding/csv"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"sort"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/xuri/excelize/v2"
 
 	"github.com/portfolio-sio/portfolio/internal/store"
 )
@@ -101,4 +105,122 @@ func benchClassDashboard(b *testing.B, cached bool) {
 	sort.Slice(times, func(i, j int) bool { return times[i] < times[j] })
 	b.ReportMetric(float64(times[len(times)/2].Microseconds())/1000, "median-ms")
 	b.ReportMetric(float64(queryCount.Load()-before)/float64(b.N), "queries/op")
+}
+
+// TestHeatMapTotalsOrderFilterAndExport: the class heat map counts, per
+// activity, the students who cover it (validated, in progress only); it
+// lists the students with the fewest activities covered first, or only
+// those without second-year workplace work, or only those with work to
+// review; the CSV and XLSX exports hold the same matrix in the same order
+// and filter, and only the class's teachers and the admins get them.
+func TestHeatMapTotalsOrderFilterAndExport(t *testing.T) {
+	c := newClassroom(t)
+	lea, prof := c.app.login("lea@example.org"), c.app.login("prof@example.org")
+	// Léa: a submitted réalisation in formation (A1.1.1, A4.1.3) and a
+	// validated one in the second-year stage (A1.1.1, A1.2.1).
+	first := c.app.addRealisation(c.lea.ID, sampleInput("Portail"))
+	wantStatus(t, lea.post(fmt.Sprintf("/realisations/%d/submit", first), url.Values{"version": {"1"}}), http.StatusSeeOther)
+	in := sampleInput("Stage")
+	in.Cadre, in.Activities, in.Competences = "stage2", []string{"A1.1.1", "A1.2.1"}, []string{"C1.1.1.1", "C1.2.1.1"}
+	second := c.app.addRealisation(c.lea.ID, in)
+	wantStatus(t, lea.post(fmt.Sprintf("/realisations/%d/submit", second), url.Values{"version": {"1"}}), http.StatusSeeOther)
+	staff := fmt.Sprintf("/students/%d/realisations/%d", c.lea.ID, second)
+	wantStatus(t, prof.post(staff+"/review", review(staff, 2, "validate", "")), http.StatusSeeOther)
+
+	class := fmt.Sprintf("/classes/%d", c.classID)
+	rows := func(body string) []string {
+		var names []string
+		for _, part := range strings.Split(body, `<th scope="row" class="intitule">`)[1:] {
+			names = append(names, part[strings.Index(part, ">")+1:strings.Index(part, "</a>")])
+		}
+		return names
+	}
+	res := prof.get(class)
+	wantStatus(t, res, http.StatusOK)
+	if got := rows(res.body); strings.Join(got, ",") != "lea Prénom,max Prénom" {
+		t.Fatalf("default order: %v", got)
+	}
+	wantContains(t, res.body, "<th scope=\"row\">Étudiants : couverte et validée</th>", "<th scope=\"row\">Étudiants : en cours seulement</th>")
+	for _, tc := range []struct{ query, want string }{
+		{"?tri=couverture", "max Prénom,lea Prénom"},
+		{"?filtre=sans-annee2", "max Prénom"},
+		{"?filtre=a-relire", "lea Prénom"},
+		{"?tri=nimporte&filtre=quoi", "lea Prénom,max Prénom"},
+	} {
+		res := prof.get(class + tc.query)
+		wantStatus(t, res, http.StatusOK)
+		if got := strings.Join(rows(res.body), ","); got != tc.want {
+			t.Errorf("%s: rows %s, want %s", tc.query, got, tc.want)
+		}
+	}
+	// The chosen options are kept in the form and in the export links.
+	wantContains(t, prof.get(class+"?tri=couverture&filtre=a-relire").body, `<option value="couverture" selected>`,
+		`<option value="a-relire" selected>`, `couverture.csv?filtre=a-relire&amp;tri=couverture`)
+
+	res = prof.get(class + "/couverture.csv")
+	wantStatus(t, res, http.StatusOK)
+	wantContains(t, res.header.Get("Content-Disposition"), `filename="SIO2-SLAM_2026-2027_couverture.csv"`)
+	r := csv.NewReader(strings.NewReader(strings.TrimPrefix(res.body, "\ufeff")))
+	r.Comma, r.FieldsPerRecord = ';', -1
+	table, err := r.ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := func(row []string, code string) string {
+		for i, h := range table[1] {
+			if h == code && i < len(row) {
+				return row[i]
+			}
+		}
+		t.Fatalf("no column %s in %v", code, table[1])
+		return ""
+	}
+	if len(table) != 6 || table[2][0] != "lea" || table[3][0] != "max" {
+		t.Fatalf("CSV: %q", table)
+	}
+	for _, cell := range []struct {
+		row        int
+		code, want string
+	}{
+		{2, "A1.1.1", "validée"}, {2, "A4.1.3", "en cours"}, {2, "A1.2.1", "validée"}, {3, "A1.1.1", ""},
+		{4, "A1.1.1", "1"}, {5, "A1.1.1", "0"}, {4, "A4.1.3", "0"}, {5, "A4.1.3", "1"}, {4, "A5.1.1", "0"},
+		{2, "Réalisations : Soumise", "1"}, {2, "Réalisations : Validée", "1"},
+	} {
+		if got := at(table[cell.row], cell.code); got != cell.want {
+			t.Errorf("CSV row %d (%s), %s: %q, want %q", cell.row, table[cell.row][0], cell.code, got, cell.want)
+		}
+	}
+	if table[4][0] != "Étudiants : couverte et validée" || table[5][0] != "Étudiants : en cours seulement" {
+		t.Errorf("CSV totals rows: %q %q", table[4][0], table[5][0])
+	}
+	filtered := prof.get(class + "/couverture.csv?filtre=sans-annee2")
+	if !strings.Contains(filtered.body, "\nmax;") || strings.Contains(filtered.body, "\nlea;") {
+		t.Errorf("filtered CSV: %s", filtered.body)
+	}
+
+	res = prof.get(class + "/couverture.xlsx")
+	wantStatus(t, res, http.StatusOK)
+	x, err := excelize.OpenReader(strings.NewReader(res.body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sheet, err := x.GetRows("Couverture")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(sheet) != 6 || sheet[2][0] != "lea" || !strings.Contains(sheet[0][0], "SIO2 SLAM") {
+		t.Fatalf("XLSX rows: %q", sheet)
+	}
+	for i := range table[1:] {
+		if strings.Join(sheet[i+1], ";") != strings.TrimRight(strings.Join(table[i+1], ";"), ";") {
+			t.Errorf("XLSX row %d %q, CSV %q", i+1, sheet[i+1], table[i+1])
+		}
+	}
+
+	// Another class's teacher and a student get nothing.
+	wantStatus(t, c.app.login("outsider@example.org").get(class+"/couverture.csv"), http.StatusNotFound)
+	if st := lea.get(class + "/couverture.xlsx").status; st != http.StatusForbidden && st != http.StatusNotFound {
+		t.Errorf("student: %d", st)
+	}
+	wantStatus(t, c.app.login("admin@example.org").get(class+"/couverture.xlsx"), http.StatusOK)
 }

@@ -208,7 +208,7 @@ func (s *Server) startClassExport(w http.ResponseWriter, r *http.Request) {
 	id := make([]byte, 16)
 	_, _ = rand.Read(id)
 	job := &exportJob{id: hex.EncodeToString(id), owner: currentUser(r.Context()).ID, classID: c.ID, class: c.Name,
-		total: len(students), created: time.Now(), name: export.ClassFileName(c.Name, c.SchoolYear)}
+		total: len(students), created: time.Now(), name: export.ClassFileName(c.Name, c.SchoolYear, "tableaux.zip")}
 	if !s.exports.add(job) {
 		s.errorPage(w, r, http.StatusTooManyRequests, "Trop d'exports en cours",
 			"Vous avez déjà trois exports de classe de moins d'une heure : téléchargez-les ou attendez qu'ils expirent.")

@@ -6,6 +6,7 @@ import (
 	"github.com/go-chi/chi/v5"
 	"github.com/go-chi/chi/v5/middleware"
 
+	"github.com/portfolio-sio/portfolio/internal/export"
 	"github.com/portfolio-sio/portfolio/internal/portfolio"
 	"github.com/portfolio-sio/portfolio/web"
 )
@@ -90,6 +91,9 @@ func (s *Server) router() chi.Router {
 			r.Group(func(r chi.Router) {
 				r.Use(requireRole(s, portfolio.RoleTeacher, portfolio.RoleAdmin))
 				r.With(s.loadClass).Get("/classes/{classID}", s.showClass)
+				r.With(s.loadClass).Get("/classes/{classID}/couverture.csv", s.classCoverageFile(export.TableCSV, "csv", "text/csv; charset=utf-8"))
+				r.With(s.loadClass).Get("/classes/{classID}/couverture.xlsx", s.classCoverageFile(export.TableXLSX, "xlsx",
+					"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))
 				r.With(s.loadClass).Post("/classes/{classID}/export", s.startClassExport)
 				r.With(s.loadClass).Post("/classes/{classID}/activation-sheet", s.activationSheet)
 				r.Get("/exports/{jobID}", s.showExport)

@@ -75,6 +75,12 @@ func TestUpgradeKeeps2011Tableaux(t *testing.T) {
 	if err := st.DB.QueryRow(`SELECT count(*) FROM realisations WHERE start_day <> 0 OR end_day <> 0 OR fiche <> 0`).Scan(&notes); err != nil || notes != 0 {
 		t.Errorf("%d old réalisations got days or a fiche (%v)", notes, err)
 	}
+	// Migration 00013 fills in the cadres of every student's réalisations.
+	var stale int
+	if err := st.DB.QueryRow(`SELECT count(*) FROM student_coverage sc WHERE sc.cadres <> coalesce((SELECT group_concat(c, ',')
+		FROM (SELECT DISTINCT cadre AS c FROM realisations WHERE student_id = sc.student_id ORDER BY cadre)), '')`).Scan(&stale); err != nil || stale != 0 {
+		t.Errorf("%d students without their cadres after the upgrade (%v)", stale, err)
+	}
 	classes, err := st.Classes(ctx, 0)
 	if err != nil || len(classes) != 2 {
 		t.Fatalf("classes %v %v", classes, err)

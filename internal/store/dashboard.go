@@ -17,6 +17,7 @@ type StudentSummary struct {
 	ByStatus map[portfolio.Status]int
 	Coverage map[string]portfolio.Coverage // activity code → level
 	Types    map[string]portfolio.Coverage // type code → level
+	Cadres   []string                      // the cadres of their réalisations
 }
 
 // Total is the number of réalisations of the student.
@@ -53,18 +54,22 @@ type Dashboard struct {
 // queries whatever the class size.
 func (s *Store) ClassDashboard(ctx context.Context, classID int64) (Dashboard, error) {
 	var d Dashboard
-	err := s.each(ctx, `SELECT `+userColumnsU+`, coalesce(sc.activities, ''), coalesce(sc.types, ''), coalesce(sc.counts, '')
+	err := s.each(ctx, `SELECT `+userColumnsU+`, coalesce(sc.activities, ''), coalesce(sc.types, ''), coalesce(sc.counts, ''),
+			coalesce(sc.cadres, '')
 		FROM users u JOIN class_students cs ON cs.student_id = u.id
 		LEFT JOIN student_coverage sc ON sc.student_id = u.id
 		WHERE cs.class_id = ? ORDER BY u.last_name COLLATE fr, u.first_name COLLATE fr`, []any{classID},
 		func(rows *sql.Rows) error {
-			var acts, types, counts string
-			u, err := scanUserRow(rows, &acts, &types, &counts)
+			var acts, types, counts, cadres string
+			u, err := scanUserRow(rows, &acts, &types, &counts, &cadres)
 			if err != nil {
 				return err
 			}
 			st := StudentSummary{User: u, ByStatus: map[portfolio.Status]int{},
 				Coverage: parseLevels(acts), Types: parseLevels(types)}
+			if cadres != "" {
+				st.Cadres = strings.Split(cadres, ",")
+			}
 			for code, n := range parsePairs(counts) {
 				st.ByStatus[portfolio.Status(code)] = n
 			}
@@ -122,7 +127,7 @@ func (s *Store) StudentCoverage(ctx context.Context, studentID int64) (activitie
 // coverageSQL recomputes the student_coverage row of the students that
 // the expression (of the users row u) selects, with the stamp counter's
 // value (see nextStamp).
-const coverageSQL = `INSERT INTO student_coverage (student_id, activities, types, counts, stamp)
+const coverageSQL = `INSERT INTO student_coverage (student_id, activities, types, counts, cadres, stamp)
 	SELECT u.id,
 		coalesce((SELECT group_concat(code || ':' || v, ',') FROM (
 			SELECT a.activity_code AS code, 1 + max(r.status = 'validee') AS v
@@ -134,11 +139,14 @@ const coverageSQL = `INSERT INTO student_coverage (student_id, activities, types
 			WHERE r.student_id = u.id GROUP BY t.type_code)), ''),
 		coalesce((SELECT group_concat(status || ':' || n, ',') FROM (
 			SELECT status, count(*) AS n FROM realisations WHERE student_id = u.id GROUP BY status)), ''),
+		coalesce((SELECT group_concat(cadre, ',') FROM (
+			SELECT DISTINCT cadre FROM realisations WHERE student_id = u.id ORDER BY cadre)), ''),
 		(SELECT value FROM stamp_counter)
 	FROM users u WHERE `
 
 const coverageUpsert = ` ON CONFLICT (student_id) DO UPDATE SET
-	activities = excluded.activities, types = excluded.types, counts = excluded.counts, stamp = excluded.stamp`
+	activities = excluded.activities, types = excluded.types, counts = excluded.counts, cadres = excluded.cadres,
+	stamp = excluded.stamp`
 
 // nextStamp moves the stamp counter on (migration 00010): every stamp
 // given after it is new, for any student or class, so a cache keyed by
