@@ -247,7 +247,8 @@ func (fx *outputsFixture) check(t *testing.T, text string) {
 	}{
 		{lea, "/realisations"}, {lea, real}, {lea, "/tableau"}, {lea, "/tableau.pdf"}, {lea, "/tableau.pdf?paper=A4"},
 		{lea, "/tableau.csv"}, {lea, "/partage"}, {lea, "/compte"}, {lea, "/compte/donnees.zip"},
-		{prof, "/"}, {prof, fmt.Sprintf("/classes/%d", c.classID)}, {prof, student + "/"}, {prof, student + "/tableau"},
+		{prof, "/"}, {prof, fmt.Sprintf("/classes/%d", c.classID)}, {prof, fmt.Sprintf("/classes/%d/couverture.csv", c.classID)},
+		{prof, fmt.Sprintf("/classes/%d/couverture.xlsx", c.classID)}, {prof, student + "/"}, {prof, student + "/tableau"},
 		{prof, student + "/tableau.pdf"}, {prof, student + "/tableau.csv"}, {prof, staffReal},
 		{adm, "/admin/users"}, {adm, "/admin/users?q=" + q}, {adm, user}, {adm, "/admin/classes"}, {adm, class},
 		{adm, class + "?q=" + q}, {adm, "/admin/audit"},
