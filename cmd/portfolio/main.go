@@ -33,19 +33,19 @@ import (
 
 const usage = `Portfolio SIO — le portfolio des étudiants de BTS SIO.
 
-Usage:
-  portfolio serve [--data DIR] [--addr HOST:PORT] [--demo] [--timezone ZONE] [--base-url URL]
-                  [--backup-dir DIR] [--backup-keep N] [--smtp-host HOST ...]
-  portfolio user create --data DIR --email EMAIL --name "Prénom Nom" --role student|teacher|admin
-                        [--parcours SISR|SLAM] [--candidate N] [--session YEAR] [--centre TEXT]
-                        (password read from standard input)
-  portfolio export tableau --data DIR --student EMAIL [--format pdf|csv] [--paper A3|A4] -o FILE
-  portfolio export tableau --data DIR --class NAME [--year YYYY-YYYY] [--format pdf|csv] [--paper A3|A4] -o DIR
+Utilisation :
+  portfolio serve [--data DOSSIER] [--addr HÔTE:PORT] [--demo] [--timezone ZONE] [--base-url URL]
+                  [--backup-dir DOSSIER] [--backup-keep N] [--smtp-host HÔTE ...]
+  portfolio user create --data DOSSIER --email E-MAIL --name "Prénom Nom" --role student|teacher|admin
+                        [--parcours SISR|SLAM] [--candidate N] [--session ANNÉE] [--centre TEXTE]
+                        (mot de passe lu sur l'entrée standard)
+  portfolio export tableau --data DOSSIER --student E-MAIL [--format pdf|csv|xlsx] [--paper A3|A4] -o FICHIER
+  portfolio export tableau --data DOSSIER --class NOM [--year AAAA-AAAA] [--format pdf|csv|xlsx] [--paper A3|A4] -o DOSSIER
 
-  portfolio backup --data DIR FILE      (while the server runs)
-  portfolio restore --data DIR FILE     (server stopped)
+  portfolio backup --data DOSSIER FICHIER    (serveur en marche ou non)
+  portfolio restore --data DOSSIER FICHIER   (serveur arrêté)
 
-Run "portfolio COMMAND --help" for the options of a command.
+« portfolio COMMANDE --help » donne les options d'une commande.
 `
 
 func main() {
@@ -65,7 +65,7 @@ func main() {
 func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
 		fmt.Fprint(stderr, usage)
-		return errors.New("missing command")
+		return errors.New("commande manquante")
 	}
 	switch args[0] {
 	case "serve":
@@ -76,7 +76,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 			return nil
 		}
 		if len(args) < 2 || args[1] != "create" {
-			return errors.New(`usage: portfolio user create … (see "portfolio --help")`)
+			return errors.New(`utilisation : portfolio user create … (voir « portfolio --help »)`)
 		}
 		return createUser(ctx, args[2:], stdin, stdout, stderr)
 	case "export":
@@ -85,7 +85,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 			return nil
 		}
 		if len(args) < 2 || args[1] != "tableau" {
-			return errors.New(`usage: portfolio export tableau … (see "portfolio --help")`)
+			return errors.New(`utilisation : portfolio export tableau … (voir « portfolio --help »)`)
 		}
 		return exportTableau(ctx, args[2:], stdout, stderr)
 	case "backup":
@@ -97,28 +97,83 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return nil
 	}
 	fmt.Fprint(stderr, usage)
-	return fmt.Errorf("unknown command %q", args[0])
+	return fmt.Errorf("commande inconnue : %q", args[0])
 }
 
 // parse parses the flags and refuses stray arguments.
-func parse(fs *flag.FlagSet, args []string) error {
-	if err := fs.Parse(args); err != nil {
+func parse(fs *flagSet, args []string) error {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {
-		return fmt.Errorf("unexpected argument %q (see --help)", fs.Arg(0))
+		return fmt.Errorf("argument inattendu : %q (voir --help)", fs.Arg(0))
 	}
 	return nil
 }
 
-func newFlags(name, synopsis string, stderr io.Writer) *flag.FlagSet {
-	fs := flag.NewFlagSet(name, flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() {
-		fmt.Fprintf(stderr, "Usage: portfolio %s\n\nOptions:\n", synopsis)
-		fs.PrintDefaults()
+// parseFlags parses the flags, saying in French what the flag package
+// would say in English; --help prints the command's usage.
+func parseFlags(fs *flagSet, args []string) error {
+	err := fs.Parse(args)
+	if errors.Is(err, flag.ErrHelp) {
+		fs.usage()
+	}
+	if err == nil || errors.Is(err, flag.ErrHelp) {
+		return err
+	}
+	msg := err.Error()
+	for _, tr := range [][2]string{
+		{"flag provided but not defined: ", "option inconnue : "},
+		{"flag needs an argument: ", "il manque la valeur de l'option "},
+		{"invalid boolean value ", "valeur invalide (oui ou non attendu) "},
+		{"invalid value ", "valeur invalide "},
+		{"bad flag syntax: ", "option mal écrite : "},
+	} {
+		if strings.HasPrefix(msg, tr[0]) {
+			msg = tr[1] + strings.NewReplacer(" for flag ", " pour ", " for ", " pour ", ": parse error", "", ": value out of range", " : hors limites").Replace(strings.TrimPrefix(msg, tr[0]))
+			break
+		}
+	}
+	return fmt.Errorf("%s (voir « portfolio %s --help »)", msg, fs.Name())
+}
+
+// flagSet is a command's flags with its French usage, which --help prints
+// (a wrong option only says what is wrong).
+type flagSet struct {
+	*flag.FlagSet
+	usage func()
+}
+
+// newFlags is a command's flag set, whose --help is in French.
+func newFlags(name, synopsis string, stderr io.Writer) *flagSet {
+	fs := &flagSet{FlagSet: flag.NewFlagSet(name, flag.ContinueOnError)}
+	fs.SetOutput(io.Discard) // parseFlags says what went wrong
+	fs.Usage = func() {}
+	fs.usage = func() {
+		fmt.Fprintf(stderr, "Utilisation : portfolio %s\n\nOptions :\n", synopsis)
+		fs.VisitAll(func(f *flag.Flag) {
+			value, help := flag.UnquoteUsage(f)
+			fmt.Fprintf(stderr, "  --%s\n    \t%s", strings.TrimSpace(f.Name+" "+frenchValue(value)), help)
+			if f.DefValue != "" && f.DefValue != "0" && f.DefValue != "false" {
+				fmt.Fprintf(stderr, " (par défaut : %s)", f.DefValue)
+			}
+			fmt.Fprintln(stderr)
+		})
 	}
 	return fs
+}
+
+// frenchValue names the kind of value an option takes.
+func frenchValue(kind string) string {
+	switch kind {
+	case "string":
+		return "texte"
+	case "int":
+		return "nombre"
+	case "duration":
+		return "durée"
+	}
+	return kind
 }
 
 // loadReferentiels loads the embedded référentiels.
@@ -134,22 +189,22 @@ func loadReferentiels() (map[string]*referentiel.Referentiel, error) {
 }
 
 func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("serve", "serve [--data DIR] [--addr HOST:PORT] [--demo] [--timezone ZONE]", stderr)
-	dataDir := fs.String("data", "./data", "directory of the SQLite database (created if missing)")
-	addr := fs.String("addr", "127.0.0.1:8080", "address to listen on")
-	demoMode := fs.Bool("demo", false, "fill an empty database with demo accounts and réalisations (loopback addresses only)")
-	tz := fs.String("timezone", "Europe/Paris", "time zone of dates shown to users and of class deadlines")
-	trusted := fs.String("trusted-proxy", "", "addresses (or CIDR ranges) of the reverse proxy whose X-Forwarded-For/-Proto are believed, e.g. 127.0.0.1")
-	baseURL := fs.String("base-url", "", "public address of the site (e.g. https://portfolio.lycee.fr), used in activation links; default: the address of each request")
-	backupDir := fs.String("backup-dir", "", "take a backup into this directory at start-up and every 24 hours (off when empty)")
-	backupKeep := fs.Int("backup-keep", 14, "automatic backups to keep in --backup-dir")
-	smtpHost := fs.String("smtp-host", "", "SMTP relay that also e-mails activation links (off when empty); password in $PORTFOLIO_SMTP_PASSWORD")
-	smtpPort := fs.Int("smtp-port", 587, "SMTP port")
-	smtpUser := fs.String("smtp-user", "", "SMTP user (no authentication when empty)")
-	smtpFrom := fs.String("smtp-from", "", "sender address of the e-mails")
-	maxFileMB := fs.Int("max-file-mb", 20, "largest evidence file a student may upload, in MB")
-	quotaMB := fs.Int("quota-mb", 500, "evidence storage per student, in MB")
-	cacheMB := fs.Int("cache-mb", 32, "memory for rendered tableaux, PDFs and class dashboards, in MB (0: no cache)")
+	fs := newFlags("serve", "serve [--data DOSSIER] [--addr HÔTE:PORT] [--demo] [--timezone ZONE] [options]", stderr)
+	dataDir := fs.String("data", "./data", "dossier de la base SQLite et des pièces jointes (créé s'il manque)")
+	addr := fs.String("addr", "127.0.0.1:8080", "adresse et port d'écoute")
+	demoMode := fs.Bool("demo", false, "remplit une base vide de comptes et de réalisations de démonstration (adresses locales seulement)")
+	tz := fs.String("timezone", "Europe/Paris", "fuseau horaire des dates affichées et des dates limites des classes")
+	trusted := fs.String("trusted-proxy", "", "adresses (ou plages CIDR) du proxy inverse dont on croit les en-têtes X-Forwarded-For/-Proto, par exemple 127.0.0.1")
+	baseURL := fs.String("base-url", "", "adresse publique du site (par exemple https://portfolio.lycee.fr), utilisée dans les liens envoyés ; à défaut, l'adresse de chaque requête")
+	backupDir := fs.String("backup-dir", "", "sauvegarde dans ce dossier au démarrage puis toutes les 24 heures (aucune si vide)")
+	backupKeep := fs.Int("backup-keep", 14, "nombre de sauvegardes automatiques gardées dans --backup-dir")
+	smtpHost := fs.String("smtp-host", "", "relais SMTP qui envoie aussi les liens d'activation et de mot de passe oublié (aucun envoi si vide) ; mot de passe dans $PORTFOLIO_SMTP_PASSWORD")
+	smtpPort := fs.Int("smtp-port", 587, "port du relais SMTP")
+	smtpUser := fs.String("smtp-user", "", "utilisateur SMTP (pas d'authentification si vide)")
+	smtpFrom := fs.String("smtp-from", "", "adresse d'expéditeur des e-mails")
+	maxFileMB := fs.Int("max-file-mb", 20, "taille maximale d'une pièce jointe, en Mo")
+	quotaMB := fs.Int("quota-mb", 500, "espace des pièces jointes par étudiant, en Mo")
+	cacheMB := fs.Int("cache-mb", 32, "mémoire des tableaux, PDF et pages de classe déjà produits, en Mo (0 : aucun cache)")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -158,20 +213,20 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return fmt.Errorf("--trusted-proxy: %w", err)
 	}
 	if *smtpHost != "" && *smtpFrom == "" {
-		return errors.New("--smtp-from is required with --smtp-host")
+		return errors.New("--smtp-from est obligatoire avec --smtp-host")
 	}
 	if *maxFileMB < 1 || *quotaMB < *maxFileMB {
-		return errors.New("--max-file-mb must be at least 1 and --quota-mb at least --max-file-mb")
+		return errors.New("--max-file-mb doit valoir au moins 1 et --quota-mb au moins --max-file-mb")
 	}
 	if *cacheMB < 0 {
-		return errors.New("--cache-mb must be 0 or more")
+		return errors.New("--cache-mb doit valoir 0 ou plus")
 	}
 	cacheBytes := *cacheMB << 20
 	if cacheBytes == 0 {
 		cacheBytes = -1 // off
 	}
 	if *backupKeep < 1 {
-		return errors.New("--backup-keep must be at least 1")
+		return errors.New("--backup-keep doit valoir au moins 1")
 	}
 	loc, lerr := time.LoadLocation(*tz)
 	if lerr != nil {
@@ -179,7 +234,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	time.Local = loc // dates are stored in UTC and shown in this zone
 	if *demoMode && !isLoopback(*addr) {
-		return fmt.Errorf("--demo refuses to listen on %s: demo accounts have a known password; use a loopback address such as 127.0.0.1:8080", *addr)
+		return fmt.Errorf("--demo refuse d'écouter sur %s : les comptes de démonstration ont un mot de passe connu ; utilisez une adresse locale comme 127.0.0.1:8080", *addr)
 	}
 	logger := slog.New(slog.NewTextHandler(stderr, nil))
 	refs, err := loadReferentiels()
@@ -200,31 +255,31 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	defer st.Close()
 	if n, err := st.RemoveTempUploads(); err != nil {
-		return fmt.Errorf("remove the uploads a crash left: %w", err)
+		return fmt.Errorf("suppression des envois interrompus par un arrêt brutal : %w", err)
 	} else if n > 0 {
-		logger.Info("removed the temporary files of interrupted uploads", "count", n)
+		logger.Info("fichiers temporaires d'envois interrompus supprimés", "nombre", n)
 	}
 	if demoDB, err := st.Setting(ctx, demo.SettingKey); err != nil {
 		return err
 	} else if demoDB != "" && !isLoopback(*addr) {
-		return fmt.Errorf("the database in %s holds the demo accounts (public password): it is only served on a loopback address; use another --data for a real instance", *dataDir)
+		return fmt.Errorf("la base de %s contient les comptes de démonstration (mot de passe public) : elle n'est servie que sur une adresse locale ; prenez un autre --data pour une vraie installation", *dataDir)
 	}
 
 	if *demoMode {
 		seeded, err := demo.Seed(ctx, st, refs["sio-2011"], auth.Hasher{}, time.Now())
 		if err != nil {
-			return fmt.Errorf("demo data: %w", err)
+			return fmt.Errorf("données de démonstration : %w", err)
 		}
 		if seeded {
-			logger.Info("demo data created")
+			logger.Info("données de démonstration créées")
 		}
 		// The classes on the current référentiel, also added to a demo
 		// database made before they existed.
 		if demoDB, _ := st.Setting(ctx, demo.SettingKey); demoDB != "" {
 			if seeded, err := demo.Seed2019(ctx, st, refs["sio-2019"], auth.Hasher{}, time.Now()); err != nil {
-				return fmt.Errorf("demo data (2019): %w", err)
+				return fmt.Errorf("données de démonstration (2019) : %w", err)
 			} else if seeded {
-				logger.Info("demo data on the 2019 référentiel created")
+				logger.Info("données de démonstration du référentiel 2019 créées")
 			}
 		}
 	}
@@ -266,7 +321,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	case <-ctx.Done():
 	}
-	logger.Info("shutting down")
+	logger.Info("arrêt du serveur")
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 	defer cancel()
 	return httpServer.Shutdown(shutdownCtx)
@@ -280,14 +335,14 @@ func autoBackup(ctx context.Context, st *store.Store, dir string, keep int, logg
 		func() {
 			defer func() {
 				if p := recover(); p != nil {
-					logger.Error("automatic backup panicked", "dir", dir, "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
+					logger.Error("la sauvegarde automatique a planté", "dossier", dir, "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
 				}
 			}()
 			path, err := st.BackupInto(ctx, dir, keep, time.Now())
 			if err != nil {
-				logger.Error("automatic backup failed", "dir", dir, "err", err)
+				logger.Error("échec de la sauvegarde automatique", "dossier", dir, "err", err)
 			} else {
-				logger.Info("automatic backup", "file", path)
+				logger.Info("sauvegarde automatique", "fichier", path)
 			}
 		}()
 		select {
@@ -299,17 +354,17 @@ func autoBackup(ctx context.Context, st *store.Store, dir string, keep int, logg
 }
 
 func backupCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("backup", "backup --data DIR FILE", stderr)
-	dataDir := fs.String("data", "./data", "directory of the SQLite database")
-	if err := fs.Parse(args); err != nil {
+	fs := newFlags("backup", "backup --data DOSSIER FICHIER", stderr)
+	dataDir := fs.String("data", "./data", "dossier de la base SQLite")
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if fs.NArg() != 1 {
-		return errors.New("usage: portfolio backup --data DIR FILE")
+		return errors.New("utilisation : portfolio backup --data DOSSIER FICHIER")
 	}
 	file := fs.Arg(0)
 	if _, err := os.Stat(file); err == nil {
-		return fmt.Errorf("%s exists already: choose a new file name", file)
+		return fmt.Errorf("%s existe déjà : choisissez un nouveau nom de fichier", file)
 	}
 	st, err := store.OpenExisting(ctx, *dataDir)
 	if err != nil {
@@ -320,31 +375,31 @@ func backupCmd(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return err
 	}
 	if _, err := store.CheckBackup(ctx, file); err != nil {
-		return fmt.Errorf("the backup does not pass its check: %w", err)
+		return fmt.Errorf("la sauvegarde ne passe pas sa vérification : %w", err)
 	}
-	fmt.Fprintf(stdout, "backup written: %s (evidence files in %s)\n", file, file+store.FilesSuffix)
+	fmt.Fprintf(stdout, "sauvegarde écrite : %s (pièces jointes dans %s)\n", file, file+store.FilesSuffix)
 	return nil
 }
 
 func restoreCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("restore", "restore --data DIR FILE", stderr)
-	dataDir := fs.String("data", "./data", "directory of the SQLite database to replace (the server must be stopped)")
-	if err := fs.Parse(args); err != nil {
+	fs := newFlags("restore", "restore --data DOSSIER FICHIER", stderr)
+	dataDir := fs.String("data", "./data", "dossier de la base SQLite à remplacer (le serveur doit être arrêté)")
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if fs.NArg() != 1 {
-		return errors.New("usage: portfolio restore --data DIR FILE")
+		return errors.New("utilisation : portfolio restore --data DOSSIER FICHIER")
 	}
 	kept, err := store.Restore(ctx, *dataDir, fs.Arg(0), time.Now())
 	if errors.Is(err, store.ErrLocked) {
-		return errors.New("the server is running on this data directory: stop it, then restore")
+		return errors.New("un serveur tourne sur ce dossier de données : arrêtez-le, puis restaurez")
 	}
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "restored %s into %s\n", fs.Arg(0), *dataDir)
+	fmt.Fprintf(stdout, "%s restaurée dans %s\n", fs.Arg(0), *dataDir)
 	if kept != "" {
-		fmt.Fprintf(stdout, "the previous database is kept as %s\n", kept)
+		fmt.Fprintf(stdout, "l'ancienne base est gardée sous %s\n", kept)
 	}
 	return nil
 }
@@ -363,15 +418,15 @@ func isLoopback(addr string) bool {
 }
 
 func createUser(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
-	fs := newFlags("user create", `user create --data DIR --email EMAIL --name "Prénom Nom" --role ROLE [options] < password`, stderr)
-	dataDir := fs.String("data", "./data", "directory of the SQLite database")
-	email := fs.String("email", "", "e-mail address, used to log in (required)")
-	name := fs.String("name", "", `full name "Prénom Nom"; the first word is the first name, the rest the last name (required)`)
-	roleFlag := fs.String("role", "", "student, teacher or admin (required)")
-	parcours := fs.String("parcours", "", "SISR or SLAM (students; empty while not chosen)")
-	candidate := fs.String("candidate", "", "numéro de candidat (students)")
-	session := fs.Int("session", 0, "exam session year, e.g. 2027 (students)")
-	centre := fs.String("centre", "", "centre de formation (students)")
+	fs := newFlags("user create", `user create --data DOSSIER --email E-MAIL --name "Prénom Nom" --role RÔLE [options] < mot-de-passe`, stderr)
+	dataDir := fs.String("data", "./data", "dossier de la base SQLite")
+	email := fs.String("email", "", "adresse e-mail, qui sert à se connecter (obligatoire)")
+	name := fs.String("name", "", `nom complet « Prénom Nom » : le premier mot est le prénom, le reste le nom (obligatoire)`)
+	roleFlag := fs.String("role", "", "student (étudiant), teacher (enseignant) ou admin (administrateur) (obligatoire)")
+	parcours := fs.String("parcours", "", "SISR ou SLAM (étudiants ; vide tant qu'il n'est pas choisi)")
+	candidate := fs.String("candidate", "", "numéro de candidat (étudiants)")
+	session := fs.Int("session", 0, "année de la session d'examen, par exemple 2027 (étudiants)")
+	centre := fs.String("centre", "", "centre de formation (étudiants)")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -381,23 +436,23 @@ func createUser(ctx context.Context, args []string, stdin io.Reader, stdout, std
 		return err
 	}
 	if !strings.Contains(*email, "@") {
-		return errors.New("--email must be an e-mail address")
+		return errors.New("--email doit être une adresse e-mail")
 	}
 	first, last, _ := strings.Cut(strings.TrimSpace(*name), " ")
 	if first == "" {
-		return errors.New(`--name is required ("Prénom Nom")`)
+		return errors.New(`--name est obligatoire (« Prénom Nom »)`)
 	}
 	*parcours = strings.ToUpper(*parcours)
 	if *parcours != "" && *parcours != "SISR" && *parcours != "SLAM" {
-		return errors.New("--parcours must be SISR or SLAM")
+		return errors.New("--parcours doit valoir SISR ou SLAM")
 	}
 	password, err := bufio.NewReader(stdin).ReadString('\n')
 	if err != nil && !errors.Is(err, io.EOF) {
-		return fmt.Errorf("read password: %w", err)
+		return fmt.Errorf("lecture du mot de passe : %w", err)
 	}
 	password = strings.TrimRight(password, "\r\n")
 	if len([]rune(password)) < 8 || len(password) > 72 {
-		return errors.New("the password (read from standard input) must have at least 8 characters and at most 72 bytes")
+		return errors.New("le mot de passe (lu sur l'entrée standard) doit avoir au moins 8 caractères et au plus 72 octets")
 	}
 	hash, err := auth.Hasher{}.Hash(password)
 	if err != nil {
@@ -407,7 +462,7 @@ func createUser(ctx context.Context, args []string, stdin io.Reader, stdout, std
 	// command may create the database; it says so, so a mistyped --data
 	// shows.
 	if _, err := os.Stat(filepath.Join(*dataDir, store.DBFile)); errors.Is(err, os.ErrNotExist) {
-		fmt.Fprintf(stderr, "new database created: %s\n", filepath.Join(*dataDir, store.DBFile))
+		fmt.Fprintf(stderr, "nouvelle base créée : %s\n", filepath.Join(*dataDir, store.DBFile))
 	}
 	st, err := store.OpenBesideServer(ctx, *dataDir)
 	if err != nil {
@@ -419,25 +474,25 @@ func createUser(ctx context.Context, args []string, stdin io.Reader, stdout, std
 		Parcours: *parcours, CandidateNumber: *candidate, SessionYear: *session, Centre: *centre,
 	})
 	if errors.Is(err, store.ErrEmailTaken) {
-		return fmt.Errorf("a user with e-mail %s already exists", *email)
+		return fmt.Errorf("un compte a déjà l'adresse %s", *email)
 	}
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "user %d created: %s (%s)\n", id, *email, role)
+	fmt.Fprintf(stdout, "compte %d créé : %s (%s)\n", id, *email, role.Label())
 	return nil
 }
 
 func exportTableau(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("export tableau", "export tableau --data DIR (--student EMAIL -o FILE | --class NAME [--year YYYY-YYYY] -o DIR) [--format pdf|csv|xlsx] [--paper A3|A4]", stderr)
-	dataDir := fs.String("data", "./data", "directory of the SQLite database")
-	email := fs.String("student", "", "e-mail of the student")
-	class := fs.String("class", "", "name of a class: one file per student, written into the -o directory")
-	year := fs.String("year", "", "school year of --class (e.g. 2026-2027), when several classes have that name")
-	format := fs.String("format", "pdf", "output format: pdf, csv, or xlsx (the spreadsheet model of the référentiels that have one: 2019)")
-	paperFlag := fs.String("paper", "", "paper of the PDF, A3 or A4 (default: the référentiel's model, A3 landscape for 2011, A4 portrait for 2019)")
-	out := fs.String("o", "", `output file ("-" for standard output) with --student, output directory with --class (required)`)
-	tz := fs.String("timezone", "Europe/Paris", "time zone of the generation date printed on the tableau")
+	fs := newFlags("export tableau", "export tableau --data DOSSIER (--student E-MAIL -o FICHIER | --class NOM [--year AAAA-AAAA] -o DOSSIER) [--format pdf|csv|xlsx] [--paper A3|A4]", stderr)
+	dataDir := fs.String("data", "./data", "dossier de la base SQLite")
+	email := fs.String("student", "", "adresse e-mail de l'étudiant")
+	class := fs.String("class", "", "nom d'une classe : un fichier par étudiant, écrit dans le dossier -o")
+	year := fs.String("year", "", "année scolaire de --class (par exemple 2026-2027), quand plusieurs classes ont ce nom")
+	format := fs.String("format", "pdf", "format : pdf, csv ou xlsx (le modèle tableur des référentiels qui en ont un : 2019)")
+	paperFlag := fs.String("paper", "", "papier du PDF, A3 ou A4 (par défaut celui du modèle du référentiel : A3 paysage pour 2011, A4 portrait pour 2019)")
+	out := fs.String("o", "", `fichier produit (« - » pour la sortie standard) avec --student, dossier avec --class (obligatoire)`)
+	tz := fs.String("timezone", "Europe/Paris", "fuseau horaire de la date de génération imprimée sur le tableau")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -447,14 +502,14 @@ func exportTableau(ctx context.Context, args []string, stdout, stderr io.Writer)
 	}
 	time.Local = loc
 	if *format != "csv" && *format != "pdf" && *format != "xlsx" {
-		return fmt.Errorf("format %q not supported: pdf, csv or xlsx", *format)
+		return fmt.Errorf("format %q inconnu : pdf, csv ou xlsx", *format)
 	}
 	paper, err := export.ParsePaper(*paperFlag)
 	if err != nil {
 		return err
 	}
 	if (*email == "") == (*class == "") || *out == "" {
-		return errors.New("give -o and either --student or --class")
+		return errors.New("donnez -o et soit --student, soit --class")
 	}
 	refs, err := loadReferentiels()
 	if err != nil {
@@ -495,7 +550,7 @@ func exportTableau(ctx context.Context, args []string, stdout, stderr io.Writer)
 		case "csv":
 			return func(w io.Writer) error { return export.CSV(w, t) }, nil
 		case "xlsx":
-			return nil, fmt.Errorf("%s: the référentiel %s has no spreadsheet model (pdf or csv)", u.Email, ref.Code)
+			return nil, fmt.Errorf("%s : le référentiel %s n'a pas de modèle tableur (pdf ou csv)", u.Email, ref.Code)
 		}
 		return func(w io.Writer) error { return export.PDF(w, t, paper) }, nil
 	}
@@ -526,13 +581,13 @@ func exportTableau(ctx context.Context, args []string, stdout, stderr io.Writer)
 				return err
 			}
 		}
-		fmt.Fprintf(stdout, "%d tableau(x) written to %s\n", len(students), *out)
+		fmt.Fprintf(stdout, "%d tableau(x) écrit(s) dans %s\n", len(students), *out)
 		return nil
 	}
 
 	u, err := st.UserByEmail(ctx, *email)
 	if errors.Is(err, portfolio.ErrNotFound) || (err == nil && u.Role != portfolio.RoleStudent) {
-		return fmt.Errorf("no student with e-mail %s", *email)
+		return fmt.Errorf("aucun étudiant n'a l'adresse %s", *email)
 	}
 	if err != nil {
 		return err
@@ -562,7 +617,7 @@ func findClass(ctx context.Context, st *store.Store, name, year string) (store.C
 	}
 	switch len(found) {
 	case 0:
-		return store.Class{}, fmt.Errorf("no class named %q", name)
+		return store.Class{}, fmt.Errorf("aucune classe ne s'appelle %q", name)
 	case 1:
 		return found[0], nil
 	}
@@ -570,7 +625,7 @@ func findClass(ctx context.Context, st *store.Store, name, year string) (store.C
 	for _, c := range found {
 		years = append(years, c.SchoolYear)
 	}
-	return store.Class{}, fmt.Errorf("several classes are named %q (%s): add --year", name, strings.Join(years, ", "))
+	return store.Class{}, fmt.Errorf("plusieurs classes s'appellent %q (%s) : ajoutez --year", name, strings.Join(years, ", "))
 }
 
 // writeFile writes a file through fn, removing it if fn fails.

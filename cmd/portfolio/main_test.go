@@ -3,6 +3,8 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
+	"flag"
 	"io"
 	"net"
 	"os"
@@ -46,7 +48,7 @@ func TestUserCreateAndExport(t *testing.T) {
 	}
 
 	if _, err := runCmd(t, "un-mot-de-passe\n", "user", "create", "--data", dir, "--email", "lea@example.org",
-		"--name", "Léa X", "--role", "student"); err == nil || !strings.Contains(err.Error(), "already exists") {
+		"--name", "Léa X", "--role", "student"); err == nil || !strings.Contains(err.Error(), "a déjà l'adresse") {
 		t.Fatalf("duplicate e-mail: %v", err)
 	}
 	for _, bad := range [][]string{
@@ -86,7 +88,7 @@ func TestUserCreateAndExport(t *testing.T) {
 	}
 	// A mistyped --data does not create an empty database.
 	typo := filepath.Join(dir, "typo")
-	if _, err := runCmd(t, "", "export", "tableau", "--data", typo, "--student", "lea@example.org", "-o", file); err == nil || !strings.Contains(err.Error(), "no database") {
+	if _, err := runCmd(t, "", "export", "tableau", "--data", typo, "--student", "lea@example.org", "-o", file); err == nil || !strings.Contains(err.Error(), "aucune base") {
 		t.Errorf("export from a missing database: %v", err)
 	}
 	if _, err := os.Stat(typo); !os.IsNotExist(err) {
@@ -119,7 +121,7 @@ func TestExportClass(t *testing.T) {
 	if err != nil || len(entries) != 1 || entries[0].Name() != "MOREAU_Lea_tableau.pdf" {
 		t.Fatalf("class export wrote %v, %v", entries, err)
 	}
-	if _, err := runCmd(t, "", "export", "tableau", "--data", dir, "--class", "SIO9", "-o", out); err == nil || !strings.Contains(err.Error(), "no class") {
+	if _, err := runCmd(t, "", "export", "tableau", "--data", dir, "--class", "SIO9", "-o", out); err == nil || !strings.Contains(err.Error(), "aucune classe") {
 		t.Errorf("unknown class: %v", err)
 	}
 	if _, err := runCmd(t, "", "export", "tableau", "--data", dir, "--class", "SIO2 SLAM", "--student", "slam@demo.local", "-o", out); err == nil {
@@ -143,7 +145,7 @@ func TestDemoDatabaseStaysOnLoopback(t *testing.T) {
 	st.Close()
 	// Served without --demo on a public address, a demo database is refused.
 	_, err = runCmd(t, "", "serve", "--data", dir, "--addr", "0.0.0.0:0")
-	if err == nil || !strings.Contains(err.Error(), "holds the demo accounts") {
+	if err == nil || !strings.Contains(err.Error(), "contient les comptes de démonstration") {
 		t.Fatalf("demo database on 0.0.0.0: %v", err)
 	}
 }
@@ -151,7 +153,7 @@ func TestDemoDatabaseStaysOnLoopback(t *testing.T) {
 func TestDemoRefusesPublicAddress(t *testing.T) {
 	for _, addr := range []string{"0.0.0.0:8080", ":8080", "192.0.2.1:80", "example.org:80"} {
 		_, err := runCmd(t, "", "serve", "--demo", "--data", t.TempDir(), "--addr", addr)
-		if err == nil || !strings.Contains(err.Error(), "--demo refuses") {
+		if err == nil || !strings.Contains(err.Error(), "--demo refuse d'écouter") {
 			t.Errorf("demo on %s: %v", addr, err)
 		}
 	}
@@ -167,8 +169,33 @@ func TestHelp(t *testing.T) {
 	if err != nil || !strings.Contains(out, "portfolio serve") || !strings.Contains(out, "portfolio export tableau") {
 		t.Fatalf("help: %v\n%s", err, out)
 	}
-	if _, err := runCmd(t, "", "frobnicate"); err == nil {
-		t.Error("unknown command accepted")
+	if _, err := runCmd(t, "", "frobnicate"); err == nil || !strings.Contains(err.Error(), "commande inconnue") {
+		t.Errorf("unknown command: %v", err)
+	}
+	if !strings.Contains(out, "Utilisation :") || strings.Contains(out, "Usage") {
+		t.Errorf("help not in French:\n%s", out)
+	}
+	// Each command's --help and its errors speak French too.
+	for _, cmd := range [][]string{{"serve"}, {"backup"}, {"restore"}, {"user", "create"}, {"export", "tableau"}} {
+		out, err := runCmd(t, "", append(cmd, "--help")...)
+		if !errors.Is(err, flag.ErrHelp) || !strings.Contains(out, "Utilisation : portfolio "+strings.Join(cmd, " ")) ||
+			!strings.Contains(out, "Options :") || !strings.Contains(out, "  --data ") {
+			t.Errorf("%v --help: %v\n%s", cmd, err, out)
+		}
+		for _, english := range []string{"Usage", "(default", "directory of", "required)"} {
+			if strings.Contains(out, english) {
+				t.Errorf("%v --help says %q:\n%s", cmd, english, out)
+			}
+		}
+		if _, err := runCmd(t, "", append(cmd, "--frobnicate")...); err == nil || !strings.Contains(err.Error(), "option inconnue : -frobnicate") {
+			t.Errorf("%v with an unknown option: %v", cmd, err)
+		}
+	}
+	if out, _ := runCmd(t, "", "serve", "--help"); !strings.Contains(out, "(par défaut : 127.0.0.1:8080)") {
+		t.Errorf("serve --help lacks the default address:\n%s", out)
+	}
+	if _, err := runCmd(t, "", "serve", "--cache-mb", "beaucoup"); err == nil || !strings.Contains(err.Error(), "valeur invalide") {
+		t.Errorf("a word for a number: %v", err)
 	}
 }
 
@@ -195,15 +222,15 @@ func TestBackupRestoreCommands(t *testing.T) {
 	st0.Close()
 	_ = admin
 	file := filepath.Join(t.TempDir(), "sauvegarde.db")
-	if out, err := runCmd(t, "", "backup", "--data", dir, file); err != nil || !strings.Contains(out, "backup written") {
+	if out, err := runCmd(t, "", "backup", "--data", dir, file); err != nil || !strings.Contains(out, "sauvegarde écrite") {
 		t.Fatalf("backup: %v\n%s", err, out)
 	}
-	if _, err := runCmd(t, "", "backup", "--data", dir, file); err == nil || !strings.Contains(err.Error(), "exists already") {
+	if _, err := runCmd(t, "", "backup", "--data", dir, file); err == nil || !strings.Contains(err.Error(), "existe déjà") {
 		t.Errorf("backup over an existing file: %v", err)
 	}
 	target := t.TempDir()
 	out, err := runCmd(t, "", "restore", "--data", target, file)
-	if err != nil || !strings.Contains(out, "restored") {
+	if err != nil || !strings.Contains(out, "restaurée dans") {
 		t.Fatalf("restore: %v\n%s", err, out)
 	}
 	st, err := store.Open(context.Background(), target)

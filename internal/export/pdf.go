@@ -45,7 +45,7 @@ func ParsePaper(s string) (Paper, error) {
 	case "A4":
 		return A4, nil
 	}
-	return "", fmt.Errorf("unknown paper %q (A3 or A4)", s)
+	return "", fmt.Errorf("papier inconnu : %q (A3 ou A4)", s)
 }
 
 // layout holds the measures of one paper size, in millimetres and points.

@@ -41,7 +41,7 @@ func ParseRole(s string) (Role, error) {
 	case RoleStudent, RoleTeacher, RoleAdmin:
 		return r, nil
 	}
-	return "", fmt.Errorf("unknown role %q (student, teacher or admin)", s)
+	return "", fmt.Errorf("rôle inconnu : %q (student, teacher ou admin)", s)
 }
 
 // User is an account.

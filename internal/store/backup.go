@@ -22,7 +22,7 @@ const LockFile = "portfolio.lock"
 
 // ErrLocked means another process (a running server, or a command such as
 // backup) holds the data directory.
-var ErrLocked = errors.New("the data directory is in use by a running server or command (portfolio.lock)")
+var ErrLocked = errors.New("le dossier de données est utilisé par un serveur ou une commande en cours (portfolio.lock)")
 
 // Lock takes the data directory's lock for the life of the process (the
 // returned func releases it). It fails with ErrLocked if a server holds it.
@@ -58,25 +58,25 @@ func CheckBackup(ctx context.Context, path string) (int64, error) {
 	defer db.Close()
 	var result string
 	if err := db.QueryRowContext(ctx, `PRAGMA integrity_check`).Scan(&result); err != nil {
-		return 0, fmt.Errorf("not a readable SQLite database: %w", err)
+		return 0, fmt.Errorf("ce n'est pas une base SQLite lisible : %w", err)
 	}
 	if result != "ok" {
-		return 0, fmt.Errorf("integrity check failed: %s", result)
+		return 0, fmt.Errorf("la vérification d'intégrité a échoué : %s", result)
 	}
 	var version int64
 	if err := db.QueryRowContext(ctx, `SELECT coalesce(max(version_id), 0) FROM goose_db_version WHERE is_applied`).Scan(&version); err != nil {
-		return 0, fmt.Errorf("not a Portfolio SIO database (no schema version): %w", err)
+		return 0, fmt.Errorf("ce n'est pas une base Portfolio SIO (pas de version de schéma) : %w", err)
 	}
 	var users int
 	if err := db.QueryRowContext(ctx, `SELECT count(*) FROM users`).Scan(&users); err != nil {
-		return 0, fmt.Errorf("not a Portfolio SIO database: %w", err)
+		return 0, fmt.Errorf("ce n'est pas une base Portfolio SIO : %w", err)
 	}
 	latest, err := latestMigration()
 	if err != nil {
 		return 0, err
 	}
 	if version > latest {
-		return 0, fmt.Errorf("the backup has schema version %d, newer than this program's %d: restore it with a newer Portfolio SIO", version, latest)
+		return 0, fmt.Errorf("la sauvegarde est au schéma %d, plus récent que celui de ce programme (%d) : restaurez-la avec une version plus récente de Portfolio SIO", version, latest)
 	}
 	return version, nil
 }
@@ -210,7 +210,7 @@ func (s *Store) BackupWithFiles(ctx context.Context, path string) error {
 			continue
 		}
 		if err := copyFile(src, dst); err != nil {
-			return fmt.Errorf("evidence file %s: %w", h, err)
+			return fmt.Errorf("pièce jointe %s : %w", h, err)
 		}
 	}
 	return nil

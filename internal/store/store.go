@@ -77,7 +77,7 @@ func OpenDriver(ctx context.Context, driver, dataDir string) (*Store, error) {
 // touching its schema.
 func openDB(ctx context.Context, driver, dataDir string) (*sql.DB, error) {
 	if err := os.MkdirAll(dataDir, 0o750); err != nil {
-		return nil, fmt.Errorf("create data directory: %w", err)
+		return nil, fmt.Errorf("création du dossier de données : %w", err)
 	}
 	db, err := sql.Open(driver, DSN(filepath.Join(dataDir, DBFile)))
 	if err != nil {
@@ -94,7 +94,7 @@ func openDB(ctx context.Context, driver, dataDir string) (*sql.DB, error) {
 	db.SetMaxIdleConns(32)
 	if err := db.PingContext(ctx); err != nil {
 		db.Close()
-		return nil, fmt.Errorf("open database: %w", err)
+		return nil, fmt.Errorf("ouverture de la base : %w", err)
 	}
 	return db, nil
 }
@@ -135,7 +135,7 @@ func OpenBesideServer(ctx context.Context, dataDir string) (*Store, error) {
 		err = lerr
 	}
 	if err == nil && version != latest {
-		err = fmt.Errorf("the running server's database has schema version %d and this program expects %d: use the portfolio program the server runs, or stop the server first", version, latest)
+		err = fmt.Errorf("la base du serveur en marche est au schéma %d et ce programme attend le schéma %d : utilisez le programme portfolio du serveur, ou arrêtez d'abord le serveur", version, latest)
 	}
 	if err != nil {
 		db.Close()
@@ -146,13 +146,13 @@ func OpenBesideServer(ctx context.Context, dataDir string) (*Store, error) {
 
 // ErrNoDatabase is returned by OpenExisting when the data directory holds
 // no database.
-var ErrNoDatabase = errors.New("no database in the data directory")
+var ErrNoDatabase = errors.New("aucune base dans le dossier de données")
 
 // OpenExisting is OpenBesideServer for a database that must exist already,
 // so a mistyped --data does not silently create an empty one.
 func OpenExisting(ctx context.Context, dataDir string) (*Store, error) {
 	if _, err := os.Stat(filepath.Join(dataDir, DBFile)); err != nil {
-		return nil, fmt.Errorf("%w: %s (start the server once with --data %s to create it)", ErrNoDatabase, filepath.Join(dataDir, DBFile), dataDir)
+		return nil, fmt.Errorf("%w : %s (démarrez une fois le serveur avec --data %s pour la créer)", ErrNoDatabase, filepath.Join(dataDir, DBFile), dataDir)
 	}
 	return OpenBesideServer(ctx, dataDir)
 }
@@ -178,10 +178,10 @@ func (s *Store) SetSetting(ctx context.Context, key, value string) error {
 func Migrate(ctx context.Context, db *sql.DB) error {
 	p, err := goose.NewProvider(goose.DialectSQLite3, db, migrations.FS)
 	if err != nil {
-		return fmt.Errorf("migrations: %w", err)
+		return fmt.Errorf("migrations : %w", err)
 	}
 	if _, err := p.Up(ctx); err != nil {
-		return fmt.Errorf("migrate: %w", err)
+		return fmt.Errorf("migration de la base : %w", err)
 	}
 	return nil
 }

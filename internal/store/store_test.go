@@ -234,7 +234,7 @@ func TestOpenBesideServer(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := OpenExisting(ctx, dir); err == nil || !strings.Contains(err.Error(), "stop the server first") {
+	if _, err := OpenExisting(ctx, dir); err == nil || !strings.Contains(err.Error(), "arrêtez d'abord le serveur") {
 		t.Fatalf("opened beside a server of another version: %v", err)
 	}
 	if v := version(); v != latest-1 {
