@@ -121,7 +121,7 @@ func TestPDFText(t *testing.T) {
 			text := poppler(t, "pdftotext", path, "-")
 			for _, want := range []string{
 				"BTS Services informatiques aux organisations — Tableau de synthèse",
-				"Session : 2027", "Léa Moreau-Lefèvre", "02345678901", "Lycée Jean Jaurès — BTS SIO",
+				"Session : 2027", "MOREAU-LEFÈVRE Léa", "02345678901", "Lycée Jean Jaurès — BTS SIO",
 				"https://portfolio.example.org/jury/abc", "Parcours : " + parcours + " — ",
 				"Déploiement d’un serveur de fichiers (1)", "Élaboration de la documentation : œuvre", "à l’agence (2)",
 				"Mise à jour du parc", "très détaillée", "Prise en charge d’incidents — ticket n° 42",

@@ -74,7 +74,7 @@ func BuildFiche(tree *referentiel.Tree, student User, e FicheEntry) (Fiche, bool
 	}
 	f := Fiche{Header: spec.Header, Heading: spec.Heading, Labels: spec.Labels,
 		Session: strings.TrimSpace(strings.ReplaceAll(spec.Session, "{session}", session)),
-		Number:  e.Number, Name: strings.TrimSpace(strings.ToUpper(student.LastName) + " " + student.FirstName),
+		Number:  e.Number, Name: student.OfficialName(),
 		Candidate: student.CandidateNumber, Ponctuelle: e.Ponctuelle, CCF: e.CCF,
 		Organisation: e.Organisation, Title: e.Title, Period: e.Period, Place: e.Place,
 		Alone: e.Alone, Team: !e.Alone, Conditions: e.Conditions, Resources: e.Resources, Access: e.Access,

@@ -124,7 +124,7 @@ func BuildGrid(tree *referentiel.Tree, student User, entries []GridEntry, now ti
 		v := ""
 		switch f.Key {
 		case "name":
-			v = strings.TrimSpace(strings.ToUpper(student.LastName) + " " + student.FirstName)
+			v = student.OfficialName()
 		case "candidate":
 			v = student.CandidateNumber
 		case "centre":

@@ -71,6 +71,12 @@ func (u User) FullName() string {
 	return strings.TrimSpace(u.FirstName + " " + u.LastName)
 }
 
+// OfficialName is "NOM Prénom", as official sheets (tableau, fiche) write
+// a candidate's name.
+func (u User) OfficialName() string {
+	return strings.TrimSpace(strings.ToUpper(u.LastName) + " " + u.FirstName)
+}
+
 // ErrNotFound is returned when a record does not exist or is not visible
 // to the user asking for it; both are answered the same way.
 var ErrNotFound = errors.New("not found")

@@ -164,7 +164,7 @@ func TestBuildTableau(t *testing.T) {
 	now := time.Date(2026, 11, 24, 0, 0, 0, 0, time.UTC)
 	tab := portfolio.BuildTableau(r, student, reals, now)
 
-	if len(tab.Columns) != 48 || tab.RowCount != 4 || tab.Header.Session != "2027" || tab.Header.Name != "Léa Moreau" {
+	if len(tab.Columns) != 48 || tab.RowCount != 4 || tab.Header.Session != "2027" || tab.Header.Name != "MOREAU Léa" {
 		t.Fatalf("columns %d rows %d header %+v", len(tab.Columns), tab.RowCount, tab.Header)
 	}
 	var groups []string

@@ -98,7 +98,7 @@ func BuildTableau(ref *referentiel.Referentiel, student User, reals []Realisatio
 		t.Title, t.Attestation = ref.Tree.Tableau.Title, ref.Tree.Tableau.Attestation
 	}
 	t.Header = TableauHeader{
-		Name:      student.FullName(),
+		Name:      student.OfficialName(),
 		Candidate: student.CandidateNumber,
 		Centre:    student.Centre,
 		URL:       student.PortfolioURL,

@@ -451,7 +451,7 @@ func TestBrowserReviewJourney(t *testing.T) {
 	if !bytes.HasPrefix(pdf, []byte("%PDF-")) {
 		t.Fatalf("downloaded file is not a PDF: %.20q", pdf)
 	}
-	if text := pdfText(t, pdf); !strings.Contains(text, title) || !strings.Contains(text, "Léa Moreau") {
+	if text := pdfText(t, pdf); !strings.Contains(text, title) || !strings.Contains(text, "MOREAU Léa") {
 		t.Fatalf("PDF text lacks the réalisation or the name")
 	}
 

@@ -76,7 +76,7 @@ func TestTableauCacheShowsEveryChange(t *testing.T) {
 	res := adm.post(fmt.Sprintf("/admin/users/%d", c.lea.ID), url.Values{"first_name": {"Léa"}, "last_name": {"Moreau"},
 		"email": {"lea@example.org"}, "role": {"student"}, "parcours": {"SLAM"}, "session": {"2027"}})
 	wantStatus(t, res, http.StatusSeeOther)
-	seen("renamed", "Léa Moreau", "Prénom lea")
+	seen("renamed", "MOREAU Léa", "LEA Prénom")
 
 	// A jury link puts its address on the tableau; revoking takes it off.
 	wantStatus(t, lea.post("/partage", url.Values{"label": {"Jury E6"}}), http.StatusSeeOther)

@@ -250,3 +250,24 @@ func TestReviewGoesOnToTheNext(t *testing.T) {
 	res = prof.post(fmt.Sprintf("/students/%d/realisations/%d/review", c.max.ID, second), url.Values{"action": {"validate"}, "version": {"2"}})
 	wantContains(t, prof.get(res.header.Get("Location")).body, "Plus rien à relire dans vos classes.")
 }
+
+// TestTableau2011NamesTheCandidateNOMPrenom: the 2011 tableau writes the
+// candidate NOM Prénom, as official sheets do, on its page, CSV and PDF;
+// its buttons say that A3 is the official size and A4 a reduction.
+func TestTableau2011NamesTheCandidateNOMPrenom(t *testing.T) {
+	c := newClassroom(t)
+	c.app.addRealisation(c.lea.ID, sampleInput("Portail"))
+	lea := c.app.login("lea@example.org")
+	page := lea.get("/tableau")
+	wantStatus(t, page, http.StatusOK)
+	wantContains(t, page.body, "<dt>Nom et prénom</dt><dd>LEA Prénom</dd>", "Télécharger le PDF (A3, format officiel)",
+		"PDF réduit en A4 (texte plus petit)")
+	wantContains(t, lea.get("/tableau.csv").body, "Nom et prénom;LEA Prénom")
+	for _, path := range []string{"/tableau.pdf", "/tableau.pdf?paper=A4"} {
+		res := lea.get(path)
+		wantStatus(t, res, http.StatusOK)
+		if text := pdfText(t, []byte(res.body)); !strings.Contains(text, "LEA Prénom") || strings.Contains(text, "Prénom lea") {
+			t.Errorf("%s: the PDF does not write LEA Prénom: %.400s", path, text)
+		}
+	}
+}

@@ -94,10 +94,12 @@ func TestUpgradeKeeps2011Tableaux(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// The generation date aside; and blank lines, which pdftotext adds or
+	// not as the name's width moves the header's lines.
 	withoutDate := func(s string) string {
 		var keep []string
 		for _, l := range strings.Split(s, "\n") {
-			if !strings.Contains(l, "énéré le") {
+			if !strings.Contains(l, "énéré le") && strings.TrimSpace(l) != "" {
 				keep = append(keep, l)
 			}
 		}
@@ -127,6 +129,10 @@ func TestUpgradeKeeps2011Tableaux(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		// One change on purpose since that version (#13.15): official
+		// sheets write the name NOM Prénom.
+		named := strings.NewReplacer(u.FullName(), u.OfficialName())
+		wantCSV = []byte(named.Replace(string(wantCSV)))
 		if got, want := withoutDate(csv.String()), withoutDate(string(wantCSV)); got != want {
 			t.Errorf("%s: the CSV is not the old program's:\n%s\nwant:\n%s", name, got, want)
 		}
@@ -134,6 +140,7 @@ func TestUpgradeKeeps2011Tableaux(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		wantText = []byte(named.Replace(string(wantText)))
 		if got, want := withoutDate(pdfText(t, pdf.Bytes())), withoutDate(string(wantText)); got != want {
 			t.Errorf("%s: the PDF's text is not the old program's:\n%s\nwant:\n%s", name, got, want)
 		}
