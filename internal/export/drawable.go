@@ -152,15 +152,31 @@ func (p pen) CellFormat(w, h float64, s, border string, ln int, align string, fi
 
 func (p pen) Cell(w, h float64, s string) { p.Fpdf.Cell(w, h, Drawable(s)) }
 
+// MultiCell and SplitText keep the text's line breaks (a description's
+// paragraphs, a production per line): each line is made drawable alone.
 func (p pen) MultiCell(w, h float64, s, border, align string, fill bool) {
-	p.Fpdf.MultiCell(w, h, Drawable(s), border, align, fill)
+	p.Fpdf.MultiCell(w, h, drawableLines(s), border, align, fill)
+}
+
+// drawableLines is Drawable line by line, the line breaks kept as "\n".
+func drawableLines(s string) string {
+	if !strings.ContainsAny(s, "\r\n") {
+		return Drawable(s)
+	}
+	lines := strings.Split(strings.ReplaceAll(strings.ReplaceAll(s, "\r\n", "\n"), "\r", "\n"), "\n")
+	for i, l := range lines {
+		lines[i] = Drawable(l)
+	}
+	return strings.Join(lines, "\n")
 }
 
 func (p pen) Text(x, y float64, s string) { p.Fpdf.Text(x, y, Drawable(s)) }
 
 func (p pen) Write(h float64, s string) { p.Fpdf.Write(h, Drawable(s)) }
 
-func (p pen) SplitText(s string, w float64) []string { return p.Fpdf.SplitText(Drawable(s), w) }
+func (p pen) SplitText(s string, w float64) []string {
+	return p.Fpdf.SplitText(drawableLines(s), w)
+}
 
 func (p pen) GetStringWidth(s string) float64 { return p.Fpdf.GetStringWidth(Drawable(s)) }
 

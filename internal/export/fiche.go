@@ -94,21 +94,25 @@ func (d *ficheDoc) field(label, value string, minH float64) {
 	p.Ln(1.5)
 }
 
-// pair draws two labelled values side by side on one line.
+// pair draws two labelled values side by side; a long value wraps under
+// itself and the next line starts below the taller of the two.
 func (d *ficheDoc) pair(l1, v1, l2, v2 string) {
 	p := d.p
 	half := d.width / 2
+	x0, y := p.GetX(), p.GetY()
+	bottom := y + 7
 	for i, kv := range [][2]string{{l1, v1}, {l2, v2}} {
-		ln := 0
-		if i == 1 {
-			ln = 1
-		}
+		x := x0 + float64(i)*half
 		d.font("B", 9)
 		lw := p.GetStringWidth(kv[0]+" ") + 1
+		p.SetXY(x, y)
 		p.CellFormat(lw, 7, kv[0]+" ", "", 0, "L", false, 0, "")
 		d.font("", 9)
-		p.CellFormat(half-lw, 7, kv[1], "", ln, "L", false, 0, "")
+		p.SetXY(x+lw, y+1.2)
+		p.MultiCell(half-lw-1, 4.6, kv[1], "", "L", false)
+		bottom = max(bottom, p.GetY()+1.2)
 	}
+	p.SetXY(x0, bottom)
 }
 
 func (d *ficheDoc) recto() {

@@ -113,3 +113,46 @@ func TestFicheLongDescription(t *testing.T) {
 		t.Errorf("the long fiche: %.300s…", text[len(text)-300:])
 	}
 }
+
+// TestFicheLongPlaceAndParagraphs: a long « Lieu » wraps inside its half
+// of the line instead of running off the page, and the description keeps
+// its paragraphs, each production on a line of its own.
+func TestFicheLongPlaceAndParagraphs(t *testing.T) {
+	f := sampleFiche(t, 2026)
+	f.Place = "Hôtel de ville de Caen, direction des systèmes d’information, 14000 Caen"
+	f.Description = "Premier paragraphe.\nSecond paragraphe, tests et documentation."
+	var buf bytes.Buffer
+	if err := export.FichePDF(&buf, f); err != nil {
+		t.Fatal(err)
+	}
+	if os.Getenv("FICHE_KEEP") != "" {
+		_ = os.WriteFile(filepath.Join(os.Getenv("FICHE_KEEP"), "fiche-long-place.pdf"), buf.Bytes(), 0o644)
+	}
+	path := filepath.Join(t.TempDir(), "f.pdf")
+	if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	// Only the text inside the page's width (A4, 595 pt) is read.
+	out, err := exec.Command("pdftotext", "-x", "0", "-y", "0", "-W", "595", "-H", "842", path, "-").CombinedOutput()
+	if err != nil {
+		t.Fatalf("pdftotext: %v %s", err, out)
+	}
+	text := strings.Join(strings.Fields(string(out)), " ")
+	if !strings.Contains(text, "14000 Caen") || !strings.Contains(text, "direction des systèmes") {
+		t.Errorf("the lieu is cut: %.600s", text)
+	}
+	lines := strings.Split(string(out), "\n")
+	starts := func(prefix string) bool {
+		for _, l := range lines {
+			if strings.HasPrefix(strings.TrimSpace(l), prefix) {
+				return true
+			}
+		}
+		return false
+	}
+	for _, p := range []string{"Second paragraphe", "• Dépôt Git : https://git.example.org/prets"} {
+		if !starts(p) {
+			t.Errorf("no line starts with %q:\n%s", p, out)
+		}
+	}
+}

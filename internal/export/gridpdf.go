@@ -56,20 +56,25 @@ func GridPDF(w io.Writer, g portfolio.Grid, paper Paper) (err error) {
 	units := 70.4 + 10.9 + 18.7*float64(len(g.Columns))
 	d := &gridDoc{p: p, g: g, s: scale, x0: margin, width: usable, bottom: ph - margin - 5*scale,
 		titleW: usable * 70.4 / units, periodW: usable * 10.9 / units, colW: usable * 18.7 / units}
+	// The model has no footer: a sheet on one page gets none, one that
+	// runs on gets its page numbers (the footer of page 1 is drawn when
+	// page 2 starts, after ensure has set more).
 	p.SetFooterFunc(func() {
+		if !d.more {
+			return
+		}
 		p.SetY(ph - margin - 3*scale)
 		d.font("", 6.5)
 		p.SetTextColor(90, 90, 90)
-		p.CellFormat(usable/2, 4*scale, "Portfolio SIO — "+name, "", 0, "L", false, 0, "")
-		p.CellFormat(usable/2, 4*scale, "Page "+strconv.Itoa(p.PageNo())+" / {nb}", "", 0, "R", false, 0, "")
+		p.CellFormat(usable, 4*scale, "Page "+strconv.Itoa(p.PageNo())+" / {nb}", "", 0, "R", false, 0, "")
 		p.SetTextColor(0, 0, 0)
 	})
 	p.AddPage()
 	d.header()
 	d.columnHeaders()
 	d.sizeFillers()
-	for _, b := range g.Bands {
-		d.drawBand(b)
+	for i, b := range g.Bands {
+		d.drawBand(i, b)
 	}
 	if err := p.Error(); err != nil {
 		return err
@@ -86,6 +91,8 @@ type gridDoc struct {
 	band                    string // title of the band being drawn, repeated after a page break
 	headH, itemsH, itemSize float64
 	fillerH                 float64 // height of the model's blank rows
+	blanks                  []int   // blank rows drawn under each band's réalisations
+	more                    bool    // the sheet runs on more than one page
 }
 
 func (d *gridDoc) font(style string, size float64) { d.p.SetFont(fontName, style, size*d.s) }
@@ -102,7 +109,7 @@ func (d *gridDoc) header() {
 	}
 	left := d.width - 3*d.colW
 	d.font("B", 9)
-	line := func(k string) string { return fields[k].Label + fields[k].Value }
+	line := func(k string) string { return fields[k].Line() }
 	p.CellFormat(left, 6*s, line("name"), "", 0, "L", false, 0, "")
 	p.CellFormat(3*d.colW, 6*s, line("candidate"), "", 1, "L", false, 0, "")
 	p.CellFormat(left, 6*s, line("centre"), "", 0, "L", false, 0, "")
@@ -206,9 +213,10 @@ func (d *gridDoc) headers(items bool) {
 
 // ensure starts a new page under the repeated headers if h mm do not fit.
 func (d *gridDoc) ensure(h float64) {
-	if d.p.GetY()+h <= d.bottom {
+	if d.p.GetY()+h <= d.bottom+0.01 { // blank rows sized to fill the page end on it, give or take rounding
 		return
 	}
+	d.more = true
 	d.p.AddPage()
 	d.headers(false)
 	if d.band != "" {
@@ -229,26 +237,40 @@ func (d *gridDoc) bandBar(title string) {
 func (d *gridDoc) rowHeight(row portfolio.GridRow) float64 {
 	title, prods := d.rowLines(row)
 	d.font("", 5)
-	period := len(d.p.SplitText(row.Period, d.periodW))
+	period := len(d.p.SplitText(row.Period, d.periodW-1*d.s))
 	return max(float64(len(title)+len(prods))*3.1*d.s+1.5*d.s, float64(period)*2.6*d.s+2*d.s, 8*d.s)
 }
 
 // sizeFillers sets the height of the model's blank rows so that the sheet
-// fits on its page when it can (between 3 and 5 mm on A4); when the
-// réalisations alone fill more than the page, the rows go on the next.
+// fits on its page (between 3 and 5 mm on A4). When even 3 mm rows do not
+// fit, blank rows are left out, from the bands that have the most, so the
+// sheet stays on one page as the model does; when the réalisations alone
+// fill more than the page, they go on the next.
 func (d *gridDoc) sizeFillers() {
 	need, fillers := 0.0, 0
-	for _, b := range d.g.Bands {
+	d.blanks = make([]int, len(d.g.Bands))
+	for i, b := range d.g.Bands {
 		need += 6 * d.s
 		for _, r := range b.Rows {
 			need += d.rowHeight(r)
 		}
-		fillers += max(0, b.Blank-len(b.Rows))
+		d.blanks[i] = max(0, b.Blank-len(b.Rows))
+		fillers += d.blanks[i]
 	}
 	d.fillerH = 5 * d.s
-	if fillers > 0 {
-		room := d.bottom - d.p.GetY() - need
-		d.fillerH = min(5*d.s, max(3*d.s, room/float64(fillers)))
+	if fillers == 0 {
+		return
+	}
+	room := d.bottom - d.p.GetY() - need
+	d.fillerH = min(5*d.s, max(3*d.s, room/float64(fillers)))
+	for fit := max(0, int(room/d.fillerH)); fillers > fit; fillers-- {
+		most := 0
+		for i, n := range d.blanks {
+			if n > d.blanks[most] {
+				most = i
+			}
+		}
+		d.blanks[most]--
 	}
 }
 
@@ -274,13 +296,18 @@ func (d *gridDoc) rowLines(r portfolio.GridRow) (title, prods []string) {
 	return title, prods
 }
 
-func (d *gridDoc) drawBand(b portfolio.GridBand) {
+func (d *gridDoc) drawBand(band int, b portfolio.GridBand) {
 	p, s := d.p, d.s
 	d.band = ""
-	d.ensure(6*s + 7*s)
+	// The band's title never stays alone at the foot of a page.
+	first := d.fillerH
+	if len(b.Rows) > 0 {
+		first = d.rowHeight(b.Rows[0])
+	}
+	d.ensure(6*s + first)
 	d.bandBar(b.Title)
 	d.band = b.Title
-	for i := range max(len(b.Rows), b.Blank) {
+	for i := range len(b.Rows) + d.blanks[band] {
 		var row portfolio.GridRow
 		var title, prods []string
 		if i < len(b.Rows) {

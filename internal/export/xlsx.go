@@ -171,7 +171,7 @@ func (x *xlsxDoc) header(g portfolio.Grid) {
 	for _, fl := range g.Fields {
 		fields[fl.Key] = fl
 	}
-	value := func(k string) string { return fields[k].Label + fields[k].Value }
+	value := func(k string) string { return fields[k].Line() }
 	x.put(1, 3, n-3, 3, value("name"), x.identity)
 	x.put(n-2, 3, n, 3, value("candidate"), x.identity)
 	x.put(1, 4, n-3, 4, value("centre"), x.identity)

@@ -59,8 +59,8 @@ func TestXLSXIsTheModelFilledIn(t *testing.T) {
 		"A1": "BTS SERVICES INFORMATIQUES AUX ORGANISATIONS", "G1": "SESSION 2026",
 		"A2": "Tableau de synthèse des réalisations professionnelles ",
 		"A3": "NOM et prénom : MARTIN Léa", "F3": "N° candidat : 02345678901",
-		"A4": "Centre de formation :Lycée Jean Jaurès", "F4": "Option :", "G4": "☒ SISR", "H4": "▢ SLAM",
-		"A5": "Adresse URL du portfolio :https://portfolio.example/jury/abc",
+		"A4": "Centre de formation : Lycée Jean Jaurès", "F4": "Option :", "G4": "☒ SISR", "H4": "▢ SLAM",
+		"A5": "Adresse URL du portfolio : https://portfolio.example/jury/abc",
 		"A6": "Compétences mises en œuvre" + strings.Repeat("\n", 22) + "Réalisations professionnelles\n(intitulé et liste des documents et productions associés)",
 		"B6": "Période (sous la forme du JJ/MM/AA au JJ/MM/AA)",
 		"C6": "Gérer le patrimoine informatique", "H6": "Organiser son développement professionnel",
@@ -200,7 +200,10 @@ func TestGridPDF(t *testing.T) {
 		paper       export.Paper
 		rows, pages int
 		size        string
-	}{{"", 3, 1, `595\.\d* x 841\.\d*`}, {export.A3, 3, 1, `841\.\d* x 1190\.\d*`}, {"", 40, 3, `595\.\d* x 841\.\d*`}} {
+	}{{"", 3, 1, `595\.\d* x 841\.\d*`}, {export.A3, 3, 1, `841\.\d* x 1190\.\d*`}, {"", 40, 3, `595\.\d* x 841\.\d*`},
+		// More réalisations than the band's blank rows: blank rows give way
+		// so that the sheet stays on one page, as the model.
+		{"", 12, 1, `595\.\d* x 841\.\d*`}, {export.A3, 12, 1, `841\.\d* x 1190\.\d*`}} {
 		var buf bytes.Buffer
 		if err := export.GridPDF(&buf, sampleGrid(t, c.rows), c.paper); err != nil {
 			t.Fatal(err)
@@ -232,8 +235,12 @@ func TestGridPDF(t *testing.T) {
 		if !regexp.MustCompile(`Pages:\s+`+strconv.Itoa(c.pages)+`\n`).Match(info) || !regexp.MustCompile(`Page size:\s+`+c.size).Match(info) {
 			t.Errorf("%s %d rows: want %d pages of %s:\n%s", c.paper, c.rows, c.pages, c.size, info)
 		}
-		if c.pages > 1 && !strings.Contains(text, "(suite)") {
-			t.Error("the second page does not say the band continues")
+		if c.pages > 1 && (!strings.Contains(text, "(suite)") || !strings.Contains(text, "Page 2 / 3")) {
+			t.Error("the second page does not say the band continues, or has no page number")
+		}
+		// The model has no footer: a sheet on one page has none.
+		if c.pages == 1 && (strings.Contains(text, "Page 1") || strings.Contains(text, "Portfolio SIO")) {
+			t.Errorf("%s %d rows: a one-page sheet has a footer: %s", c.paper, c.rows, text[len(text)-200:])
 		}
 	}
 }

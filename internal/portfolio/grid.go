@@ -43,6 +43,15 @@ type GridField struct {
 	Key, Label, Value string
 }
 
+// Line is the field as one cell holds it: the model's label, then the
+// value, a space between them when the label has none.
+func (f GridField) Line() string {
+	if f.Value == "" || strings.HasSuffix(f.Label, " ") {
+		return f.Label + f.Value
+	}
+	return f.Label + " " + f.Value
+}
+
 // GridOption is a parcours box: « ☒ SISR » when it is the student's.
 type GridOption struct {
 	Code    string

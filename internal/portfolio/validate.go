@@ -218,6 +218,8 @@ func (in RealisationInput) ValidateIn(sc *referentiel.Scheme) (Realisation, Erro
 			errs[key] = fmt.Sprintf("Titre trop long (%d caractères au plus).", MaxTitle)
 		case link == "":
 			errs[key] = "Indiquez l'adresse (URL) de cette production."
+		case len(link) > MaxURL:
+			errs[key] = fmt.Sprintf("Adresse trop longue (%d caractères au plus) : utilisez un lien plus court.", MaxURL)
 		case !validURL(link):
 			errs[key] = "L'adresse doit commencer par http:// ou https:// et être complète."
 		default:
@@ -294,9 +296,9 @@ func (in RealisationInput) ValidateFiche() (Realisation, Errors) {
 func (in RealisationInput) validateFiche(errs Errors, r *Realisation) {
 	r.Organisation = text(errs, "organisation", in.Organisation, MaxContexte, false, "L'organisation support")
 	r.Place = line(text(errs, "lieu", in.Place, MaxTitle, false, "Le lieu"))
-	r.Conditions = text(errs, "conditions", in.Conditions, MaxContexte, false, "Les conditions de réalisation")
+	r.Conditions = text(errs, "conditions", in.Conditions, MaxContexte, false, "La description des conditions de réalisation")
 	r.Resources = text(errs, "ressources", in.Resources, MaxContexte, false, "La description des ressources")
-	r.Access = text(errs, "acces", in.Access, MaxContexte, false, "Les modalités d'accès")
+	r.Access = text(errs, "acces", in.Access, MaxContexte, false, "La description des modalités d'accès")
 	if f := strings.TrimSpace(in.Fiche); f != "" {
 		n, err := strconv.Atoi(f)
 		if err != nil || n < 1 || n > MaxFiche {

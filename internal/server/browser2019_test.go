@@ -161,6 +161,11 @@ func TestBrowser2019Journey(t *testing.T) {
 	if got := text(t, student, "#missing"); !strings.Contains(got, "Travailler en mode projet") || strings.Contains(got, "Gérer le patrimoine") {
 		t.Errorf("missing competences: %q", got)
 	}
+	// The diagonal of the corner cell is drawn (the sticky headers' white
+	// background once hid it).
+	if bg, err := chromedp.Run(student, chromedp.Evaluate[string](`getComputedStyle(document.querySelector('table.grid th.corner')).backgroundImage`)); err != nil || !strings.Contains(bg, "linear-gradient") {
+		t.Errorf("the corner's diagonal: %q %v", bg, err)
+	}
 	screenshot(t, student, "2019-05-tableau")
 	pc.check(student, "2019-05-tableau")
 
