@@ -3,6 +3,7 @@ package server
 import (
 	"errors"
 	"fmt"
+	"math"
 	"net/http"
 	"net/url"
 	"slices"
@@ -173,14 +174,14 @@ func (s *Server) createUser(w http.ResponseWriter, r *http.Request) {
 // issueLink creates an activation link for u, e-mails it when SMTP is
 // configured, and shows it once.
 func (s *Server) issueLink(w http.ResponseWriter, r *http.Request, u portfolio.User) {
-	token, err := s.store.CreateActivation(r.Context(), u.ID, currentUser(r.Context()).ID, s.now())
+	l, err := s.store.CreateActivation(r.Context(), u.ID, currentUser(r.Context()).ID, s.now())
 	if err != nil {
 		s.serverError(w, r, err)
 		return
 	}
 	s.audit(r, "activation_link", u.Email, "")
-	link := s.siteURL(r) + "/activation/" + token
-	v := web.LinkView{User: u, Link: link, Expires: s.now().Add(store.ActivationTTL)}
+	link := s.siteURL(r) + "/activation/" + l.Token
+	v := web.LinkView{User: u, Link: link, Code: store.FormatCode(l.Code), Site: s.siteURL(r), Expires: s.now().Add(store.ActivationTTL)}
 	if s.mailer != nil {
 		if err := s.mailer.Send(r.Context(), u.Email, "Portfolio SIO : votre accès", activationMail(u, link, v.Expires)); err != nil {
 			s.log.Error("activation e-mail", "to", u.Email, "err", err)
@@ -494,6 +495,95 @@ func (s *Server) activate(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, "/login?email="+url.QueryEscape(u.Email), http.StatusSeeOther)
 }
 
+// showCodeActivation is the « premier accès » page: the e-mail and the
+// short code of the activation sheet.
+func (s *Server) showCodeActivation(w http.ResponseWriter, r *http.Request) {
+	s.render(w, r, http.StatusOK, web.CodePage(s.page(r, "Premier accès", ""), web.CodeView{Email: r.URL.Query().Get("email")}))
+}
+
+// codeActivation checks an e-mail and a short code, then asks for the
+// password (step "password", the code sent again) and sets it. Every try
+// of a code counts in the login limiter, per account and per address, as
+// a password would: a code cannot be guessed faster than a password.
+func (s *Server) codeActivation(w http.ResponseWriter, r *http.Request) {
+	if !s.parseForm(w, r) {
+		return
+	}
+	v := web.CodeView{Email: strings.TrimSpace(r.PostForm.Get("email")), Code: strings.TrimSpace(r.PostForm.Get("code")),
+		Errors: map[string]string{}}
+	if utf8.RuneCountInString(v.Email) > 254 || !utf8.ValidString(v.Email) {
+		v.Email = ""
+	}
+	if len(v.Code) > 40 || !utf8.ValidString(v.Code) {
+		v.Code = ""
+	}
+	page := s.page(r, "Premier accès", "")
+	if v.Email == "" || v.Code == "" {
+		v.Errors["code"] = "Tapez votre adresse e-mail et le code de votre feuille de premier accès."
+		s.render(w, r, http.StatusUnprocessableEntity, web.CodePage(page, v))
+		return
+	}
+	address := "ip:" + clientIP(r)
+	leave, ok := s.limiter.enter(address)
+	if !ok {
+		w.Header().Set("Retry-After", "1")
+		v.Errors["code"] = "Trop de tentatives en cours depuis votre réseau : réessayez dans quelques secondes."
+		s.render(w, r, http.StatusTooManyRequests, web.CodePage(page, v))
+		return
+	}
+	defer leave()
+	keys := []string{"code:" + strings.ToLower(v.Email), address}
+	if wait, locked := s.limiter.attempt(keys...); wait > 0 || !locked.IsZero() {
+		wait = max(wait, locked.Sub(s.now()))
+		w.Header().Set("Retry-After", strconv.Itoa(max(1, int(math.Ceil(wait.Seconds())))))
+		v.Errors["code"] = "Trop de tentatives : réessayez dans " + strconv.Itoa(max(1, int(math.Ceil(wait.Minutes())))) + " minute(s)."
+		s.render(w, r, http.StatusTooManyRequests, web.CodePage(page, v))
+		return
+	}
+	u, err := s.store.CodeUser(r.Context(), v.Email, v.Code, s.now())
+	if errors.Is(err, store.ErrLinkInvalid) {
+		s.audit(r, "activation_code_failed", v.Email, "")
+		v.Errors["code"] = "Cette adresse et ce code ne vont pas ensemble, ou le code a déjà servi ou expiré (il est valable 7 jours). Vérifiez-les, ou demandez une nouvelle feuille à votre enseignant."
+		s.render(w, r, http.StatusUnprocessableEntity, web.CodePage(page, v))
+		return
+	}
+	if err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	s.limiter.succeeded(keys[0], keys[1]) // the code is right: the password step does not count
+	v.Name = u.FirstName
+	if r.PostForm.Get("step") != "password" {
+		s.render(w, r, http.StatusOK, web.CodePage(page, v))
+		return
+	}
+	pw := r.PostForm.Get("password")
+	problem := auth.CheckNewPassword(pw, u.Email, u.FirstName, u.LastName, u.FirstName+u.LastName, u.LastName+u.FirstName)
+	if problem == "" && pw != r.PostForm.Get("password2") {
+		problem = "Les deux mots de passe ne sont pas identiques."
+	}
+	if problem != "" {
+		v.Errors["password"] = problem
+		s.render(w, r, http.StatusUnprocessableEntity, web.CodePage(page, v))
+		return
+	}
+	hash, err := s.hasher.Hash(pw)
+	if err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	if _, err := s.store.UseCode(r.Context(), v.Email, v.Code, hash, s.now()); errors.Is(err, store.ErrLinkInvalid) {
+		s.linkInvalid(w, r)
+		return
+	} else if err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	s.audit(r, "password_set", u.Email, "code de premier accès")
+	s.flash(r.Context(), "Mot de passe enregistré : connectez-vous avec votre adresse e-mail.")
+	http.Redirect(w, r, "/login?email="+url.QueryEscape(u.Email), http.StatusSeeOther)
+}
+
 // activationSheet prints a link for every student of the class who has
 // not chosen a password yet (new links replace the earlier ones).
 func (s *Server) activationSheet(w http.ResponseWriter, r *http.Request) {
@@ -509,19 +599,19 @@ func (s *Server) activationSheet(w http.ResponseWriter, r *http.Request) {
 	for _, st := range students {
 		l := web.SheetLine{Name: st.LastName + " " + st.FirstName, Email: st.Email}
 		if !st.HasPassword() && !st.Disabled {
-			token, err := s.store.CreateActivation(r.Context(), st.ID, me.ID, s.now())
+			link, err := s.store.CreateActivation(r.Context(), st.ID, me.ID, s.now())
 			if err != nil {
 				s.serverError(w, r, err)
 				return
 			}
-			l.Link = s.siteURL(r) + "/activation/" + token
+			l.Link, l.Code = s.siteURL(r)+"/activation/"+link.Token, store.FormatCode(link.Code)
 			issued++
 		}
 		lines = append(lines, l)
 	}
 	s.audit(r, "activation_sheet", c.Name, fmt.Sprintf("%d lien(s)", issued))
 	var buf strings.Builder
-	if err := web.ActivationSheet(s.page(r, "", ""), c.Name, lines, s.now().Add(store.ActivationTTL)).Render(r.Context(), &buf); err != nil {
+	if err := web.ActivationSheet(s.page(r, "", ""), c.Name, s.siteURL(r), lines, s.now().Add(store.ActivationTTL)).Render(r.Context(), &buf); err != nil {
 		s.serverError(w, r, err)
 		return
 	}

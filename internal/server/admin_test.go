@@ -4,8 +4,10 @@ import (
 	"archive/zip"
 	"bytes"
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"image/png"
 	"io"
 	"mime/multipart"
 	"net/http"
@@ -16,6 +18,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/makiuchi-d/gozxing"
+	"github.com/makiuchi-d/gozxing/qrcode"
 	"golang.org/x/text/encoding/charmap"
 
 	"github.com/portfolio-sio/portfolio/internal/portfolio"
@@ -179,7 +183,7 @@ func TestActivationLink(t *testing.T) {
 	u0, _ := c.app.store.UserByEmail(context.Background(), "lea@example.org")
 	old := c.app.login("lea@example.org")
 	tok, _ := c.app.store.CreateActivation(context.Background(), u0.ID, 0, time.Date(2026, 11, 24, 9, 0, 0, 0, time.UTC))
-	wantStatus(t, c.app.client().post("/activation/"+tok, url.Values{"password": {"une autre phrase longue"}, "password2": {"une autre phrase longue"}}), http.StatusSeeOther)
+	wantStatus(t, c.app.client().post("/activation/"+tok.Token, url.Values{"password": {"une autre phrase longue"}, "password2": {"une autre phrase longue"}}), http.StatusSeeOther)
 	wantStatus(t, old.get("/realisations"), http.StatusSeeOther)
 	wantStatus(t, c.app.client().post("/login", url.Values{"email": {"lea@example.org"}, "password": {"une autre phrase longue"}}), http.StatusSeeOther)
 
@@ -195,13 +199,13 @@ func TestActivationLink(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	wantStatus(t, anon.get("/activation/"+expired), http.StatusNotFound)
+	wantStatus(t, anon.get("/activation/"+expired.Token), http.StatusNotFound)
 	wantStatus(t, anon.get("/activation/not-a-token"), http.StatusNotFound)
 	// A new link replaces the earlier unused one.
 	first, _ := c.app.store.CreateActivation(context.Background(), u.ID, 0, time.Date(2026, 11, 24, 9, 0, 0, 0, time.UTC))
 	second, _ := c.app.store.CreateActivation(context.Background(), u.ID, 0, time.Date(2026, 11, 24, 9, 0, 0, 0, time.UTC))
-	wantStatus(t, anon.get("/activation/"+first), http.StatusNotFound)
-	wantStatus(t, anon.get("/activation/"+second), http.StatusOK)
+	wantStatus(t, anon.get("/activation/"+first.Token), http.StatusNotFound)
+	wantStatus(t, anon.get("/activation/"+second.Token), http.StatusOK)
 }
 
 func TestActivationSheet(t *testing.T) {
@@ -217,6 +221,112 @@ func TestActivationSheet(t *testing.T) {
 		t.Fatalf("%d links on the sheet, want 1 (max)", n)
 	}
 	wantStatus(t, c.app.login("outsider@example.org").post(fmt.Sprintf("/classes/%d/activation-sheet", c.classID), nil), http.StatusNotFound)
+
+	// Max's line has a QR code that reads back as his link, and a short
+	// code without look-alike characters.
+	link := regexp.MustCompile(`<code>(https?://[^<]+/activation/[A-Za-z0-9_-]+)</code>`).FindStringSubmatch(res.body)
+	img := regexp.MustCompile(`<img class="qr" src="data:image/png;base64,([A-Za-z0-9+/=]+)" alt="QR code du lien de max Prénom"`).FindStringSubmatch(res.body)
+	code := regexp.MustCompile(`<code class="short-code">([A-HJKMNP-Z2-9]{4}-[A-HJKMNP-Z2-9]{4})</code>`).FindStringSubmatch(res.body)
+	if link == nil || img == nil || code == nil {
+		t.Fatalf("sheet without link, QR code or short code:\n%s", res.body)
+	}
+	if got := decodeQR(t, img[1]); got != link[1] {
+		t.Fatalf("the QR code reads %q, the link is %q", got, link[1])
+	}
+	if !strings.Contains(res.body, "/activation</code> et tape son adresse e-mail et son code") {
+		t.Error("the sheet does not say where to type the code")
+	}
+}
+
+// decodeQR reads a QR code in a base64 PNG, as a phone would.
+func decodeQR(t *testing.T, b64 string) string {
+	t.Helper()
+	raw, err := base64.StdEncoding.DecodeString(b64)
+	if err != nil {
+		t.Fatal(err)
+	}
+	img, err := png.Decode(bytes.NewReader(raw))
+	if err != nil {
+		t.Fatal(err)
+	}
+	bmp, err := gozxing.NewBinaryBitmapFromImage(img)
+	if err != nil {
+		t.Fatal(err)
+	}
+	result, err := qrcode.NewQRCodeReader().Decode(bmp, nil)
+	if err != nil {
+		t.Fatalf("the QR code does not read: %v", err)
+	}
+	return result.GetText()
+}
+
+// TestFirstAccessWithCode: a student types their e-mail and the short
+// code of the sheet, in any case, with a space or no dash; a wrong code,
+// another student's code or an unknown e-mail get the same 422 next to
+// the code; a weak password is refused with the code kept; the code works
+// once; guessing is slowed like passwords.
+func TestFirstAccessWithCode(t *testing.T) {
+	c := newClassroom(t)
+	ctx := context.Background()
+	for _, id := range []int64{c.max.ID, c.lea.ID} {
+		if err := c.app.store.SetPassword(ctx, id, ""); err != nil {
+			t.Fatal(err)
+		}
+	}
+	maxLink, err := c.app.store.CreateActivation(ctx, c.max.ID, c.prof.ID, c.app.clock.now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	leaLink, err := c.app.store.CreateActivation(ctx, c.lea.ID, c.prof.ID, c.app.clock.now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	anon := c.app.client()
+	wantContains(t, anon.get("/login").body, `href="/activation"`)
+	wantStatus(t, anon.get("/activation"), http.StatusOK)
+	typed := strings.ToLower(maxLink.Code[:4] + " " + maxLink.Code[4:])
+	for _, bad := range []url.Values{
+		{"email": {"max@example.org"}, "code": {"ABCD-EFGH"}},
+		{"email": {"max@example.org"}, "code": {leaLink.Code}},
+		{"email": {"personne@example.org"}, "code": {maxLink.Code}},
+		{"email": {""}, "code": {maxLink.Code}},
+		{"email": {"max@example.org"}, "code": {strings.Repeat("é", 5000)}},
+	} {
+		res := anon.post("/activation", bad)
+		wantStatus(t, res, http.StatusUnprocessableEntity)
+		wantContains(t, res.body, `id="err-code"`, `aria-describedby="err-code"`)
+	}
+	res := anon.post("/activation", url.Values{"email": {"max@example.org"}, "code": {typed}})
+	wantStatus(t, res, http.StatusOK)
+	wantContains(t, res.body, "Bienvenue Prénom", `name="step" value="password"`, `id="password"`)
+	res = anon.post("/activation", url.Values{"email": {"max@example.org"}, "code": {typed}, "step": {"password"},
+		"password": {"court"}, "password2": {"court"}})
+	wantStatus(t, res, http.StatusUnprocessableEntity)
+	wantContains(t, res.body, `id="err-password"`, `value="`+typed+`"`)
+	res = anon.post("/activation", url.Values{"email": {"max@example.org"}, "code": {maxLink.Code[:4] + "-" + maxLink.Code[4:]},
+		"step": {"password"}, "password": {"une longue phrase de passe"}, "password2": {"une longue phrase de passe"}})
+	wantStatus(t, res, http.StatusSeeOther)
+	if loc := res.header.Get("Location"); loc != "/login?email=max%40example.org" {
+		t.Errorf("after the code: %s", loc)
+	}
+	wantStatus(t, c.app.client().post("/login", url.Values{"email": {"max@example.org"}, "password": {"une longue phrase de passe"}}), http.StatusSeeOther)
+	// The code worked once, and so did its link.
+	wantStatus(t, anon.post("/activation", url.Values{"email": {"max@example.org"}, "code": {typed}}), http.StatusUnprocessableEntity)
+	wantStatus(t, anon.get("/activation/"+maxLink.Token), http.StatusNotFound)
+
+	// Guessing Léa's code is slowed, then refused, as passwords are.
+	guesser := c.app.client()
+	var last response
+	for i := range 12 {
+		last = guesser.post("/activation", url.Values{"email": {"lea@example.org"}, "code": {fmt.Sprintf("ZZZZ-ZZ%02d", i)}})
+		c.app.clock.advance(10 * time.Second)
+	}
+	wantStatus(t, last, http.StatusTooManyRequests)
+	if last.header.Get("Retry-After") == "" {
+		t.Error("no Retry-After")
+	}
+	// Even with the right code, until the lock ends.
+	wantStatus(t, guesser.post("/activation", url.Values{"email": {"lea@example.org"}, "code": {leaLink.Code}}), http.StatusTooManyRequests)
 }
 
 func TestDisabledUserSessionEnds(t *testing.T) {

@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -574,15 +575,45 @@ func TestBrowserImportAndFirstAccess(t *testing.T) {
 	if st := submit(t, admin, "#activation-sheet"); st != 200 {
 		t.Fatalf("sheet: %d", st)
 	}
-	links, err := chromedp.Run(admin, chromedp.Evaluate[[]string](`[...document.querySelectorAll('#sheet code')].map(c => c.textContent)`))
+	links, err := chromedp.Run(admin, chromedp.Evaluate[[]string](`[...document.querySelectorAll('#sheet td:last-child code')].map(c => c.textContent)`))
 	if err != nil || len(links) != 27 {
 		t.Fatalf("%d links on the sheet, %v", len(links), err)
 	}
+	// The QR codes show (the page's security policy lets data: images in).
+	if n, err := chromedp.Run(admin, chromedp.Evaluate[int](`[...document.querySelectorAll('#sheet img.qr')].filter(i => i.complete && i.naturalWidth > 100).length`)); err != nil || n != 27 {
+		t.Fatalf("%d QR codes drawn on the sheet, want 27 (%v)", n, err)
+	}
 	screenshot(t, admin, "21-activation-sheet")
 	pc.check(admin, "21-activation-sheet")
-	row, err := chromedp.Run(admin, chromedp.Evaluate[string](`[...document.querySelectorAll('#sheet tbody tr')].find(tr => tr.textContent.includes('eleve05@example.org')).querySelector('code').textContent`))
+	row, err := chromedp.Run(admin, chromedp.Evaluate[string](`[...document.querySelectorAll('#sheet tbody tr')].find(tr => tr.textContent.includes('eleve05@example.org')).querySelector('td:last-child code').textContent`))
 	if err != nil {
 		t.Fatal(err)
+	}
+	code, err := chromedp.Run(admin, chromedp.Evaluate[string](`[...document.querySelectorAll('#sheet tbody tr')].find(tr => tr.textContent.includes('eleve06@example.org')).querySelector('code.short-code').textContent`))
+	if err != nil || !regexp.MustCompile(`^[A-HJKMNP-Z2-9]{4}-[A-HJKMNP-Z2-9]{4}$`).MatchString(code) {
+		t.Fatalf("short code %q (%v)", code, err)
+	}
+
+	// Another student types their e-mail and code instead, as a student
+	// would read it: lower case, a space for the dash.
+	other := newTab(t)
+	do(t, other, "login page", chromedp.Navigate(base+"/login"), chromedp.WaitVisible(byID("first-access")), chromedp.Click(byID("first-access")),
+		chromedp.WaitVisible(byID("code")),
+		chromedp.SendKeys(byID("email"), "eleve06@example.org"),
+		chromedp.SendKeys(byID("code"), strings.ToLower(strings.Replace(code, "-", " ", 1))))
+	pc.check(other, "first-access-code")
+	if st := submit(t, other, "section.login button[type=submit]"); st != 200 {
+		t.Fatalf("code: %d", st)
+	}
+	do(t, other, "choose a password", chromedp.WaitVisible(byID("password")),
+		chromedp.SendKeys(byID("password"), "quatre chiens dans le pré"), chromedp.SendKeys(byID("password2"), "quatre chiens dans le pré"))
+	screenshot(t, other, "22-first-access-code")
+	pc.check(other, "first-access-password")
+	if st := submit(t, other, "section.login button[type=submit]"); st != 200 {
+		t.Fatalf("code password: %d", st)
+	}
+	if v, err := chromedp.Run(other, chromedp.Value(byID("email"))); err != nil || v != "eleve06@example.org" {
+		t.Fatalf("login e-mail after the code: %q (%v)", v, err)
 	}
 
 	student := newTab(t)

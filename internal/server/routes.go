@@ -44,6 +44,8 @@ func (s *Server) router() chi.Router {
 		r.Get("/login", s.showLogin)
 		r.Post("/login", s.login)
 		r.Post("/logout", s.logout)
+		r.Get("/activation", s.showCodeActivation)
+		r.Post("/activation", s.codeActivation)
 		r.Get("/activation/{token}", s.showActivation)
 		r.Get("/mot-de-passe-oublie", s.showForgot)
 		r.Post("/mot-de-passe-oublie", s.forgot)

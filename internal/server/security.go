@@ -8,8 +8,10 @@ import (
 )
 
 // contentSecurityPolicy allows nothing but this site's own files: no inline
-// script or style, no framing, forms posted here only.
-const contentSecurityPolicy = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; " +
+// script or style, no framing, forms posted here only. Images may also be
+// data: URLs (the activation sheet's QR codes, made in the page since only
+// a hash of each link is kept); an image runs no script.
+const contentSecurityPolicy = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; " +
 	"object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 
 // securityHeaders sets the headers every response carries; handlers that

@@ -132,10 +132,49 @@ func hashToken(token string) string {
 	return hex.EncodeToString(sum[:])
 }
 
-// CreateActivation makes a one-time link token for the user, valid for
-// ActivationTTL, and retires the user's earlier unused ones. Only its hash
-// is stored: the token is shown once.
-func (s *Store) CreateActivation(ctx context.Context, userID, createdBy int64, now time.Time) (string, error) {
+// Link is a one-time link to choose a password: its token (the link's
+// last part) and its short code, which works with the account's e-mail on
+// the « premier accès » page.
+type Link struct {
+	Token string
+	Code  string // ShortCodeLength characters of ShortCodeAlphabet, see FormatCode
+}
+
+// ShortCodeAlphabet has no characters that look alike (0/O, 1/I/l): a code
+// printed on paper is typed without doubt. 31 characters, 8 of them: about
+// 40 bits, tried only with the account's e-mail and under the login
+// limiter.
+const (
+	ShortCodeAlphabet = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+	ShortCodeLength   = 8
+)
+
+// FormatCode prints a code in two groups, ABCD-EFGH.
+func FormatCode(code string) string {
+	if len(code) != ShortCodeLength {
+		return code
+	}
+	return code[:4] + "-" + code[4:]
+}
+
+// NormalizeCode is a code as typed (any case, spaces or dashes between
+// groups) in its stored form.
+func NormalizeCode(typed string) string {
+	return strings.Map(func(r rune) rune {
+		switch {
+		case r == '-' || r == ' ' || r == '\t':
+			return -1
+		case r >= 'a' && r <= 'z':
+			return r - 'a' + 'A'
+		}
+		return r
+	}, typed)
+}
+
+// CreateActivation makes a one-time link for the user, valid for
+// ActivationTTL, and retires the user's earlier unused ones. Only hashes
+// of its token and code are stored: they are shown once.
+func (s *Store) CreateActivation(ctx context.Context, userID, createdBy int64, now time.Time) (Link, error) {
 	return s.createLink(ctx, userID, createdBy, now, ActivationTTL)
 }
 
@@ -148,18 +187,31 @@ func (s *Store) CreateReset(ctx context.Context, userID int64, now time.Time, li
 		AND created_at > ?)`, userID, now.Add(-limit).UTC().Format(time.RFC3339)).Scan(&recent); err != nil || recent {
 		return "", false, err
 	}
-	token, err = s.createLink(ctx, userID, 0, now, ResetTTL)
-	return token, err == nil, err
+	l, err := s.createLink(ctx, userID, 0, now, ResetTTL)
+	return l.Token, err == nil, err
 }
 
-// createLink makes a one-time link token valid for ttl, retiring the
-// user's earlier unused ones.
-func (s *Store) createLink(ctx context.Context, userID, createdBy int64, now time.Time, ttl time.Duration) (string, error) {
-	b := make([]byte, 24)
+// createLink makes a one-time link valid for ttl, retiring the user's
+// earlier unused ones.
+func (s *Store) createLink(ctx context.Context, userID, createdBy int64, now time.Time, ttl time.Duration) (Link, error) {
+	b := make([]byte, 24+ShortCodeLength)
 	if _, err := rand.Read(b); err != nil {
-		return "", err
+		return Link{}, err
 	}
-	token := base64.RawURLEncoding.EncodeToString(b)
+	code := make([]byte, ShortCodeLength)
+	for i, c := range b[24:] {
+		// 256 is not a multiple of 31: the first 248 values are kept
+		// uniform, the rest drawn again.
+		for c >= 248 {
+			var one [1]byte
+			if _, err := rand.Read(one[:]); err != nil {
+				return Link{}, err
+			}
+			c = one[0]
+		}
+		code[i] = ShortCodeAlphabet[int(c)%len(ShortCodeAlphabet)]
+	}
+	l := Link{Token: base64.RawURLEncoding.EncodeToString(b[:24]), Code: string(code)}
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
 		if _, err := tx.ExecContext(ctx, `DELETE FROM activation_tokens WHERE user_id = ? AND used_at IS NULL`, userID); err != nil {
 			return err
@@ -168,20 +220,63 @@ func (s *Store) createLink(ctx context.Context, userID, createdBy int64, now tim
 		if createdBy != 0 {
 			by = createdBy
 		}
-		_, err := tx.ExecContext(ctx, `INSERT INTO activation_tokens (user_id, token_hash, created_by, created_at, expires_at) VALUES (?, ?, ?, ?, ?)`,
-			userID, hashToken(token), by, now.UTC().Format(time.RFC3339), now.Add(ttl).UTC().Format(time.RFC3339))
+		_, err := tx.ExecContext(ctx, `INSERT INTO activation_tokens (user_id, token_hash, code_hash, created_by, created_at, expires_at)
+			VALUES (?, ?, ?, ?, ?, ?)`,
+			userID, hashToken(l.Token), codeHash(userID, l.Code), by, now.UTC().Format(time.RFC3339), now.Add(ttl).UTC().Format(time.RFC3339))
 		return err
 	})
-	return token, err
+	return l, err
+}
+
+func codeHash(userID int64, code string) string {
+	return hashToken(fmt.Sprintf("%d:%s", userID, code))
+}
+
+// linkKey finds a link row: by its token, or by its account and code.
+type linkKey struct{ column, hash string }
+
+func tokenKey(token string) linkKey { return linkKey{"token_hash", hashToken(token)} }
+
+// codeKey is the link of the account with that e-mail and that code
+// (NormalizeCode); an unknown e-mail is ErrLinkInvalid, like a wrong code.
+func (s *Store) codeKey(ctx context.Context, email, code string) (linkKey, error) {
+	u, err := s.UserByEmail(ctx, email)
+	if errors.Is(err, portfolio.ErrNotFound) {
+		return linkKey{}, ErrLinkInvalid
+	}
+	return linkKey{"code_hash", codeHash(u.ID, NormalizeCode(code))}, err
 }
 
 // ActivationUser returns the user an activation token is for, if the
 // token is unused and not expired.
 func (s *Store) ActivationUser(ctx context.Context, token string, now time.Time) (portfolio.User, error) {
+	return s.linkUser(ctx, tokenKey(token), now)
+}
+
+// CodeUser is ActivationUser for the account's e-mail and a short code.
+func (s *Store) CodeUser(ctx context.Context, email, code string, now time.Time) (portfolio.User, error) {
+	k, err := s.codeKey(ctx, email, code)
+	if err != nil {
+		return portfolio.User{}, err
+	}
+	return s.linkUser(ctx, k, now)
+}
+
+// UseCode is UseActivation for the account's e-mail and a short code.
+func (s *Store) UseCode(ctx context.Context, email, code, passwordHash string, now time.Time) (portfolio.User, error) {
+	k, err := s.codeKey(ctx, email, code)
+	if err != nil {
+		return portfolio.User{}, err
+	}
+	return s.useLink(ctx, k, passwordHash, now)
+}
+
+// linkUser is the user of an unused, unexpired link.
+func (s *Store) linkUser(ctx context.Context, k linkKey, now time.Time) (portfolio.User, error) {
 	var id int64
 	var expires string
 	err := s.DB.QueryRowContext(ctx, `SELECT user_id, expires_at FROM activation_tokens
-		WHERE token_hash = ? AND used_at IS NULL`, hashToken(token)).Scan(&id, &expires)
+		WHERE `+k.column+` = ? AND used_at IS NULL`, k.hash).Scan(&id, &expires)
 	if errors.Is(err, sql.ErrNoRows) {
 		return portfolio.User{}, ErrLinkInvalid
 	}
@@ -201,13 +296,17 @@ func (s *Store) ActivationUser(ctx context.Context, token string, now time.Time)
 // UseActivation sets the password chosen through a link and spends the
 // link, atomically: a link works once even if used twice at the same time.
 func (s *Store) UseActivation(ctx context.Context, token, passwordHash string, now time.Time) (portfolio.User, error) {
-	u, err := s.ActivationUser(ctx, token, now)
+	return s.useLink(ctx, tokenKey(token), passwordHash, now)
+}
+
+func (s *Store) useLink(ctx context.Context, k linkKey, passwordHash string, now time.Time) (portfolio.User, error) {
+	u, err := s.linkUser(ctx, k, now)
 	if err != nil {
 		return u, err
 	}
 	err = s.inTx(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `UPDATE activation_tokens SET used_at = ? WHERE token_hash = ? AND used_at IS NULL`,
-			now.UTC().Format(time.RFC3339), hashToken(token))
+		res, err := tx.ExecContext(ctx, `UPDATE activation_tokens SET used_at = ? WHERE `+k.column+` = ? AND used_at IS NULL`,
+			now.UTC().Format(time.RFC3339), k.hash)
 		if err != nil {
 			return err
 		}
