@@ -556,7 +556,7 @@ func JuryPage(p Page, v JuryView) templ.Component {
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
-				templ_7745c5c3_Err = evidenceList(jr.Files, func(id int64) string { return v.Base + "/evidence/" + strconv.FormatInt(id, 10) }, false, "").Render(ctx, templ_7745c5c3_Buffer)
+				templ_7745c5c3_Err = evidenceList(jr.Files, func(id int64) string { return v.Base + "/evidence/" + strconv.FormatInt(id, 10) }, false, "", false).Render(ctx, templ_7745c5c3_Buffer)
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}

@@ -680,6 +680,29 @@ func TestBrowserEvidenceAndJury(t *testing.T) {
 	}
 	screenshot(t, student, "30-evidence")
 	pc.check(student, "30-evidence")
+	// The teacher reviewing sees the PDF's first pages in the page: the
+	// frame loads the PDF from this site (the page frames it, the file
+	// allows it).
+	lea, err := app.store.UserByEmail(context.Background(), "slam@demo.local")
+	if err != nil {
+		t.Fatal(err)
+	}
+	teacher := newTab(t)
+	login(t, teacher, base, "prof@demo.local")
+	do(t, teacher, "review page", chromedp.Navigate(fmt.Sprintf("%s/students/%d%s", base, lea.ID, href)), chromedp.WaitVisible("iframe.pdf-preview"))
+	screenshot(t, teacher, "33-review-pdf-preview")
+	pc.check(teacher, "33-review-pdf-preview")
+	frame, err := chromedp.Run(teacher, chromedp.Evaluate[string](`document.querySelector('iframe.pdf-preview').getAttribute('src')`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := chromedp.RunResponse(teacher, chromedp.Navigate(base+strings.Split(frame, "#")[0]))
+	if err != nil || res.Status != 200 || res.MimeType != "application/pdf" {
+		t.Fatalf("the preview's PDF: %v %v", res, err)
+	}
+	if csp := fmt.Sprint(res.Headers["Content-Security-Policy"]); !strings.Contains(csp, "frame-ancestors 'self'") || strings.Contains(csp, "sandbox") {
+		t.Errorf("the PDF's policy does not let the review page frame it: %s", csp)
+	}
 	do(t, student, "show on the tableau", chromedp.SetValue(byID("on_tableau"), "show"))
 	submit(t, student, "form.visibility button[type=submit]")
 

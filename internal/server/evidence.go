@@ -465,7 +465,16 @@ func (s *Server) sendEvidence(w http.ResponseWriter, r *http.Request, e store.Ev
 	// Kept by the browser but asked again each time (a 304 when unchanged):
 	// a revoked jury link or a removed access takes effect at once.
 	w.Header().Set("Cache-Control", "private, no-cache")
-	w.Header().Set("Content-Security-Policy", "sandbox; default-src 'none'; img-src 'self'; style-src 'unsafe-inline'")
+	if e.Mime == "application/pdf" {
+		// Shown inside the review page (its first pages, in the
+		// browser's PDF viewer, which runs a PDF's scripts apart from the
+		// site): framed by this site only. Browsers refuse to show a PDF
+		// in a sandboxed document, so PDFs are not sandboxed.
+		w.Header().Set("Content-Security-Policy", "default-src 'none'; frame-ancestors 'self'")
+		w.Header().Set("X-Frame-Options", "SAMEORIGIN")
+	} else {
+		w.Header().Set("Content-Security-Policy", "sandbox; default-src 'none'; img-src 'self'; style-src 'unsafe-inline'")
+	}
 	http.ServeContent(s.slowDownload(w), r, "", e.CreatedAt, f)
 }
 
