@@ -80,7 +80,7 @@ func TestUserCreateAndExport(t *testing.T) {
 		t.Fatalf("export: %v\n%s", err, out)
 	}
 	b, err := os.ReadFile(file)
-	if err != nil || !strings.Contains(string(b), "Nom et prénom;Léa De La Tour") || !strings.Contains(string(b), ";A5.2.4") {
+	if err != nil || !strings.Contains(string(b), "Nom et prénom;DE LA TOUR Léa") || !strings.Contains(string(b), ";A5.2.4") {
 		t.Fatalf("export content %q, %v", b, err)
 	}
 	if _, err := runCmd(t, "", "export", "tableau", "--data", dir, "--student", "nobody@example.org", "--format", "csv", "-o", file); err == nil {
