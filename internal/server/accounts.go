@@ -468,29 +468,46 @@ func (s *Server) activate(w http.ResponseWriter, r *http.Request) {
 	if !s.parseForm(w, r) {
 		return
 	}
-	pw := r.PostForm.Get("password")
-	problem := auth.CheckNewPassword(pw, u.Email, u.FirstName, u.LastName, u.FirstName+u.LastName, u.LastName+u.FirstName)
-	if problem == "" && pw != r.PostForm.Get("password2") {
-		problem = "Les deux mots de passe ne sont pas identiques."
-	}
+	problem := chosenPasswordProblem(r, u)
 	if problem != "" {
 		s.render(w, r, http.StatusUnprocessableEntity, web.ActivationPage(s.page(r, "Choisir mon mot de passe", ""),
 			web.ActivationView{Name: u.FirstName, Email: u.Email, Error: problem}))
 		return
 	}
-	hash, err := s.hasher.Hash(pw)
+	s.setChosenPassword(w, r, u, "lien d'activation", func(hash string) error {
+		_, err := s.store.UseActivation(r.Context(), token, hash, s.now())
+		return err
+	})
+}
+
+// chosenPasswordProblem is what is wrong with the password a user chose
+// (and typed twice) on an activation form, or "".
+func chosenPasswordProblem(r *http.Request, u portfolio.User) string {
+	pw := r.PostForm.Get("password")
+	problem := auth.CheckNewPassword(pw, u.Email, u.FirstName, u.LastName, u.FirstName+u.LastName, u.LastName+u.FirstName)
+	if problem == "" && pw != r.PostForm.Get("password2") {
+		problem = "Les deux mots de passe ne sont pas identiques."
+	}
+	return problem
+}
+
+// setChosenPassword hashes the chosen password, spends the link or code
+// with it (use), and sends the user to the login page, their e-mail
+// filled in; a link spent meanwhile is the « lien invalide » page.
+func (s *Server) setChosenPassword(w http.ResponseWriter, r *http.Request, u portfolio.User, how string, use func(hash string) error) {
+	hash, err := s.hasher.Hash(r.PostForm.Get("password"))
 	if err != nil {
 		s.serverError(w, r, err)
 		return
 	}
-	if _, err := s.store.UseActivation(r.Context(), token, hash, s.now()); errors.Is(err, store.ErrLinkInvalid) {
+	if err := use(hash); errors.Is(err, store.ErrLinkInvalid) {
 		s.linkInvalid(w, r)
 		return
 	} else if err != nil {
 		s.serverError(w, r, err)
 		return
 	}
-	s.audit(r, "password_set", u.Email, "lien d'activation")
+	s.audit(r, "password_set", u.Email, how)
 	s.flash(r.Context(), "Mot de passe enregistré : connectez-vous avec votre adresse e-mail.")
 	http.Redirect(w, r, "/login?email="+url.QueryEscape(u.Email), http.StatusSeeOther)
 }
@@ -557,31 +574,16 @@ func (s *Server) codeActivation(w http.ResponseWriter, r *http.Request) {
 		s.render(w, r, http.StatusOK, web.CodePage(page, v))
 		return
 	}
-	pw := r.PostForm.Get("password")
-	problem := auth.CheckNewPassword(pw, u.Email, u.FirstName, u.LastName, u.FirstName+u.LastName, u.LastName+u.FirstName)
-	if problem == "" && pw != r.PostForm.Get("password2") {
-		problem = "Les deux mots de passe ne sont pas identiques."
-	}
+	problem := chosenPasswordProblem(r, u)
 	if problem != "" {
 		v.Errors["password"] = problem
 		s.render(w, r, http.StatusUnprocessableEntity, web.CodePage(page, v))
 		return
 	}
-	hash, err := s.hasher.Hash(pw)
-	if err != nil {
-		s.serverError(w, r, err)
-		return
-	}
-	if _, err := s.store.UseCode(r.Context(), v.Email, v.Code, hash, s.now()); errors.Is(err, store.ErrLinkInvalid) {
-		s.linkInvalid(w, r)
-		return
-	} else if err != nil {
-		s.serverError(w, r, err)
-		return
-	}
-	s.audit(r, "password_set", u.Email, "code de premier accès")
-	s.flash(r.Context(), "Mot de passe enregistré : connectez-vous avec votre adresse e-mail.")
-	http.Redirect(w, r, "/login?email="+url.QueryEscape(u.Email), http.StatusSeeOther)
+	s.setChosenPassword(w, r, u, "code de premier accès", func(hash string) error {
+		_, err := s.store.UseCode(r.Context(), v.Email, v.Code, hash, s.now())
+		return err
+	})
 }
 
 // activationSheet prints a link for every student of the class who has
