@@ -3,8 +3,6 @@ package export
 import (
 	"encoding/csv"
 	"io"
-	"strings"
-	"unicode/utf8"
 
 	"github.com/xuri/excelize/v2"
 )
@@ -46,10 +44,7 @@ func TableXLSX(w io.Writer, t Table) (err error) {
 			err = cerr
 		}
 	}()
-	sheet := cellText(t.Sheet)
-	if sheet == "" || utf8.RuneCountInString(sheet) > 31 || strings.ContainsAny(sheet, `:\/?*[]`) {
-		sheet = "Tableau"
-	}
+	sheet := sheetName(t.Sheet, "Tableau")
 	if err := f.SetSheetName("Sheet1", sheet); err != nil {
 		return err
 	}

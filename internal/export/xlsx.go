@@ -33,10 +33,7 @@ func XLSX(w io.Writer, g portfolio.Grid) (err error) {
 			err = cerr
 		}
 	}()
-	sheet := cellText(g.Sheet)
-	if sheet == "" || utf8.RuneCountInString(sheet) > 31 || strings.ContainsAny(sheet, `:\/?*[]`) {
-		sheet = "Tableau de synthèse"
-	}
+	sheet := sheetName(g.Sheet, "Tableau de synthèse")
 	if err := f.SetSheetName("Sheet1", sheet); err != nil {
 		return err
 	}
@@ -280,6 +277,16 @@ func rowHeight(text string) float64 {
 // cellText is a text as a spreadsheet cell can hold it: XML 1.0 allows no
 // control character but tab and line breaks, nor U+FFFE and U+FFFF, and a
 // cell holds at most 32,767 characters. Everything else is kept as typed.
+// sheetName is a name a spreadsheet accepts for a sheet (at most 31
+// characters, none of : \ / ? * [ ]), or fallback.
+func sheetName(name, fallback string) string {
+	name = cellText(name)
+	if name == "" || utf8.RuneCountInString(name) > 31 || strings.ContainsAny(name, `:\/?*[]`) {
+		return fallback
+	}
+	return name
+}
+
 func cellText(s string) string {
 	s = strings.ToValidUTF8(s, "\uFFFD")
 	clean := strings.Map(func(r rune) rune {
