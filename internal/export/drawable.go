@@ -1,7 +1,6 @@
 package export
 
 import (
-	"bytes"
 	"fmt"
 	"strings"
 	"sync"
@@ -132,17 +131,19 @@ func drawableAlready(g *glyphs, s string) bool {
 // one here before using it.
 type pen struct{ *fpdf.Fpdf }
 
-// newPen starts a document in millimetres with the embedded fonts. fpdf
-// writes into the font bytes it is given: each document gets its own copy
-// (the race detector caught concurrent PDFs sharing one).
+// newPen starts a document in millimetres with the embedded fonts. The
+// fork of fpdf parses each font once per process and keeps a copy of its
+// bytes, which it writes into (internal/fpdf/FORK.md): every document
+// passes the same slices, by which it finds the parsed fonts.
 func newPen(orientation, paper string) (pen, error) {
 	fb, err := fontBytes()
 	if err != nil {
 		return pen{}, err
 	}
 	p := pen{fpdf.New(orientation, "mm", paper, "")}
-	p.AddUTF8FontFromBytes(fontName, "", bytes.Clone(fb[0]))
-	p.AddUTF8FontFromBytes(fontName, "B", bytes.Clone(fb[1]))
+	p.SetCatalogSort(true) // the same document gives the same bytes
+	p.AddUTF8FontFromBytes(fontName, "", fb[0])
+	p.AddUTF8FontFromBytes(fontName, "B", fb[1])
 	return p, nil
 }
 

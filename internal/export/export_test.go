@@ -3,15 +3,20 @@ package export_test
 import (
 	"archive/zip"
 	"bytes"
+	"compress/zlib"
 	"fmt"
 	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"golang.org/x/image/font/sfnt"
 
 	"github.com/portfolio-sio/portfolio/internal/export"
 	"github.com/portfolio-sio/portfolio/internal/portfolio"
@@ -337,4 +342,88 @@ func TestPDFConcurrent(t *testing.T) {
 			t.Fatalf("parallel PDFs differ in size: %v", sizes)
 		}
 	}
+}
+
+// TestPDFConcurrentScripts renders, in parallel (run with -race), PDFs
+// whose texts use other Unicode blocks: the fork of fpdf shares the parsed
+// fonts and the subsets made for a set of blocks between documents
+// (internal/fpdf/FORK.md), so each document must still carry the glyphs
+// of its own text, and a document whose blocks were seen before must come
+// out the same as the first one.
+func TestPDFConcurrentScripts(t *testing.T) {
+	words := []string{"Ελληνικά", "Кириллица", "Œuvre « déjà » — 12 €", "Łódź Škoda Ğ", "plain ASCII", "ẞtraße № 7 ₤"}
+	pdfs := make([][]byte, 3*len(words))
+	var wg sync.WaitGroup
+	for i := range pdfs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			tab := sampleTableau(t, "SLAM", 3)
+			tab.Title = words[i%len(words)]
+			var buf bytes.Buffer
+			if err := export.PDF(&buf, tab, export.A4); err != nil {
+				t.Error(err)
+			}
+			pdfs[i] = buf.Bytes()
+		}()
+	}
+	wg.Wait()
+	for i, pdf := range pdfs {
+		word := words[i%len(words)]
+		if text := pdfTextOf(t, pdf); !strings.Contains(text, word) {
+			t.Errorf("PDF %d lacks %q: %.300s", i, word, text)
+		}
+		// pdftotext reads the text, not the glyphs: the embedded fonts
+		// must have the word's own.
+		if missing := glyphsMissing(t, pdf, word); missing != "" {
+			t.Errorf("PDF %d: no embedded font draws %q of %q", i, missing, word)
+		}
+		if j := i % len(words); j != i && !bytes.Equal(pdfs[j], pdf) {
+			t.Errorf("PDF %d (%q) differs from PDF %d made from the same tableau", i, word, j)
+		}
+		if len(pdf) > 120<<10 {
+			t.Errorf("PDF %d (%q) is %d KB: the fonts are not subset", i, word, len(pdf)>>10)
+		}
+	}
+}
+
+// glyphsMissing is the characters of word (other than spaces) that none
+// of the fonts embedded in the PDF has a glyph for.
+func glyphsMissing(t *testing.T, pdf []byte, word string) string {
+	t.Helper()
+	re := regexp.MustCompile(`/Length (\d+)\n/Filter /FlateDecode\n/Length1 \d+\n>>\nstream\n`)
+	var fonts []*sfnt.Font
+	for _, m := range re.FindAllSubmatchIndex(pdf, -1) {
+		n, _ := strconv.Atoi(string(pdf[m[2]:m[3]]))
+		zr, err := zlib.NewReader(bytes.NewReader(pdf[m[1] : m[1]+n]))
+		if err != nil {
+			t.Fatal(err)
+		}
+		raw, err := io.ReadAll(zr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		f, err := sfnt.Parse(raw)
+		if err != nil {
+			t.Fatalf("embedded font: %v", err)
+		}
+		fonts = append(fonts, f)
+	}
+	if len(fonts) == 0 {
+		t.Fatal("no embedded font found")
+	}
+	var missing strings.Builder
+	var buf sfnt.Buffer
+	for _, r := range word {
+		found := r == ' '
+		for _, f := range fonts {
+			if gi, err := f.GlyphIndex(&buf, r); err == nil && gi != 0 {
+				found = true
+			}
+		}
+		if !found {
+			missing.WriteRune(r)
+		}
+	}
+	return missing.String()
 }

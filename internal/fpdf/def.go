@@ -728,13 +728,6 @@ const (
 
 type pdfVersion uint16
 
-func pdfVersionFrom(maj, min uint) pdfVersion {
-	if min > 255 {
-		panic(fmt.Errorf("fpdf: invalid PDF version %d.%d", maj, min))
-	}
-	return pdfVersion(uint16(maj)<<8 | uint16(min))
-}
-
 func (v pdfVersion) String() string {
 	maj := int64(byte(v >> 8))
 	min := int64(byte(v))
@@ -849,6 +842,7 @@ type fontDefType struct {
 	DiffN        int           // Position of diff in app array, set by font loader
 	i            string        // 1-based position in font list, set by font loader, not this program
 	utf8File     *utf8FontFile // UTF-8 font
+	pristine     []byte        // Portfolio SIO: the font's bytes as given (fontcache.go)
 	usedRunes    map[int]int   // Array of used runes
 }
 
