@@ -326,11 +326,19 @@ func login(t *testing.T, ctx context.Context, base, email string) {
 // heatCell is the text of the heat map cell of a student and an activity.
 func heatCell(t *testing.T, ctx context.Context, student, activity string) string {
 	t.Helper()
+	// The cells carry no title: the column is found by its header (the
+	// last header row), the level by the cell's letter, as a user reads it.
 	js := `(() => {
+		const heads = document.querySelectorAll('#heatmap thead tr');
+		const codes = [...heads[heads.length - 1].querySelectorAll('th')].map(th => th.textContent.trim());
+		const col = codes.indexOf(` + jsString(activity) + `);
+		if (col < 0) return 'no column';
 		const row = [...document.querySelectorAll('#heatmap tbody tr')].find(tr => tr.querySelector('th').textContent.includes(` + jsString(student) + `));
 		if (!row) return 'no row';
-		const cell = [...row.querySelectorAll('td')].find(td => (td.title || '').startsWith(` + jsString(activity+" :") + `));
-		return cell ? cell.title : 'no cell';
+		const cell = row.querySelectorAll('td.v, td.e, td.n')[col];
+		if (!cell) return 'no cell';
+		const level = {V: 'validée', E: 'en cours (non validée)', '·': 'non couverte'}[cell.textContent.trim()];
+		return ` + jsString(activity+" : ") + ` + level;
 	})()`
 	s, err := chromedp.Run(ctx, chromedp.Evaluate[string](js))
 	if err != nil {

@@ -5,7 +5,6 @@ import (
 	"container/list"
 	"fmt"
 	"net/http"
-	"strconv"
 	"sync"
 
 	"github.com/a-h/templ"
@@ -155,37 +154,59 @@ func (c *pageCache) stats() (entries, bytes int) {
 	return len(c.entries), c.size
 }
 
+// getHTML returns a rendered page under key, making it with build when
+// absent. The cache keeps it gzip-compressed: the page has its text only
+// for the request that made it (and when the cache is off), its gzip form
+// always when the cache is on.
+func (c *pageCache) getHTML(key string, build func() ([]byte, error)) (htmlPage, error) {
+	if c.max <= 0 {
+		raw, err := build()
+		return htmlPage{raw: raw}, err
+	}
+	var raw []byte
+	gz, err := c.get(key, func() ([]byte, error) {
+		var err error
+		if raw, err = build(); err != nil {
+			return nil, err
+		}
+		return gzipBytes(raw), nil
+	})
+	return htmlPage{raw: raw, gz: gz}, err
+}
+
 // renderFramed writes a page made of the layout around a body kept in the
 // page cache under bodyKey (made by body when absent). Without a flash
 // message, the framed page itself is kept too, under bodyKey and what the
 // layout shows (title, menu entry, viewer): a page then costs its access
-// checks and a copy.
+// checks and a write of its compressed bytes.
 func (s *Server) renderFramed(w http.ResponseWriter, r *http.Request, p web.Page, bodyKey string,
 	body func() ([]byte, error), frame func(web.Page, templ.Component) templ.Component) {
 	framed := func() ([]byte, error) {
-		b, err := s.pages.get(bodyKey, body)
+		bp, err := s.pages.getHTML(bodyKey, body)
+		if err != nil {
+			return nil, err
+		}
+		b, err := bp.text()
 		if err != nil {
 			return nil, err
 		}
 		var buf bytes.Buffer
+		buf.Grow(len(b) + 8<<10) // the layout is a few kilobytes
 		err = frame(p, rawHTML(b)).Render(r.Context(), &buf)
 		return buf.Bytes(), err
 	}
-	var page []byte
+	var page htmlPage
 	var err error
 	if p.Flash != "" { // shown once: not kept
-		page, err = framed()
+		page.raw, err = framed()
 	} else {
 		u := p.User
-		page, err = s.pages.get(fmt.Sprintf("%s|page|%q|%q|%d|%d|%q|%q", bodyKey, p.Title, p.Active, p.Refresh,
+		page, err = s.pages.getHTML(fmt.Sprintf("%s|page|%q|%q|%d|%d|%q|%q", bodyKey, p.Title, p.Active, p.Refresh,
 			u.ID, u.FullName(), u.Role), framed)
 	}
 	if err != nil {
 		s.serverError(w, r, err)
 		return
 	}
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	w.Header().Set("Content-Length", strconv.Itoa(len(page)))
-	w.WriteHeader(http.StatusOK)
-	_, _ = w.Write(page)
+	s.writeHTML(w, r, http.StatusOK, page)
 }

@@ -116,7 +116,7 @@ func TestClassDashboardCacheShowsEveryChange(t *testing.T) {
 			}
 		}
 	}
-	seen("start", "Aucune réalisation en attente de relecture.", `<td class="cov cov-validated"`)
+	seen("start", "Aucune réalisation en attente de relecture.", `<td class="v">V</td>`)
 
 	// A student submits: the queue and the counts move.
 	id := c.app.addRealisation(c.lea.ID, sampleInput("Portail des stages"))
@@ -129,7 +129,7 @@ func TestClassDashboardCacheShowsEveryChange(t *testing.T) {
 	path := fmt.Sprintf("/students/%d/realisations/%d", c.lea.ID, id)
 	wantStatus(t, prof.post(path+"/review", review(path, 2, "validate", "")), http.StatusSeeOther)
 	seen("validated", "Aucune réalisation en attente de relecture.", "Portail des stages")
-	seen("heat map", `<td class="cov cov-validated"`, "")
+	seen("heat map", `<td class="v">V</td>`, "")
 
 	// The admin renames a student, removes one, enrols another, renames
 	// the class.

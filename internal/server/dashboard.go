@@ -120,7 +120,10 @@ func (s *Server) showClass(w http.ResponseWriter, r *http.Request) {
 		if err != nil {
 			return nil, err
 		}
+		// Sized at once: growing a buffer to a dashboard's size by doubling
+		// allocated twice that size.
 		var buf bytes.Buffer
+		buf.Grow(16<<10 + len(v.Rows)*(len(v.Columns)+len(v.Types)+12)*24 + len(v.Queue)*400)
 		err = web.ClassDashboardBody(v).Render(r.Context(), &buf)
 		return buf.Bytes(), err
 	}, web.ClassDashboard)
@@ -274,26 +277,38 @@ func (s *Server) classView(ctx context.Context, c *store.Class, opts web.HeatOpt
 		papers = [][2]string{{tree.Tableau.Paper, tree.Tableau.Paper + " " + orientation + " (comme le modèle)"}, {other, other + " " + orientation}}
 	}
 	v := web.ClassView{Papers: papers, Class: classSummary(*c), Columns: cols, Groups: groups, Types: sc.Types, Names: sc.Names, Statuses: reviewStatuses, Waiting: d.Waiting, Options: opts}
-	noSecondYear := map[int64]bool{}
-	for _, st := range d.Students {
+	noSecondYear := make(map[int64]bool, len(d.Students))
+	colIndex := make(map[string]int, len(cols))
+	for i, col := range cols {
+		colIndex[col.Code] = i
+	}
+	typeIndex := make(map[string]int, len(sc.Types))
+	for i, t := range sc.Types {
+		typeIndex[t.Code] = i
+	}
+	// One backing array for every row's counts and cells.
+	backing := make([]portfolio.Coverage, len(d.Students)*(len(cols)+len(sc.Types)))
+	counts := make([]int, len(d.Students)*len(reviewStatuses))
+	v.Rows = make([]web.HeatRow, 0, len(d.Students))
+	for i, st := range d.Students {
 		row := web.HeatRow{ID: st.User.ID, Name: st.User.LastName + " " + st.User.FirstName, FirstName: st.User.FirstName,
 			LastName: st.User.LastName, Parcours: st.User.Parcours, Total: st.Total(), Waiting: st.ByStatus[portfolio.StatusSubmitted]}
 		noSecondYear[row.ID] = !sc.SecondYearWork(st.Cadres)
-		for _, status := range reviewStatuses {
-			row.ByStatus = append(row.ByStatus, st.ByStatus[status])
+		row.ByStatus = counts[i*len(reviewStatuses) : (i+1)*len(reviewStatuses) : (i+1)*len(reviewStatuses)]
+		for j, status := range reviewStatuses {
+			row.ByStatus[j] = st.ByStatus[status]
 		}
-		for _, col := range cols {
-			cov := st.Coverage[col.Code]
-			row.Cells = append(row.Cells, cov)
+		cells := backing[i*(len(cols)+len(sc.Types)) : (i+1)*(len(cols)+len(sc.Types)) : (i+1)*(len(cols)+len(sc.Types))]
+		row.Cells, row.Types = cells[:len(cols):len(cols)], cells[len(cols):]
+		store.Levels(st.Activities, colIndex, row.Cells)
+		store.Levels(st.Types, typeIndex, row.Types)
+		for _, cov := range row.Cells {
 			switch cov {
 			case portfolio.CoveredValidated:
 				row.Validated++
 			case portfolio.CoveredPending:
 				row.Pending++
 			}
-		}
-		for _, t := range sc.Types {
-			row.Types = append(row.Types, st.Types[t.Code])
 		}
 		v.Rows = append(v.Rows, row)
 	}
@@ -302,7 +317,6 @@ func (s *Server) classView(ctx context.Context, c *store.Class, opts web.HeatOpt
 			Student: q.StudentName, Title: q.Title, SubmittedAt: q.SubmittedAt})
 	}
 	arrange(&v, noSecondYear)
-	v.Prepare()
 	return v, nil
 }
 

@@ -4,9 +4,12 @@ import (
 	"context"
 	"encoding/csv"
 	"fmt"
+	"html"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -86,6 +89,7 @@ func benchClassDashboard(b *testing.B, cached bool) {
 	c := app.login(prof)
 	h := app.server.Config.Handler
 	req, _ := http.NewRequest(http.MethodGet, fmt.Sprintf("/classes/%d", classID), nil)
+	req.Header.Set("Accept-Encoding", "gzip, deflate, br") // as a browser does
 	for _, ck := range c.http.Jar.Cookies(mustURL(app.server.URL)) {
 		req.AddCookie(ck)
 	}
@@ -223,4 +227,40 @@ func TestHeatMapTotalsOrderFilterAndExport(t *testing.T) {
 		t.Errorf("student: %d", st)
 	}
 	wantStatus(t, c.app.login("admin@example.org").get(class+"/couverture.xlsx"), http.StatusOK)
+}
+
+// heatCellOf reads, in a class page, the heat-map cell of the student (a
+// part of their name) under the column headed code (an activity, a
+// competence or a type), as "CODE : level" with the legend's words.
+func heatCellOf(t *testing.T, body, student, code string) string {
+	t.Helper()
+	start := strings.Index(body, `id="heatmap"`)
+	if start < 0 {
+		t.Fatal("no heat map in the page")
+	}
+	table := body[start:]
+	table = table[:strings.Index(table, "</table>")]
+	thead, tbody, _ := strings.Cut(table, "</thead>")
+	rows := strings.Split(thead, "<tr>")
+	var codes []string
+	for _, m := range regexp.MustCompile(`<th scope="col" class="rot"[^>]*><span>([^<]*)</span></th>`).FindAllStringSubmatch(rows[len(rows)-1], -1) {
+		codes = append(codes, html.UnescapeString(m[1]))
+	}
+	col := slices.Index(codes, code)
+	if col < 0 {
+		t.Fatalf("no column %q in the heat map (%v)", code, codes)
+	}
+	for _, row := range strings.Split(tbody, "<tr>") {
+		name, _, _ := strings.Cut(row, "</th>")
+		if !strings.Contains(name, `scope="row"`) || !strings.Contains(html.UnescapeString(name), student) {
+			continue
+		}
+		cells := regexp.MustCompile(`<td class="([ven])">`).FindAllStringSubmatch(row, -1)
+		if col >= len(cells) {
+			t.Fatalf("row of %s has %d cells, column %q is number %d", student, len(cells), code, col)
+		}
+		return code + " : " + map[string]string{"v": "validée", "e": "en cours (non validée)", "n": "non couverte"}[cells[col][1]]
+	}
+	t.Fatalf("no row for %q in the heat map", student)
+	return ""
 }

@@ -420,7 +420,13 @@ func TestClassDashboard(t *testing.T) {
 	prof := c.app.login("prof@example.org")
 	res := prof.get(fmt.Sprintf("/classes/%d", c.classID))
 	wantStatus(t, res, http.StatusOK)
-	wantContains(t, res.body, "À relire (2)", `title="A1.1.1 : validée"`, `title="A5.2.2 : en cours (non validée)"`, `title="A1.1.2 : non couverte"`)
+	wantContains(t, res.body, "À relire (2)")
+	for _, want := range []string{"A1.1.1 : validée", "A5.2.2 : en cours (non validée)", "A1.1.2 : non couverte"} {
+		code, _, _ := strings.Cut(want, " : ")
+		if got := heatCellOf(t, res.body, "lea ", code); got != want {
+			t.Errorf("heat map: %q, want %q", got, want)
+		}
+	}
 	if i, j := strings.Index(res.body, fmt.Sprintf("/realisations/%d\"", old)), strings.Index(res.body, fmt.Sprintf("/realisations/%d\"", newer)); i < 0 || j < 0 || i > j {
 		t.Errorf("queue not oldest first (%d, %d)", i, j)
 	}

@@ -5,6 +5,7 @@ package server
 
 import (
 	"bytes"
+	"compress/gzip"
 	"context"
 	"errors"
 	"fmt"
@@ -14,7 +15,6 @@ import (
 	"net/http"
 	"runtime"
 	"runtime/debug"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -240,10 +240,23 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, c te
 		s.serverError(w, r, err)
 		return
 	}
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	w.Header().Set("Content-Length", strconv.Itoa(buf.Len()))
-	w.WriteHeader(status)
-	_, _ = w.Write(buf.Bytes())
+	if !acceptsGzip(r) || buf.Len() < minGzip {
+		s.writeHTML(w, r, status, htmlPage{raw: buf.Bytes()})
+		return
+	}
+	out := renderBuffers.Get().(*bytes.Buffer)
+	defer func() {
+		if out.Cap() <= 1<<20 {
+			out.Reset()
+			renderBuffers.Put(out)
+		}
+	}()
+	zw := gzipWriters.Get().(*gzip.Writer)
+	zw.Reset(out)
+	_, _ = zw.Write(buf.Bytes())
+	_ = zw.Close()
+	gzipWriters.Put(zw)
+	s.writeHTML(w, r, status, htmlPage{gz: out.Bytes()})
 }
 
 // renderBuffers are the pages' buffers, reused: a page is up to a few

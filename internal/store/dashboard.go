@@ -1,9 +1,11 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"errors"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -13,11 +15,30 @@ import (
 
 // StudentSummary is one student's line of a class dashboard.
 type StudentSummary struct {
+	// User has the fields the dashboard shows: ID, FirstName, LastName,
+	// Parcours.
 	User     portfolio.User
 	ByStatus map[portfolio.Status]int
-	Coverage map[string]portfolio.Coverage // activity code → level
-	Types    map[string]portfolio.Coverage // type code → level
-	Cadres   []string                      // the cadres of their réalisations
+	// Activities and Types are the coverage levels as student_coverage
+	// keeps them ("CODE:N,…"), read with Levels.
+	Activities, Types string
+	Cadres            []string // the cadres of their réalisations
+}
+
+// Levels fills out with the coverage levels of list (a StudentSummary's
+// Activities or Types) of the codes that index numbers; codes not in
+// index are skipped. A dashboard builds index once for all its students:
+// no map per student.
+func Levels(list string, index map[string]int, out []portfolio.Coverage) {
+	for len(list) > 0 {
+		var item string
+		item, list, _ = strings.Cut(list, ",")
+		if code, n, ok := strings.Cut(item, ":"); ok && len(n) == 1 && n[0] >= '0' && n[0] <= '9' {
+			if i, ok := index[code]; ok && i < len(out) {
+				out[i] = portfolio.Coverage(n[0] - '0')
+			}
+		}
+	}
 }
 
 // Total is the number of réalisations of the student.
@@ -49,24 +70,30 @@ type Dashboard struct {
 	Waiting  int         // every submitted réalisation of the class
 }
 
-// ClassDashboard gathers a class's students, their counts and coverage,
-// and the review queue (oldest submission first), in a fixed number of
-// queries whatever the class size.
+// ClassDashboard gathers a class's students, their counts, coverage and
+// submitted réalisations (kept up to date on every write in
+// student_coverage), and from those the review queue (oldest submission
+// first), in one query whatever the class or school size: it reads the
+// class's rows through indexes, and only the columns the page shows.
 func (s *Store) ClassDashboard(ctx context.Context, classID int64) (Dashboard, error) {
 	var d Dashboard
-	err := s.each(ctx, `SELECT `+userColumnsU+`, coalesce(sc.activities, ''), coalesce(sc.types, ''), coalesce(sc.counts, ''),
-			coalesce(sc.cadres, '')
-		FROM users u JOIN class_students cs ON cs.student_id = u.id
-		LEFT JOIN student_coverage sc ON sc.student_id = u.id
-		WHERE cs.class_id = ? ORDER BY u.last_name COLLATE fr, u.first_name COLLATE fr`, []any{classID},
+	type keyed struct {
+		last, first string // folded, for the order
+	}
+	var keys []keyed
+	err := s.each(ctx, `SELECT u.id, u.first_name, u.last_name, u.parcours, coalesce(sc.activities, ''),
+			coalesce(sc.types, ''), coalesce(sc.counts, ''), coalesce(sc.cadres, ''), coalesce(sc.queue, '')
+		FROM class_students cs JOIN users u ON u.id = cs.student_id
+		LEFT JOIN student_coverage sc ON sc.student_id = cs.student_id
+		WHERE cs.class_id = ?`, []any{classID},
 		func(rows *sql.Rows) error {
-			var acts, types, counts, cadres string
-			u, err := scanUserRow(rows, &acts, &types, &counts, &cadres)
-			if err != nil {
+			var u portfolio.User
+			var acts, types, counts, cadres, queue string
+			if err := rows.Scan(&u.ID, &u.FirstName, &u.LastName, &u.Parcours, &acts, &types, &counts, &cadres, &queue); err != nil {
 				return err
 			}
-			st := StudentSummary{User: u, ByStatus: map[portfolio.Status]int{},
-				Coverage: parseLevels(acts), Types: parseLevels(types)}
+			u.Role = portfolio.RoleStudent
+			st := StudentSummary{User: u, ByStatus: make(map[portfolio.Status]int, 4), Activities: acts, Types: types}
 			if cadres != "" {
 				st.Cadres = strings.Split(cadres, ",")
 			}
@@ -74,27 +101,57 @@ func (s *Store) ClassDashboard(ctx context.Context, classID int64) (Dashboard, e
 				st.ByStatus[portfolio.Status(code)] = n
 			}
 			d.Students = append(d.Students, st)
+			keys = append(keys, keyed{Fold(u.LastName), Fold(u.FirstName)})
 			d.Waiting += st.ByStatus[portfolio.StatusSubmitted]
+			d.Queue = appendQueue(d.Queue, u, queue)
 			return nil
 		})
 	if err != nil || len(d.Students) == 0 {
 		return d, err
 	}
-	err = s.each(ctx, `SELECT r.id, r.student_id, u.last_name || ' ' || u.first_name, r.title, r.status_changed_at
-		FROM realisations r JOIN users u ON u.id = r.student_id
-		WHERE r.status = 'soumise' AND r.student_id IN (SELECT student_id FROM class_students WHERE class_id = ?)
-		ORDER BY r.status_changed_at, r.id LIMIT ?`, []any{classID, QueueLimit},
-		func(rows *sql.Rows) error {
-			var q QueueItem
-			var at string
-			if err := rows.Scan(&q.RealisationID, &q.StudentID, &q.StudentName, &q.Title, &at); err != nil {
-				return err
-			}
-			q.SubmittedAt = parseTime(at)
-			d.Queue = append(d.Queue, q)
-			return nil
-		})
-	return d, err
+	// ORDER BY last_name COLLATE fr, first_name COLLATE fr, with each name
+	// folded once rather than at every comparison.
+	order := make([]int, len(d.Students))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortFunc(order, func(i, j int) int {
+		a, b := d.Students[i].User, d.Students[j].User
+		return cmp.Or(strings.Compare(keys[i].last, keys[j].last), strings.Compare(a.LastName, b.LastName),
+			strings.Compare(keys[i].first, keys[j].first), strings.Compare(a.FirstName, b.FirstName))
+	})
+	sorted := make([]StudentSummary, len(order))
+	for i, j := range order {
+		sorted[i] = d.Students[j]
+	}
+	d.Students = sorted
+	// The oldest submissions first (the times are ISO text: their order is
+	// the text's).
+	slices.SortFunc(d.Queue, func(a, b QueueItem) int {
+		return cmp.Or(a.SubmittedAt.Compare(b.SubmittedAt), cmp.Compare(a.RealisationID, b.RealisationID))
+	})
+	if len(d.Queue) > QueueLimit {
+		d.Queue = d.Queue[:QueueLimit]
+	}
+	return d, nil
+}
+
+// appendQueue adds a student's submitted réalisations, as student_coverage
+// keeps them (migration 00015), to the queue.
+func appendQueue(q []QueueItem, u portfolio.User, s string) []QueueItem {
+	name := u.LastName + " " + u.FirstName
+	for s != "" {
+		var entry string
+		entry, s, _ = strings.Cut(s, "\x1e")
+		at, rest, _ := strings.Cut(entry, "\x1f")
+		id, title, _ := strings.Cut(rest, "\x1f")
+		n, err := strconv.ParseInt(id, 10, 64)
+		if err != nil {
+			continue
+		}
+		q = append(q, QueueItem{RealisationID: n, StudentID: u.ID, StudentName: name, Title: title, SubmittedAt: parseTime(at)})
+	}
+	return q
 }
 
 // NextToReview is the oldest submitted réalisation, other than except, of
@@ -127,7 +184,7 @@ func (s *Store) StudentCoverage(ctx context.Context, studentID int64) (activitie
 // coverageSQL recomputes the student_coverage row of the students that
 // the expression (of the users row u) selects, with the stamp counter's
 // value (see nextStamp).
-const coverageSQL = `INSERT INTO student_coverage (student_id, activities, types, counts, cadres, stamp)
+const coverageSQL = `INSERT INTO student_coverage (student_id, activities, types, counts, cadres, queue, stamp)
 	SELECT u.id,
 		coalesce((SELECT group_concat(code || ':' || v, ',') FROM (
 			SELECT a.activity_code AS code, 1 + max(r.status = 'validee') AS v
@@ -141,12 +198,15 @@ const coverageSQL = `INSERT INTO student_coverage (student_id, activities, types
 			SELECT status, count(*) AS n FROM realisations WHERE student_id = u.id GROUP BY status)), ''),
 		coalesce((SELECT group_concat(cadre, ',') FROM (
 			SELECT DISTINCT cadre FROM realisations WHERE student_id = u.id ORDER BY cadre)), ''),
+		coalesce((SELECT group_concat(status_changed_at || char(31) || id || char(31)
+				|| replace(replace(title, char(30), ' '), char(31), ' '), char(30))
+			FROM realisations WHERE student_id = u.id AND status = 'soumise'), ''),
 		(SELECT value FROM stamp_counter)
 	FROM users u WHERE `
 
 const coverageUpsert = ` ON CONFLICT (student_id) DO UPDATE SET
 	activities = excluded.activities, types = excluded.types, counts = excluded.counts, cadres = excluded.cadres,
-	stamp = excluded.stamp`
+	queue = excluded.queue, stamp = excluded.stamp`
 
 // nextStamp moves the stamp counter on (migration 00010): every stamp
 // given after it is new, for any student or class, so a cache keyed by

@@ -183,7 +183,12 @@ func (s *Store) loadChildren(ctx context.Context, byID map[int64]*portfolio.Real
 
 // each runs a query and calls fn for every row.
 func (s *Store) each(ctx context.Context, query string, args []any, fn func(*sql.Rows) error) error {
-	rows, err := s.DB.QueryContext(ctx, query, args...)
+	st, done, err := s.prepared(ctx, query)
+	if err != nil {
+		return err
+	}
+	defer done()
+	rows, err := st.QueryContext(ctx, args...)
 	if err != nil {
 		return err
 	}

@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 
 	"github.com/pressly/goose/v3"
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
@@ -32,7 +33,8 @@ type Store struct {
 	afterSnapshot func()
 	// stmts are the prepared statements of the queries every request runs
 	// (see prepared).
-	stmts sync.Map // query → *sql.Stmt
+	stmts  sync.Map // query → *sql.Stmt
+	nstmts atomic.Int64
 	// sessions keeps the sessions read or written (see Sessions).
 	sessions sessionCache
 	// release frees the data directory's lock at Close, when the store
@@ -200,40 +202,54 @@ func (s *Store) Close() error {
 	return err
 }
 
-// queryRow is DB.QueryRowContext through a prepared statement: for the
-// small queries that every request runs (session, user, stamps), SQLite's
-// parser costs more than the query. database/sql prepares the statement
-// again on each pooled connection the first time it runs there. Only for
-// queries of constant text: each distinct text is kept for good.
-func (s *Store) queryRow(ctx context.Context, query string, args ...any) *sql.Row {
-	st, ok := s.stmts.Load(query)
-	if !ok {
-		prep, err := s.DB.PrepareContext(ctx, query)
-		if err != nil {
-			return s.DB.QueryRowContext(ctx, query, args...) // reports the error
-		}
-		var loaded bool
-		if st, loaded = s.stmts.LoadOrStore(query, prep); loaded {
-			prep.Close()
-		}
+// maxStmts bounds the prepared statements kept: the store's query texts
+// are constants or a few variants of one; a text built with a varying
+// number of placeholders beyond that is prepared for its one use.
+const maxStmts = 512
+
+// prepared is the statement of a query text, prepared once and kept
+// (database/sql prepares it again on each pooled connection the first
+// time it runs there): for the queries that every request runs, SQLite's
+// parser costs more than the query. done releases a statement that was
+// not kept.
+func (s *Store) prepared(ctx context.Context, query string) (st *sql.Stmt, done func(), err error) {
+	if v, ok := s.stmts.Load(query); ok {
+		return v.(*sql.Stmt), func() {}, nil
 	}
-	return st.(*sql.Stmt).QueryRowContext(ctx, args...)
+	prep, err := s.DB.PrepareContext(ctx, query)
+	if err != nil {
+		return nil, nil, err
+	}
+	if s.nstmts.Load() >= maxStmts {
+		return prep, func() { prep.Close() }, nil
+	}
+	v, loaded := s.stmts.LoadOrStore(query, prep)
+	if loaded {
+		prep.Close()
+	} else {
+		s.nstmts.Add(1)
+	}
+	return v.(*sql.Stmt), func() {}, nil
 }
 
-// exec is DB.ExecContext through a prepared statement (see queryRow).
-func (s *Store) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
-	st, ok := s.stmts.Load(query)
-	if !ok {
-		prep, err := s.DB.PrepareContext(ctx, query)
-		if err != nil {
-			return nil, err
-		}
-		var loaded bool
-		if st, loaded = s.stmts.LoadOrStore(query, prep); loaded {
-			prep.Close()
-		}
+// queryRow is DB.QueryRowContext through a kept prepared statement.
+func (s *Store) queryRow(ctx context.Context, query string, args ...any) *sql.Row {
+	st, done, err := s.prepared(ctx, query)
+	if err != nil {
+		return s.DB.QueryRowContext(ctx, query, args...) // reports the error
 	}
-	return st.(*sql.Stmt).ExecContext(ctx, args...)
+	defer done()
+	return st.QueryRowContext(ctx, args...)
+}
+
+// exec is DB.ExecContext through a kept prepared statement.
+func (s *Store) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	st, done, err := s.prepared(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	defer done()
+	return st.ExecContext(ctx, args...)
 }
 
 // Ping checks that the database answers a query.
