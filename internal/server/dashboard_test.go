@@ -42,11 +42,12 @@ func bulkClass(t testing.TB, app *testApp, students, classSize, per int) (int64,
 }
 
 // TestDashboardQueriesDoNotGrowWithClassSize counts the SQL statements of
-// a class dashboard request for a class of 5 and one of 35.
+// a class dashboard made anew (page cache off) for a class of 5 and one of
+// 35.
 func TestDashboardQueriesDoNotGrowWithClassSize(t *testing.T) {
 	counts := map[int]int64{}
 	for _, size := range []int{5, 35} {
-		app := newTestAppDriver(t, "sqlite-counting")
+		app := newTestAppConfig(t, "sqlite-counting", func(c *Config) { c.CacheBytes = -1 })
 		classID, prof := bulkClass(t, app, 60, size, 4)
 		c := app.login(prof)
 		path := fmt.Sprintf("/classes/%d", classID)
@@ -263,4 +264,48 @@ func heatCellOf(t *testing.T, body, student, code string) string {
 	}
 	t.Fatalf("no row for %q in the heat map", student)
 	return ""
+}
+
+// TestCachedPagesReadNoDatabase: once a class dashboard and a tableau are
+// in the page cache, viewing them again runs no SQL statement at all —
+// session, user, class and stamps come from memory — and a write shows on
+// the next view (the queries come back for that one view).
+func TestCachedPagesReadNoDatabase(t *testing.T) {
+	app := newTestAppDriver(t, "sqlite-counting")
+	classID, profEmail := bulkClass(t, app, 40, 35, 3)
+	prof := app.login(profEmail)
+	student := app.login("bulk1@example.org")
+	dash := fmt.Sprintf("/classes/%d", classID)
+	for _, x := range []struct {
+		c    *client
+		path string
+	}{{prof, dash}, {student, "/tableau"}} {
+		wantStatus(t, x.c.get(x.path), http.StatusOK) // made and kept
+		before := queryCount.Load()
+		res := x.c.get(x.path)
+		wantStatus(t, res, http.StatusOK)
+		if n := queryCount.Load() - before; n != 0 {
+			t.Errorf("%s from the cache: %d SQL statements, want 0", x.path, n)
+		}
+	}
+	// A student renames a réalisation: the dashboard's next view reads
+	// again and shows it.
+	ctx := context.Background()
+	var id int64
+	if err := app.store.DB.QueryRowContext(ctx, `SELECT r.id FROM realisations r JOIN class_students cs ON cs.student_id = r.student_id
+		WHERE cs.class_id = ? AND r.status = 'soumise' LIMIT 1`, classID).Scan(&id); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := app.store.DB.ExecContext(ctx, `UPDATE realisations SET title = 'Titre changé à l''instant' WHERE id = ?`, id); err != nil {
+		t.Fatal(err)
+	}
+	if err := app.store.RefreshAllCoverage(ctx); err != nil {
+		t.Fatal(err)
+	}
+	before := queryCount.Load()
+	res := prof.get(dash)
+	if n := queryCount.Load() - before; n == 0 {
+		t.Error("the view after a write ran no query")
+	}
+	wantContains(t, res.body, "Titre changé à l&#39;instant")
 }

@@ -80,3 +80,6 @@ func (c countingConn) ResetSession(ctx context.Context) error {
 	}
 	return nil
 }
+
+// Unwrap lets the store reach the SQLite connection, to set its hooks.
+func (c countingConn) Unwrap() driver.Conn { return c.Conn }

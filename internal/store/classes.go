@@ -4,6 +4,8 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -116,14 +118,49 @@ func (s *Store) UpdateClass(ctx context.Context, c Class) error {
 
 // ClassByID returns a class.
 func (s *Store) ClassByID(ctx context.Context, id int64) (Class, error) {
-	return scanClass(s.queryRow(ctx, `SELECT `+classColumns+` FROM classes c WHERE c.id = ?`, id))
+	e, err := s.class(ctx, id)
+	return e.class, err
 }
 
-// TaughtClass is the class if the teacher teaches it, else ErrNotFound,
-// in one query (a class page's access check).
+// TaughtClass is the class if the teacher teaches it, else ErrNotFound
+// (a class page's access check).
 func (s *Store) TaughtClass(ctx context.Context, id, teacherID int64) (Class, error) {
-	return scanClass(s.queryRow(ctx, `SELECT `+classColumns+` FROM classes c
-		WHERE c.id = ? AND EXISTS (SELECT 1 FROM class_teachers WHERE class_id = c.id AND teacher_id = ?)`, id, teacherID))
+	e, err := s.class(ctx, id)
+	if err != nil {
+		return Class{}, err
+	}
+	if !slices.Contains(e.teachers, teacherID) {
+		return Class{}, portfolio.ErrNotFound
+	}
+	return e.class, nil
+}
+
+// classEntry is a class with its teachers' ids.
+type classEntry struct {
+	class    Class
+	teachers []int64
+}
+
+// class reads a class and its teachers in one query, or from memory while
+// its row and the teaching assignments do not change (changes.go).
+func (s *Store) class(ctx context.Context, id int64) (classEntry, error) {
+	return s.classes.get(id, nil, func() (classEntry, error) {
+		var e classEntry
+		var teachers string
+		var err error
+		e.class, err = scanClass(s.queryRow(ctx, `SELECT `+classColumns+`,
+			coalesce((SELECT group_concat(teacher_id) FROM class_teachers WHERE class_id = c.id), '')
+			FROM classes c WHERE c.id = ?`, id), &teachers)
+		if err != nil {
+			return e, err
+		}
+		for _, t := range strings.Split(teachers, ",") {
+			if n, err := strconv.ParseInt(t, 10, 64); err == nil {
+				e.teachers = append(e.teachers, n)
+			}
+		}
+		return e, nil
+	})
 }
 
 // Classes lists classes with their student and pending-review counts:

@@ -269,18 +269,30 @@ func parseLevels(s string) map[string]portfolio.Coverage {
 	return out
 }
 
+// tableauVersion is a student's TableauVersion on a day.
+type tableauVersion struct {
+	day   string
+	stamp int64
+	token string
+}
+
 // TableauVersion is what a student's tableau depends on besides their
-// identity, in one query. The stamp moves on every write to anything
-// their réalisations show (0 before the first write); the token is the
-// one of their newest jury link active on day ("" for none), whose address
-// the tableau prints as "URL du portfolio".
+// identity, in one query, or from memory while their coverage row and the
+// jury links do not change (changes.go). The stamp moves on every write to
+// anything their réalisations show (0 before the first write); the token
+// is the one of their newest jury link active on day ("" for none), whose
+// address the tableau prints as "URL du portfolio".
 func (s *Store) TableauVersion(ctx context.Context, studentID int64, day string) (stamp int64, juryToken string, err error) {
-	err = s.queryRow(ctx, `SELECT
-		coalesce((SELECT stamp FROM student_coverage WHERE student_id = ?1), 0),
-		coalesce((SELECT token FROM jury_links
-			WHERE student_id = ?1 AND revoked_at = '' AND (expires_on = '' OR expires_on >= ?2)
-			ORDER BY id DESC LIMIT 1), '')`, studentID, day).Scan(&stamp, &juryToken)
-	return stamp, juryToken, err
+	v, err := s.versions.get(studentID, func(v tableauVersion) bool { return v.day == day }, func() (tableauVersion, error) {
+		v := tableauVersion{day: day}
+		err := s.queryRow(ctx, `SELECT
+			coalesce((SELECT stamp FROM student_coverage WHERE student_id = ?1), 0),
+			coalesce((SELECT token FROM jury_links
+				WHERE student_id = ?1 AND revoked_at = '' AND (expires_on = '' OR expires_on >= ?2)
+				ORDER BY id DESC LIMIT 1), '')`, studentID, day).Scan(&v.stamp, &v.token)
+		return v, err
+	})
+	return v.stamp, v.token, err
 }
 
 // bumpAllStamps marks every student's réalisations as changed (a

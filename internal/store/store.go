@@ -13,6 +13,8 @@ import (
 	"sync/atomic"
 
 	"github.com/pressly/goose/v3"
+
+	"github.com/portfolio-sio/portfolio/internal/portfolio"
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
 
 	"github.com/portfolio-sio/portfolio/migrations"
@@ -37,6 +39,13 @@ type Store struct {
 	nstmts atomic.Int64
 	// sessions keeps the sessions read or written (see Sessions).
 	sessions sessionCache
+	// changes reports committed writes to the memos of users, tableau
+	// versions and classes, which serve the requests of cached pages
+	// without a database round trip (changes.go).
+	changes  *tracker
+	users    *memo[int64, portfolio.User]
+	versions *memo[int64, tableauVersion]
+	classes  *memo[int64, classEntry]
 	// release frees the data directory's lock at Close, when the store
 	// took it (OpenBesideServer).
 	release func()
@@ -61,10 +70,23 @@ func Open(ctx context.Context, dataDir string) (*Store, error) {
 	return OpenDriver(ctx, "sqlite", dataDir)
 }
 
+// newStore is the store of an opened database, with its memos.
+func newStore(db *sql.DB, t *tracker, dir string) *Store {
+	byRow := func(row int64) (int64, bool) { return row, true }
+	return &Store{DB: db, dir: dir, changes: t,
+		users: newMemo[int64, portfolio.User](t, 20000, map[string]func(int64) (int64, bool){"users": byRow}),
+		// student_coverage's rowid is the student's id.
+		versions: newMemo[int64, tableauVersion](t, 20000, map[string]func(int64) (int64, bool){
+			"student_coverage": byRow, "jury_links": nil}),
+		classes: newMemo[int64, classEntry](t, 5000, map[string]func(int64) (int64, bool){
+			"classes": byRow, "class_teachers": nil}),
+	}
+}
+
 // OpenDriver is Open with another registered driver name, for tests that
 // wrap the SQLite driver (to count queries, say).
 func OpenDriver(ctx context.Context, driver, dataDir string) (*Store, error) {
-	db, err := openDB(ctx, driver, dataDir)
+	db, t, err := openDB(ctx, driver, dataDir)
 	if err != nil {
 		return nil, err
 	}
@@ -72,19 +94,25 @@ func OpenDriver(ctx context.Context, driver, dataDir string) (*Store, error) {
 		db.Close()
 		return nil, err
 	}
-	return &Store{DB: db, dir: dataDir}, nil
+	return newStore(db, t, dataDir), nil
 }
 
 // openDB opens the database file of dataDir (created if needed), without
-// touching its schema.
-func openDB(ctx context.Context, driver, dataDir string) (*sql.DB, error) {
+// touching its schema, through connections that report the rows each
+// write changes (changes.go).
+func openDB(ctx context.Context, driverName, dataDir string) (*sql.DB, *tracker, error) {
 	if err := os.MkdirAll(dataDir, 0o750); err != nil {
-		return nil, fmt.Errorf("création du dossier de données : %w", err)
+		return nil, nil, fmt.Errorf("création du dossier de données : %w", err)
 	}
-	db, err := sql.Open(driver, DSN(filepath.Join(dataDir, DBFile)))
+	dsn := DSN(filepath.Join(dataDir, DBFile))
+	probe, err := sql.Open(driverName, dsn) // the registered driver, for its Open
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
+	d := probe.Driver()
+	_ = probe.Close()
+	t := &tracker{}
+	db := sql.OpenDB(&trackingConnector{d: d, dsn: dsn, t: t})
 	// Enough connections that a request seldom waits for one: database/sql
 	// hands a freed connection to a random waiter, not the oldest, so a
 	// small pool under many concurrent requests makes a long latency tail
@@ -96,9 +124,10 @@ func openDB(ctx context.Context, driver, dataDir string) (*sql.DB, error) {
 	db.SetMaxIdleConns(32)
 	if err := db.PingContext(ctx); err != nil {
 		db.Close()
-		return nil, fmt.Errorf("ouverture de la base : %w", err)
+		return nil, nil, fmt.Errorf("ouverture de la base : %w", err)
 	}
-	return db, nil
+	t.enabled = t.hooked.Load() && !t.unhooked.Load()
+	return db, t, nil
 }
 
 // OpenBesideServer opens the database for a command that may run while the
@@ -126,7 +155,7 @@ func OpenBesideServer(ctx context.Context, dataDir string) (*Store, error) {
 	if !errors.Is(err, ErrLocked) {
 		return nil, err
 	}
-	db, err := openDB(ctx, "sqlite", dataDir)
+	db, t, err := openDB(ctx, "sqlite", dataDir)
 	if err != nil {
 		return nil, err
 	}
@@ -143,7 +172,7 @@ func OpenBesideServer(ctx context.Context, dataDir string) (*Store, error) {
 		db.Close()
 		return nil, err
 	}
-	return &Store{DB: db, dir: dataDir}, nil
+	return newStore(db, t, dataDir), nil
 }
 
 // ErrNoDatabase is returned by OpenExisting when the data directory holds

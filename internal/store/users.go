@@ -60,8 +60,11 @@ func (s *Store) UserByEmail(ctx context.Context, email string) (portfolio.User, 
 }
 
 // UserByID finds a user by id.
+// It is served from memory while the row does not change (changes.go).
 func (s *Store) UserByID(ctx context.Context, id int64) (portfolio.User, error) {
-	return scanUser(s.queryRow(ctx, `SELECT `+userColumns+` FROM users WHERE id = ?`, id))
+	return s.users.get(id, nil, func() (portfolio.User, error) {
+		return scanUser(s.queryRow(ctx, `SELECT `+userColumns+` FROM users WHERE id = ?`, id))
+	})
 }
 
 // CountUsers counts every account.
