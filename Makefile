@@ -103,10 +103,18 @@ check:
 	$(GO) tool staticcheck ./...
 	$(GO) mod tidy -diff
 
-## bench: load test over loopback: 2,000 students × 30 réalisations, 64
-## connections, 30 s per page (about 3 minutes)
+## bench: load test over loopback, each figure beside its target with
+## PASS/FAIL: 2,000 students × 30 réalisations in classes of 35, 64
+## connections, DURATION per page (30 s) — the pages with the page cache
+## on, an exam week (35 students writing, 2 teachers reviewing, the jury
+## reading), the pages with the cache off, the server's peak memory (about
+## 5 minutes). SCALE=national generates 40,000 students (all BTS SIO
+## students in France) and also reports the database's size and the time
+## to generate it.
+SCALE ?=
+DURATION ?= 30s
 bench:
-	$(GO) run ./cmd/loadbench
+	$(GO) run ./cmd/loadbench -duration $(DURATION) $(if $(SCALE),-scale $(SCALE))
 
 ## gobench: Go benchmarks of the pages and the PDF (medians, queries per page)
 gobench:

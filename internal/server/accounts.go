@@ -24,9 +24,50 @@ import (
 // Accounts: the admin lists, creates, edits, disables and deletes them,
 // and hands out activation links (there is no mail server to count on).
 
+// listPage is the number of accounts or classes an admin's list shows
+// per page.
+const listPage = 100
+
+// pageOf reads a list's page number (1 when absent or wrong).
+func pageOf(r *http.Request) int {
+	n, err := strconv.Atoi(r.URL.Query().Get("page"))
+	if err != nil || n < 1 || n > 1_000_000 {
+		return 1
+	}
+	return n
+}
+
+// pagerFor is the pager of a list page that found more (one row beyond
+// the page) or not; the other pages keep the request's other parameters.
+func pagerFor(r *http.Request, page int, more bool) web.Pager {
+	at := func(n int) string {
+		q := r.URL.Query()
+		if n == 1 {
+			q.Del("page")
+		} else {
+			q.Set("page", strconv.Itoa(n))
+		}
+		if len(q) == 0 {
+			return r.URL.Path
+		}
+		return r.URL.Path + "?" + q.Encode()
+	}
+	pg := web.Pager{Page: page}
+	if page > 1 {
+		pg.Prev = at(page - 1)
+	}
+	if more {
+		pg.Next = at(page + 1)
+	}
+	return pg
+}
+
+// adminUsers lists the accounts by name, a page at a time (an académie
+// holds tens of thousands); a search or a role narrows the list.
 func (s *Server) adminUsers(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
-	f := store.UserFilter{Query: searchQuery(q.Get("q")), Limit: 201}
+	page := pageOf(r)
+	f := store.UserFilter{Query: searchQuery(q.Get("q")), Limit: listPage + 1, Offset: (page - 1) * listPage}
 	if role, err := portfolio.ParseRole(q.Get("role")); err == nil {
 		f.Role = role
 	}
@@ -35,11 +76,11 @@ func (s *Server) adminUsers(w http.ResponseWriter, r *http.Request) {
 		s.serverError(w, r, err)
 		return
 	}
-	limited := len(users) > 200
-	if limited {
-		users = users[:200]
+	more := len(users) > listPage
+	if more {
+		users = users[:listPage]
 	}
-	s.render(w, r, http.StatusOK, web.AdminUsers(s.page(r, "Comptes", "accounts"), users, f.Query, string(f.Role), limited))
+	s.render(w, r, http.StatusOK, web.AdminUsers(s.page(r, "Comptes", "accounts"), users, f.Query, string(f.Role), pagerFor(r, page, more)))
 }
 
 func (s *Server) classOptions(r *http.Request) ([]web.ClassOption, error) {

@@ -154,59 +154,85 @@ func (c *pageCache) stats() (entries, bytes int) {
 	return len(c.entries), c.size
 }
 
-// getHTML returns a rendered page under key, making it with build when
-// absent. The cache keeps it gzip-compressed: the page has its text only
-// for the request that made it (and when the cache is off), its gzip form
-// always when the cache is on.
-func (c *pageCache) getHTML(key string, build func() ([]byte, error)) (htmlPage, error) {
-	if c.max <= 0 {
-		raw, err := build()
-		return htmlPage{raw: raw}, err
+// getHTML returns the gzip form of the page under key, making it with
+// build when absent; the cache keeps only that form. When text is not nil
+// it receives the page's HTML as well: made there by build, or
+// decompressed. Pages are made in lent buffers: only their compressed
+// form, a tenth of their size, is allocated for good.
+func (c *pageCache) getHTML(key string, build func(*bytes.Buffer) error, text *bytes.Buffer) ([]byte, error) {
+	if c.max <= 0 && text != nil { // nothing kept: the text is all the caller needs
+		return nil, build(text)
 	}
-	var raw []byte
+	made := false
 	gz, err := c.get(key, func() ([]byte, error) {
-		var err error
-		if raw, err = build(); err != nil {
+		buf := text
+		if buf == nil {
+			buf = getBuffer()
+			defer putBuffer(buf)
+		}
+		if err := build(buf); err != nil {
 			return nil, err
 		}
-		return gzipBytes(raw), nil
+		made = true
+		return gzipBytes(buf.Bytes()), nil
 	})
-	return htmlPage{raw: raw, gz: gz}, err
+	if err != nil || made || text == nil {
+		return gz, err
+	}
+	return gz, gunzipTo(text, gz)
+}
+
+// getText returns the HTML fragment under key (shared: callers only read
+// it), making it with build in scratch when absent. Fragments are kept as
+// text: they are framed again for each viewer, and a framing should not
+// cost a decompression.
+func (c *pageCache) getText(key string, build func(*bytes.Buffer) error, scratch *bytes.Buffer) ([]byte, error) {
+	if c.max <= 0 {
+		err := build(scratch)
+		return scratch.Bytes(), err
+	}
+	return c.get(key, func() ([]byte, error) {
+		if err := build(scratch); err != nil {
+			return nil, err
+		}
+		return bytes.Clone(scratch.Bytes()), nil
+	})
 }
 
 // renderFramed writes a page made of the layout around a body kept in the
 // page cache under bodyKey (made by body when absent). Without a flash
-// message, the framed page itself is kept too, under bodyKey and what the
-// layout shows (title, menu entry, viewer): a page then costs its access
-// checks and a write of its compressed bytes.
+// message, the framed page itself is kept too, compressed, under bodyKey
+// and what the layout shows (title, menu entry, viewer): a page then costs
+// its access checks and a write of its compressed bytes. With the cache
+// off, each request makes both.
 func (s *Server) renderFramed(w http.ResponseWriter, r *http.Request, p web.Page, bodyKey string,
-	body func() ([]byte, error), frame func(web.Page, templ.Component) templ.Component) {
-	framed := func() ([]byte, error) {
-		bp, err := s.pages.getHTML(bodyKey, body)
+	body func(*bytes.Buffer) error, frame func(web.Page, templ.Component) templ.Component) {
+	framed := func(out *bytes.Buffer) error {
+		scratch := getBuffer()
+		defer putBuffer(scratch)
+		text, err := s.pages.getText(bodyKey, body, scratch)
 		if err != nil {
-			return nil, err
+			return err
 		}
-		b, err := bp.text()
-		if err != nil {
-			return nil, err
+		out.Grow(len(text) + 8<<10) // the layout is a few kilobytes
+		return frame(p, rawHTML(text)).Render(r.Context(), out)
+	}
+	if p.Flash != "" || s.pages.max <= 0 { // shown once, or no cache: not kept
+		out := getBuffer()
+		defer putBuffer(out)
+		if err := framed(out); err != nil {
+			s.serverError(w, r, err)
+			return
 		}
-		var buf bytes.Buffer
-		buf.Grow(len(b) + 8<<10) // the layout is a few kilobytes
-		err = frame(p, rawHTML(b)).Render(r.Context(), &buf)
-		return buf.Bytes(), err
+		s.writeMade(w, r, http.StatusOK, out.Bytes())
+		return
 	}
-	var page htmlPage
-	var err error
-	if p.Flash != "" { // shown once: not kept
-		page.raw, err = framed()
-	} else {
-		u := p.User
-		page, err = s.pages.getHTML(fmt.Sprintf("%s|page|%q|%q|%d|%d|%q|%q", bodyKey, p.Title, p.Active, p.Refresh,
-			u.ID, u.FullName(), u.Role), framed)
-	}
+	u := p.User
+	gz, err := s.pages.getHTML(fmt.Sprintf("%s|page|%q|%q|%d|%d|%q|%q", bodyKey, p.Title, p.Active, p.Refresh,
+		u.ID, u.FullName(), u.Role), framed, nil)
 	if err != nil {
 		s.serverError(w, r, err)
 		return
 	}
-	s.writeHTML(w, r, http.StatusOK, page)
+	s.writeHTML(w, r, http.StatusOK, htmlPage{gz: gz})
 }

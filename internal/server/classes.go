@@ -99,12 +99,17 @@ func schoolYear(now time.Time) string {
 }
 
 func (s *Server) renderAdminClasses(w http.ResponseWriter, r *http.Request, status int, f web.ClassForm) {
-	classes, err := s.store.Classes(r.Context(), 0)
+	page := pageOf(r)
+	classes, err := s.store.ClassesPage(r.Context(), listPage+1, (page-1)*listPage)
 	if err != nil {
 		s.serverError(w, r, err)
 		return
 	}
-	s.render(w, r, status, web.AdminClasses(s.page(r, "Classes", "admin"), classSummaries(classes), f))
+	more := len(classes) > listPage
+	if more {
+		classes = classes[:listPage]
+	}
+	s.render(w, r, status, web.AdminClasses(s.page(r, "Classes", "admin"), classSummaries(classes), pagerFor(r, page, more), f))
 }
 
 func (s *Server) createClass(w http.ResponseWriter, r *http.Request) {
@@ -152,6 +157,10 @@ func (s *Server) renderAdminClass(w http.ResponseWriter, r *http.Request, status
 	s.renderAdminClassWith(w, r, status, id, f, "")
 }
 
+// staffListMax is how many teachers (and admins) the assignment list of a
+// class page offers before a search is needed.
+const staffListMax = 200
+
 // renderAdminClassWith draws the class page with a refused enrolment.
 func (s *Server) renderAdminClassWith(w http.ResponseWriter, r *http.Request, status int, id int64, f web.ClassForm, enrolError string) {
 	students, teachers, err := s.store.ClassMembers(r.Context(), id)
@@ -178,19 +187,25 @@ func (s *Server) renderAdminClassWith(w http.ResponseWriter, r *http.Request, st
 	if more {
 		available = available[:enrolListMax]
 	}
-	allTeachers, err := s.store.Users(r.Context(), portfolio.RoleTeacher)
-	if err != nil {
-		s.serverError(w, r, err)
-		return
-	}
-	admins, err := s.store.Users(r.Context(), portfolio.RoleAdmin)
-	if err != nil {
-		s.serverError(w, r, err)
-		return
+	// The staff to assign: by name, at most staffListMax of each role (an
+	// académie has thousands of teachers); a search narrows them.
+	staffSearch := searchQuery(r.URL.Query().Get("qe"))
+	var staff []portfolio.User
+	moreStaff := false
+	for _, role := range []portfolio.Role{portfolio.RoleTeacher, portfolio.RoleAdmin} {
+		list, err := s.store.SearchUsers(r.Context(), store.UserFilter{Role: role, Query: staffSearch, Limit: staffListMax + 1})
+		if err != nil {
+			s.serverError(w, r, err)
+			return
+		}
+		if len(list) > staffListMax {
+			list, moreStaff = list[:staffListMax], true
+		}
+		staff = append(staff, list...)
 	}
 	v := web.AdminClassView{ID: id, Form: f, Students: students, Teachers: teachers,
-		Available: available, Search: search, MoreAvailable: more, Staff: notIn(append(allTeachers, admins...), teachers),
-		EnrolError: enrolError}
+		Available: available, Search: search, MoreAvailable: more, Staff: notIn(staff, teachers),
+		StaffSearch: staffSearch, MoreStaff: moreStaff, EnrolError: enrolError}
 	s.render(w, r, status, web.AdminClass(s.page(r, f.Name, "admin"), v))
 }
 

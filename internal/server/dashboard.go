@@ -115,17 +115,12 @@ func (s *Server) showClass(w http.ResponseWriter, r *http.Request) {
 	opts := heatOptionsOf(r)
 	// The body is the same for every viewer and changes only with the
 	// class's stamp (or its own columns): it is kept rendered.
-	s.renderFramed(w, r, s.page(r, c.Name, "home"), fmt.Sprintf("class|%#v|%#v", *c, opts), func() ([]byte, error) {
+	s.renderFramed(w, r, s.page(r, c.Name, "home"), fmt.Sprintf("class|%#v|%#v", *c, opts), func(buf *bytes.Buffer) error {
 		v, err := s.classView(r.Context(), c, opts)
 		if err != nil {
-			return nil, err
+			return err
 		}
-		// Sized at once: growing a buffer to a dashboard's size by doubling
-		// allocated twice that size.
-		var buf bytes.Buffer
-		buf.Grow(16<<10 + len(v.Rows)*(len(v.Columns)+len(v.Types)+12)*24 + len(v.Queue)*400)
-		err = web.ClassDashboardBody(v).Render(r.Context(), &buf)
-		return buf.Bytes(), err
+		return web.ClassDashboardBody(v).Render(r.Context(), buf)
 	}, web.ClassDashboard)
 }
 

@@ -3,11 +3,9 @@ package server
 import (
 	"bytes"
 	"compress/gzip"
-	"io"
 	"net/http"
 	"strconv"
 	"strings"
-	"sync"
 )
 
 // Pages go out gzip-compressed to the clients that accept it (every
@@ -40,30 +38,70 @@ func acceptsGzip(r *http.Request) bool {
 	return false
 }
 
-var gzipWriters = sync.Pool{New: func() any {
-	w, _ := gzip.NewWriterLevel(nil, gzip.BestSpeed)
-	return w
-}}
+// gzipWriters are reused gzip writers (a new one allocates about 800 KB).
+// A channel rather than a sync.Pool: the pool is emptied at every garbage
+// collection, which under load came every few pages.
+var gzipWriters = make(chan *gzip.Writer, 16)
 
-// gzipBytes is b compressed.
+func getGzipWriter() *gzip.Writer {
+	select {
+	case zw := <-gzipWriters:
+		return zw
+	default:
+		zw, _ := gzip.NewWriterLevel(nil, gzip.BestSpeed)
+		return zw
+	}
+}
+
+func putGzipWriter(zw *gzip.Writer) {
+	select {
+	case gzipWriters <- zw:
+	default:
+	}
+}
+
+// gzipBytes is b compressed, in a slice of its own.
 func gzipBytes(b []byte) []byte {
-	var out bytes.Buffer
-	out.Grow(len(b)/6 + 64)
-	zw := gzipWriters.Get().(*gzip.Writer)
-	defer gzipWriters.Put(zw)
-	zw.Reset(&out)
+	out := getBuffer()
+	defer putBuffer(out)
+	gzipTo(out, b)
+	return bytes.Clone(out.Bytes())
+}
+
+// gzipTo writes b compressed to out.
+func gzipTo(out *bytes.Buffer, b []byte) {
+	zw := getGzipWriter()
+	defer putGzipWriter(zw)
+	zw.Reset(out)
 	_, _ = zw.Write(b) // a bytes.Buffer does not fail
 	_ = zw.Close()
-	return out.Bytes()
+}
+
+// getBuffer and putBuffer lend the buffers pages are made in.
+func getBuffer() *bytes.Buffer { return renderBuffers.Get().(*bytes.Buffer) }
+
+func putBuffer(b *bytes.Buffer) {
+	if b.Cap() <= 1<<20 { // a rare huge page is not kept
+		b.Reset()
+		renderBuffers.Put(b)
+	}
 }
 
 // gunzipBytes is the text of a page the cache kept compressed.
 func gunzipBytes(gz []byte) ([]byte, error) {
+	var out bytes.Buffer
+	err := gunzipTo(&out, gz)
+	return out.Bytes(), err
+}
+
+// gunzipTo writes the text of a compressed page to out.
+func gunzipTo(out *bytes.Buffer, gz []byte) error {
 	zr, err := gzip.NewReader(bytes.NewReader(gz))
 	if err != nil {
-		return nil, err
+		return err
 	}
-	return io.ReadAll(zr)
+	_, err = out.ReadFrom(zr)
+	return err
 }
 
 // htmlPage is a rendered HTML page: its text, its gzip form, or both.

@@ -14,7 +14,30 @@ import (
 // A SQLite driver that counts the statements run through it, to prove that
 // a page's query count does not grow with the data.
 
-var queryCount atomic.Int64
+var queryCount, rowCount atomic.Int64
+
+// queryLog, when not nil, receives the text of every statement run.
+var queryLog atomic.Pointer[chan string]
+
+func logQuery(q string) {
+	if ch := queryLog.Load(); ch != nil {
+		select {
+		case *ch <- q:
+		default:
+		}
+	}
+}
+
+// countingRows counts the rows handed to the program.
+type countingRows struct{ driver.Rows }
+
+func (r countingRows) Next(dest []driver.Value) error {
+	err := r.Rows.Next(dest)
+	if err == nil {
+		rowCount.Add(1)
+	}
+	return err
+}
 
 func init() {
 	d := &sqlite.Driver{}
@@ -36,11 +59,17 @@ type countingConn struct{ driver.Conn }
 
 func (c countingConn) QueryContext(ctx context.Context, q string, args []driver.NamedValue) (driver.Rows, error) {
 	queryCount.Add(1)
-	return c.Conn.(driver.QueryerContext).QueryContext(ctx, q, args)
+	logQuery(q)
+	rows, err := c.Conn.(driver.QueryerContext).QueryContext(ctx, q, args)
+	if err != nil {
+		return nil, err
+	}
+	return countingRows{rows}, nil
 }
 
 func (c countingConn) ExecContext(ctx context.Context, q string, args []driver.NamedValue) (driver.Result, error) {
 	queryCount.Add(1)
+	logQuery(q)
 	return c.Conn.(driver.ExecerContext).ExecContext(ctx, q, args)
 }
 
@@ -51,18 +80,27 @@ func (c countingConn) PrepareContext(ctx context.Context, q string) (driver.Stmt
 	if err != nil {
 		return nil, err
 	}
-	return countingStmt{st}, nil
+	return countingStmt{st, q}, nil
 }
 
-type countingStmt struct{ driver.Stmt }
+type countingStmt struct {
+	driver.Stmt
+	q string
+}
 
 func (s countingStmt) QueryContext(ctx context.Context, args []driver.NamedValue) (driver.Rows, error) {
 	queryCount.Add(1)
-	return s.Stmt.(driver.StmtQueryContext).QueryContext(ctx, args)
+	logQuery(s.q)
+	rows, err := s.Stmt.(driver.StmtQueryContext).QueryContext(ctx, args)
+	if err != nil {
+		return nil, err
+	}
+	return countingRows{rows}, nil
 }
 
 func (s countingStmt) ExecContext(ctx context.Context, args []driver.NamedValue) (driver.Result, error) {
 	queryCount.Add(1)
+	logQuery(s.q)
 	return s.Stmt.(driver.StmtExecContext).ExecContext(ctx, args)
 }
 

@@ -5,7 +5,6 @@ package server
 
 import (
 	"bytes"
-	"compress/gzip"
 	"context"
 	"errors"
 	"fmt"
@@ -229,33 +228,25 @@ func (s *Server) flash(ctx context.Context, msg string) {
 // render writes a component with the status, through a buffer so a
 // rendering error becomes a clean 500 rather than half a page.
 func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, c templ.Component) {
-	buf := renderBuffers.Get().(*bytes.Buffer)
-	defer func() {
-		if buf.Cap() <= 1<<20 { // a rare huge page is not kept
-			buf.Reset()
-			renderBuffers.Put(buf)
-		}
-	}()
+	buf := getBuffer()
+	defer putBuffer(buf)
 	if err := c.Render(r.Context(), buf); err != nil {
 		s.serverError(w, r, err)
 		return
 	}
-	if !acceptsGzip(r) || buf.Len() < minGzip {
-		s.writeHTML(w, r, status, htmlPage{raw: buf.Bytes()})
+	s.writeMade(w, r, status, buf.Bytes())
+}
+
+// writeMade sends a page made for this request, compressed on the way when
+// the client accepts it.
+func (s *Server) writeMade(w http.ResponseWriter, r *http.Request, status int, page []byte) {
+	if !acceptsGzip(r) || len(page) < minGzip {
+		s.writeHTML(w, r, status, htmlPage{raw: page})
 		return
 	}
-	out := renderBuffers.Get().(*bytes.Buffer)
-	defer func() {
-		if out.Cap() <= 1<<20 {
-			out.Reset()
-			renderBuffers.Put(out)
-		}
-	}()
-	zw := gzipWriters.Get().(*gzip.Writer)
-	zw.Reset(out)
-	_, _ = zw.Write(buf.Bytes())
-	_ = zw.Close()
-	gzipWriters.Put(zw)
+	out := getBuffer()
+	defer putBuffer(out)
+	gzipTo(out, page)
 	s.writeHTML(w, r, status, htmlPage{gz: out.Bytes()})
 }
 

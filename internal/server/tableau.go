@@ -133,14 +133,12 @@ func (s *Server) renderTableau(w http.ResponseWriter, r *http.Request, student *
 		return
 	}
 	// The grid is most of the page's work: it is kept rendered.
-	s.renderFramed(w, r, s.page(r, "Tableau de synthèse", active), src.key("grid|"+base), func() ([]byte, error) {
+	s.renderFramed(w, r, s.page(r, "Tableau de synthèse", active), src.key("grid|"+base), func(buf *bytes.Buffer) error {
 		t, err := s.tableau(r, src)
 		if err != nil {
-			return nil, err
+			return err
 		}
-		var buf bytes.Buffer
-		err = web.TableauGrid(web.TableauView{T: t, EditURL: rowURL}).Render(r.Context(), &buf)
-		return buf.Bytes(), err
+		return web.TableauGrid(web.TableauView{T: t, EditURL: rowURL}).Render(r.Context(), buf)
 	}, func(p web.Page, grid templ.Component) templ.Component {
 		return web.TableauPage(p, portfolio.TableauTitle, base, grid)
 	})
@@ -162,14 +160,12 @@ func (s *Server) renderGridPage(w http.ResponseWriter, r *http.Request, src tabl
 		}
 	}
 	slices.SortFunc(fiches, func(a, b web.FicheLink) int { return a.Number - b.Number })
-	s.renderFramed(w, r, s.page(r, "Tableau de synthèse", active), src.key("grid2|"+base), func() ([]byte, error) {
+	s.renderFramed(w, r, s.page(r, "Tableau de synthèse", active), src.key("grid2|"+base), func(buf *bytes.Buffer) error {
 		g, _, err := s.grid(r, src)
 		if err != nil {
-			return nil, err
+			return err
 		}
-		var buf bytes.Buffer
-		err = web.GridTable(web.GridView{G: g, EditURL: rowURL}).Render(r.Context(), &buf)
-		return buf.Bytes(), err
+		return web.GridTable(web.GridView{G: g, EditURL: rowURL}).Render(r.Context(), buf)
 	}, func(p web.Page, grid templ.Component) templ.Component {
 		return web.GridPage(p, web.GridPageView{Base: base, Paper: tree.Tableau.Paper, Fiches: fiches, HasFiche: tree.Fiche != nil}, grid)
 	})

@@ -22,6 +22,8 @@ type UserFilter struct {
 	Query string // part of the name or e-mail
 	Role  portfolio.Role
 	Limit int
+	// Offset skips that many accounts of the order (pages).
+	Offset int
 	// NotInClass leaves out the members of that class (0: none).
 	NotInClass int64
 	// WithoutClass keeps only the users in no class, archived ones aside.
@@ -55,7 +57,7 @@ func (s *Store) SearchUsers(ctx context.Context, f UserFilter) ([]portfolio.User
 	}
 	var out []portfolio.User
 	err := s.each(ctx, `SELECT `+userColumnsU+` FROM users u WHERE `+strings.Join(where, " AND ")+`
-		ORDER BY u.last_name COLLATE fr, u.first_name COLLATE fr LIMIT ?`, append(args, f.Limit),
+		ORDER BY u.last_name COLLATE fr, u.first_name COLLATE fr LIMIT ? OFFSET ?`, append(args, f.Limit, max(f.Offset, 0)),
 		func(rows *sql.Rows) error {
 			u, err := scanUserRow(rows)
 			if err != nil {

@@ -297,6 +297,48 @@ func (m *memo[K, V]) get(k K, fresh func(V) bool, load func() (V, error)) (V, er
 	return v, nil
 }
 
+// getMany returns the values under keys, loading those absent with one
+// call of load (which returns them by key; a key it leaves out is left
+// out). Values loaded while a write was committed are not kept.
+func (m *memo[K, V]) getMany(keys []K, load func(missing []K) (map[K]V, error)) (map[K]V, error) {
+	out := make(map[K]V, len(keys))
+	var missing []K
+	m.mu.Lock()
+	for _, k := range keys {
+		if v, ok := m.m[k]; ok && m.t.enabled {
+			out[k] = v
+		} else {
+			missing = append(missing, k)
+		}
+	}
+	m.mu.Unlock()
+	if len(missing) == 0 {
+		return out, nil
+	}
+	gen := m.t.gen.Load()
+	loaded, err := load(missing)
+	if err != nil {
+		return nil, err
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	keep := m.t.enabled && m.t.gen.Load() == gen
+	for k, v := range loaded {
+		out[k] = v
+		if !keep {
+			continue
+		}
+		if _, ok := m.m[k]; !ok && len(m.m) >= m.max {
+			for old := range m.m {
+				delete(m.m, old)
+				break
+			}
+		}
+		m.m[k] = v
+	}
+	return out, nil
+}
+
 func (m *memo[K, V]) invalidate(table string, rows map[int64]struct{}) {
 	keyOf, ok := m.keyOf[table]
 	if !ok {

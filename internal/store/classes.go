@@ -167,17 +167,28 @@ func (s *Store) class(ctx context.Context, id int64) (classEntry, error) {
 // every class for an admin (teacherID 0), else the teacher's classes.
 // Archived classes come last.
 func (s *Store) Classes(ctx context.Context, teacherID int64) ([]Class, error) {
+	return s.listClasses(ctx, teacherID, -1, 0)
+}
+
+// ClassesPage is a page of every class, in the order of Classes: limit
+// classes after offset, read through the index of that order.
+func (s *Store) ClassesPage(ctx context.Context, limit, offset int) ([]Class, error) {
+	return s.listClasses(ctx, 0, limit, max(offset, 0))
+}
+
+func (s *Store) listClasses(ctx context.Context, teacherID int64, limit, offset int) ([]Class, error) {
 	where, args := "", []any{}
 	if teacherID != 0 {
 		where = `WHERE c.id IN (SELECT class_id FROM class_teachers WHERE teacher_id = ?)`
 		args = append(args, teacherID)
 	}
+	args = append(args, limit, offset)
 	var out []Class
 	err := s.each(ctx, `SELECT `+classColumns+`,
 			(SELECT count(*) FROM class_students cs WHERE cs.class_id = c.id),
 			(SELECT count(*) FROM class_students cs JOIN realisations r ON r.student_id = cs.student_id
 				WHERE cs.class_id = c.id AND r.status = 'soumise')
-		FROM classes c `+where+` ORDER BY c.archived, c.school_year DESC, c.name COLLATE fr`, args,
+		FROM classes c `+where+` ORDER BY c.archived, c.school_year DESC, c.name COLLATE fr LIMIT ? OFFSET ?`, args,
 		func(rows *sql.Rows) error {
 			var students, submitted int
 			c, err := scanClass(rows, &students, &submitted)
@@ -194,11 +205,14 @@ func (s *Store) Classes(ctx context.Context, teacherID int64) ([]Class, error) {
 // ClassMembers lists the students (sorted by name) and the teachers of a
 // class.
 func (s *Store) ClassMembers(ctx context.Context, classID int64) (students, teachers []portfolio.User, err error) {
-	err = s.each(ctx, `SELECT `+userColumnsU+`, (ct.teacher_id IS NOT NULL) FROM users u
-		LEFT JOIN class_students cs ON cs.student_id = u.id AND cs.class_id = ?
-		LEFT JOIN class_teachers ct ON ct.teacher_id = u.id AND ct.class_id = ?
-		WHERE cs.class_id IS NOT NULL OR ct.class_id IS NOT NULL
-		ORDER BY u.last_name COLLATE fr, u.first_name COLLATE fr`, []any{classID, classID},
+	// From the class's rows, not from every user: a page of one class
+	// reads that class.
+	err = s.each(ctx, `SELECT `+userColumnsU+`, 0 FROM class_students cs JOIN users u ON u.id = cs.student_id
+		WHERE cs.class_id = ?
+		UNION ALL
+		SELECT `+userColumnsU+`, 1 FROM class_teachers ct JOIN users u ON u.id = ct.teacher_id
+		WHERE ct.class_id = ?
+		ORDER BY 4 COLLATE fr, 3 COLLATE fr`, []any{classID, classID},
 		func(rows *sql.Rows) error {
 			var teacher bool
 			u, err := scanUserRow(rows, &teacher)

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"slices"
 	"strconv"
@@ -70,22 +71,90 @@ type Dashboard struct {
 	Waiting  int         // every submitted réalisation of the class
 }
 
+// dashboardStudent is a student's line of a class dashboard as read from
+// the database, with their names folded for the order.
+type dashboardStudent struct {
+	summary     StudentSummary
+	queue       []QueueItem
+	last, first string // folded
+}
+
 // ClassDashboard gathers a class's students, their counts, coverage and
 // submitted réalisations (kept up to date on every write in
 // student_coverage), and from those the review queue (oldest submission
-// first), in one query whatever the class or school size: it reads the
-// class's rows through indexes, and only the columns the page shows.
+// first). The class's list of students and each student's line are kept
+// in memory until a write changes them (changes.go): a dashboard made
+// again after one student wrote reads that student's line only, in one
+// query whatever the class or school size.
 func (s *Store) ClassDashboard(ctx context.Context, classID int64) (Dashboard, error) {
 	var d Dashboard
-	type keyed struct {
-		last, first string // folded, for the order
+	ids, err := s.members.get(classID, nil, func() ([]int64, error) {
+		var ids []int64
+		err := s.each(ctx, `SELECT student_id FROM class_students WHERE class_id = ?`, []any{classID}, func(rows *sql.Rows) error {
+			var id int64
+			err := rows.Scan(&id)
+			ids = append(ids, id)
+			return err
+		})
+		return ids, err
+	})
+	if err != nil || len(ids) == 0 {
+		return d, err
 	}
-	var keys []keyed
-	err := s.each(ctx, `SELECT u.id, u.first_name, u.last_name, u.parcours, coalesce(sc.activities, ''),
+	lines, err := s.students.getMany(ids, func(missing []int64) (map[int64]dashboardStudent, error) {
+		return s.dashboardStudents(ctx, missing)
+	})
+	if err != nil {
+		return d, err
+	}
+	list := make([]dashboardStudent, 0, len(lines))
+	queued := 0
+	for _, id := range ids {
+		if l, ok := lines[id]; ok {
+			list = append(list, l)
+			queued += len(l.queue)
+		}
+	}
+	// ORDER BY last_name COLLATE fr, first_name COLLATE fr.
+	slices.SortFunc(list, func(a, b dashboardStudent) int {
+		return cmp.Or(strings.Compare(a.last, b.last), strings.Compare(a.summary.User.LastName, b.summary.User.LastName),
+			strings.Compare(a.first, b.first), strings.Compare(a.summary.User.FirstName, b.summary.User.FirstName))
+	})
+	d.Students = make([]StudentSummary, len(list))
+	queue := make([]*QueueItem, 0, queued)
+	for i := range list {
+		d.Students[i] = list[i].summary
+		d.Waiting += list[i].summary.ByStatus[portfolio.StatusSubmitted]
+		for j := range list[i].queue {
+			queue = append(queue, &list[i].queue[j])
+		}
+	}
+	// The oldest submissions first.
+	slices.SortFunc(queue, func(a, b *QueueItem) int {
+		return cmp.Or(a.SubmittedAt.Compare(b.SubmittedAt), cmp.Compare(a.RealisationID, b.RealisationID))
+	})
+	if len(queue) > QueueLimit {
+		queue = queue[:QueueLimit]
+	}
+	d.Queue = make([]QueueItem, len(queue))
+	for i, q := range queue {
+		d.Queue[i] = *q
+	}
+	return d, nil
+}
+
+// dashboardStudents reads the dashboard lines of students, in one query
+// that reads only the columns the page shows.
+func (s *Store) dashboardStudents(ctx context.Context, ids []int64) (map[int64]dashboardStudent, error) {
+	list, err := json.Marshal(ids)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[int64]dashboardStudent, len(ids))
+	err = s.each(ctx, `SELECT u.id, u.first_name, u.last_name, u.parcours, coalesce(sc.activities, ''),
 			coalesce(sc.types, ''), coalesce(sc.counts, ''), coalesce(sc.cadres, ''), coalesce(sc.queue, '')
-		FROM class_students cs JOIN users u ON u.id = cs.student_id
-		LEFT JOIN student_coverage sc ON sc.student_id = cs.student_id
-		WHERE cs.class_id = ?`, []any{classID},
+		FROM users u LEFT JOIN student_coverage sc ON sc.student_id = u.id
+		WHERE u.id IN (SELECT value FROM json_each(?))`, []any{string(list)},
 		func(rows *sql.Rows) error {
 			var u portfolio.User
 			var acts, types, counts, cadres, queue string
@@ -100,40 +169,10 @@ func (s *Store) ClassDashboard(ctx context.Context, classID int64) (Dashboard, e
 			for code, n := range parsePairs(counts) {
 				st.ByStatus[portfolio.Status(code)] = n
 			}
-			d.Students = append(d.Students, st)
-			keys = append(keys, keyed{Fold(u.LastName), Fold(u.FirstName)})
-			d.Waiting += st.ByStatus[portfolio.StatusSubmitted]
-			d.Queue = appendQueue(d.Queue, u, queue)
+			out[u.ID] = dashboardStudent{summary: st, queue: appendQueue(nil, u, queue), last: Fold(u.LastName), first: Fold(u.FirstName)}
 			return nil
 		})
-	if err != nil || len(d.Students) == 0 {
-		return d, err
-	}
-	// ORDER BY last_name COLLATE fr, first_name COLLATE fr, with each name
-	// folded once rather than at every comparison.
-	order := make([]int, len(d.Students))
-	for i := range order {
-		order[i] = i
-	}
-	slices.SortFunc(order, func(i, j int) int {
-		a, b := d.Students[i].User, d.Students[j].User
-		return cmp.Or(strings.Compare(keys[i].last, keys[j].last), strings.Compare(a.LastName, b.LastName),
-			strings.Compare(keys[i].first, keys[j].first), strings.Compare(a.FirstName, b.FirstName))
-	})
-	sorted := make([]StudentSummary, len(order))
-	for i, j := range order {
-		sorted[i] = d.Students[j]
-	}
-	d.Students = sorted
-	// The oldest submissions first (the times are ISO text: their order is
-	// the text's).
-	slices.SortFunc(d.Queue, func(a, b QueueItem) int {
-		return cmp.Or(a.SubmittedAt.Compare(b.SubmittedAt), cmp.Compare(a.RealisationID, b.RealisationID))
-	})
-	if len(d.Queue) > QueueLimit {
-		d.Queue = d.Queue[:QueueLimit]
-	}
-	return d, nil
+	return out, err
 }
 
 // appendQueue adds a student's submitted réalisations, as student_coverage

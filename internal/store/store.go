@@ -46,6 +46,8 @@ type Store struct {
 	users    *memo[int64, portfolio.User]
 	versions *memo[int64, tableauVersion]
 	classes  *memo[int64, classEntry]
+	members  *memo[int64, []int64]          // a class's students
+	students *memo[int64, dashboardStudent] // a student's line of a dashboard
 	// release frees the data directory's lock at Close, when the store
 	// took it (OpenBesideServer).
 	release func()
@@ -80,6 +82,10 @@ func newStore(db *sql.DB, t *tracker, dir string) *Store {
 			"student_coverage": byRow, "jury_links": nil}),
 		classes: newMemo[int64, classEntry](t, 5000, map[string]func(int64) (int64, bool){
 			"classes": byRow, "class_teachers": nil}),
+		// class_students has no rowid: any change drops every list.
+		members: newMemo[int64, []int64](t, 5000, map[string]func(int64) (int64, bool){"class_students": nil}),
+		students: newMemo[int64, dashboardStudent](t, 20000, map[string]func(int64) (int64, bool){
+			"users": byRow, "student_coverage": byRow}),
 	}
 }
 
