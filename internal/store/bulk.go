@@ -66,6 +66,11 @@ func (s *Store) BulkLoad(ctx context.Context, spec BulkSpec) ([]int64, error) {
 				return fmt.Errorf("bulk: %w", err)
 			}
 		}
+		// The generated students have consecutive ids from first on.
+		var first int64
+		if err := tx.QueryRowContext(ctx, `SELECT min(id) FROM users WHERE email LIKE 'bulk%'`).Scan(&first); err != nil {
+			return err
+		}
 		for c := 0; c < spec.Classes; c++ {
 			var classID, profID int64
 			err := tx.QueryRowContext(ctx, `INSERT INTO classes (name, school_year, parcours) VALUES (?, '2026-2027', 'SLAM') RETURNING id`,
@@ -81,8 +86,9 @@ func (s *Store) BulkLoad(ctx context.Context, spec BulkSpec) ([]int64, error) {
 			if _, err := tx.ExecContext(ctx, `INSERT INTO class_teachers (class_id, teacher_id) VALUES (?, ?)`, classID, profID); err != nil {
 				return err
 			}
+			lo := first + int64(c*spec.ClassSize)
 			if _, err := tx.ExecContext(ctx, `INSERT INTO class_students (class_id, student_id)
-				SELECT ?, id FROM users WHERE email LIKE 'bulk%' ORDER BY id LIMIT ? OFFSET ?`, classID, spec.ClassSize, c*spec.ClassSize); err != nil {
+				SELECT ?, id FROM users WHERE id >= ? AND id < ? AND role = 'student'`, classID, lo, lo+int64(spec.ClassSize)); err != nil {
 				return err
 			}
 			classIDs = append(classIDs, classID)
