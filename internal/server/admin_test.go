@@ -706,3 +706,60 @@ func TestLoginRefusedAtOnceNotSlept(t *testing.T) {
 		leave()
 	}
 }
+
+// TestAdminListsArePaginated: the accounts and the classes are listed 100
+// per page, in name order, with links to the next and previous pages that
+// keep the filter; a page number out of range or invalid is the first.
+func TestAdminListsArePaginated(t *testing.T) {
+	c := newClassroom(t)
+	ctx := context.Background()
+	for i := 0; i < 130; i++ {
+		if _, err := c.app.store.CreateUser(ctx, portfolio.User{Email: fmt.Sprintf("eleve%03d@example.org", i), FirstName: "Élève",
+			LastName: fmt.Sprintf("Zoé%03d", i), Role: portfolio.RoleStudent, Parcours: "SLAM"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i := 0; i < 105; i++ {
+		if _, err := c.app.store.CreateClass(ctx, store.Class{Name: fmt.Sprintf("Classe %03d", i), SchoolYear: "2026-2027"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	adm := c.app.login("admin@example.org")
+	rows := regexp.MustCompile(`<tr><td><a href="/admin/users/\d+">([^<]*)</a>`)
+	page1 := adm.get("/admin/users?role=student")
+	wantStatus(t, page1, http.StatusOK)
+	names := rows.FindAllStringSubmatch(page1.body, -1)
+	if len(names) != 100 || names[0][1] != "lea Prénom" {
+		t.Fatalf("page 1: %d accounts, first %v", len(names), names[:min(1, len(names))])
+	}
+	wantContains(t, page1.body, `href="/admin/users?page=2&amp;role=student" rel="next">Page suivante`)
+	wantNotContains(t, page1.body, `rel="prev"`)
+	page2 := adm.get("/admin/users?role=student&page=2")
+	names2 := rows.FindAllStringSubmatch(page2.body, -1)
+	// 3 students of the classroom + 130, minus the first 100.
+	if len(names2) != 33 || names2[len(names2)-1][1] != "Zoé129 Élève" {
+		t.Fatalf("page 2: %d accounts, last %v", len(names2), names2[len(names2)-1:])
+	}
+	wantContains(t, page2.body, `href="/admin/users?role=student" rel="prev">`)
+	wantNotContains(t, page2.body, `rel="next"`)
+	if got := rows.FindAllStringSubmatch(adm.get("/admin/users?role=student&page=abc").body, -1); len(got) != 100 || got[0][1] != "lea Prénom" {
+		t.Errorf("invalid page number: %d accounts", len(got))
+	}
+	if got := rows.FindAllStringSubmatch(adm.get("/admin/users?page=99").body, -1); len(got) != 0 {
+		t.Errorf("page 99: %d accounts", len(got))
+	}
+
+	classes := regexp.MustCompile(`<td><a href="/admin/classes/\d+">([^<]*)</a></td>`)
+	first := adm.get("/admin/classes")
+	if got := classes.FindAllStringSubmatch(first.body, -1); len(got) != 100 {
+		t.Fatalf("classes page 1: %d", len(got))
+	}
+	wantContains(t, first.body, `href="/admin/classes?page=2" rel="next"`)
+	all, err := c.app.store.Classes(ctx, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := classes.FindAllStringSubmatch(adm.get("/admin/classes?page=2").body, -1); len(got) != len(all)-100 {
+		t.Errorf("classes page 2: %d of %d classes", len(got), len(all))
+	}
+}
