@@ -140,20 +140,20 @@ func TableauPage(p Page, title, base string, grid templ.Component) templ.Compone
 
 // TableauGrid draws the identification block, the grid, the gaps, the
 // legend and the attestation.
-// markCells writes a row's mark cells in one write: a tableau has about
-// 1,400 of them.
+// markCells writes a row's mark cells, each in one write (a tableau has
+// about 1,400 of them).
 func markCells(marks []bool) templ.Component {
 	return templ.ComponentFunc(func(_ context.Context, w io.Writer) error {
-		buf := make([]byte, 0, 10*len(marks))
 		for _, on := range marks {
+			cell := "<td></td>"
 			if on {
-				buf = append(buf, "<td>X</td>"...)
-			} else {
-				buf = append(buf, "<td></td>"...)
+				cell = "<td>X</td>"
+			}
+			if _, err := io.WriteString(w, cell); err != nil {
+				return err
 			}
 		}
-		_, err := w.Write(buf)
-		return err
+		return nil
 	})
 }
 
