@@ -3,7 +3,7 @@ GO ?= go
 DATA ?= ./data
 ADDR ?= 127.0.0.1:8080
 
-.PHONY: run test test-go test-deps fuzz vulncheck crashtest generate check bench gobench build
+.PHONY: run test test-go test-scale test-deps fuzz vulncheck crashtest generate check bench gobench build
 
 ## run: start the app with demo data on an embedded SQLite file ($(DATA))
 run:
@@ -17,7 +17,7 @@ build:
 	$(GO) build -o bin/portfolio ./cmd/portfolio
 
 ## test: every check and every test (unit, HTTP, browser)
-test: test-deps check vulncheck test-go fuzz crashtest
+test: test-deps check vulncheck test-go test-scale fuzz crashtest
 
 ## test-go: every test, with the race detector when a C compiler is there
 test-go:
@@ -26,6 +26,12 @@ test-go:
 	else \
 	  echo "race detector skipped: no C compiler (install gcc)"; $(GO) test -count=1 ./...; \
 	fi
+
+## test-scale: the pages' costs at 200 and 20,000 students
+## (TestPagesCostTheSameWhateverTheSchoolSize), without the race detector,
+## under which it would take six minutes (test-go skips it then)
+test-scale:
+	$(GO) test -count=1 -run '^TestPagesCostTheSameWhateverTheSchoolSize$$' ./internal/server/
 
 ## vulncheck: known vulnerabilities in the code and its dependencies; says
 ## so when the vulnerability database cannot be reached
