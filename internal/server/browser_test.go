@@ -735,7 +735,15 @@ func TestBrowserEvidenceAndJury(t *testing.T) {
 	if err != nil || forms != 0 {
 		t.Errorf("%d forms on the jury page", forms)
 	}
-	loaded, err := chromedp.Run(jury, chromedp.Evaluate[bool](`[...document.images].filter(i => i.classList.contains('thumb')).every(i => i.complete && i.naturalWidth > 0)`))
+	// The thumbnails load after the page is visible: wait for them (up to
+	// 10 s) before saying they do not.
+	var loaded bool
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+		loaded, err = chromedp.Run(jury, chromedp.Evaluate[bool](`[...document.images].filter(i => i.classList.contains('thumb')).every(i => i.complete && i.naturalWidth > 0)`))
+		if err != nil || loaded || time.Now().After(deadline) {
+			break
+		}
+	}
 	if err != nil || !loaded {
 		t.Errorf("the image does not load for the jury: %v", err)
 	}

@@ -265,6 +265,11 @@ func rawHTML(b []byte) templ.Component {
 }
 
 func (s *Server) errorPage(w http.ResponseWriter, r *http.Request, status int, title, msg string) {
+	// A page may have failed while being sent (its session not saved, say):
+	// the error page is plain HTML of its own length.
+	h := w.Header()
+	h.Del("Content-Encoding")
+	h.Del("Content-Length")
 	p := web.Page{Title: title, User: currentUser(r.Context())}
 	var buf bytes.Buffer
 	if err := web.ErrorPage(p, msg).Render(r.Context(), &buf); err != nil {

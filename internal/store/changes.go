@@ -31,10 +31,16 @@ type changes map[string]map[int64]struct{}
 
 // tracker spreads the committed changes to the memos.
 type tracker struct {
-	gen     atomic.Uint64 // moves after every committed write
-	mu      sync.Mutex
-	memos   []invalidator
-	enabled bool // the driver has hooks: memos may keep rows (set once at open)
+	gen atomic.Uint64 // moves after every committed write
+	// inflight counts the writes committing: from SQLite's commit hook,
+	// before the commit, to their publication. Meanwhile the memos neither
+	// serve nor keep values: a reader could otherwise pair a row already
+	// committed (read from the database) with a memoised one the write
+	// changed, and a page cached under the new stamp would stay stale.
+	inflight atomic.Int64
+	mu       sync.Mutex
+	memos    []invalidator
+	enabled  bool // the driver has hooks: memos may keep rows (set once at open)
 	// hooked and unhooked say whether connections got the hook.
 	hooked, unhooked atomic.Bool
 }
@@ -86,6 +92,7 @@ func (c *trackingConnector) Connect(context.Context) (driver.Conn, error) {
 	c.t.hooked.Store(true)
 	tc := &trackedConn{Conn: conn, t: c.t}
 	hooks.RegisterPreUpdateHook(tc.note)
+	hooks.RegisterCommitHook(tc.committing)
 	return tc, nil
 }
 
@@ -114,6 +121,17 @@ type trackedConn struct {
 	t       *tracker
 	inTx    bool
 	pending changes
+	marked  bool // counted in t.inflight until flush
+}
+
+// committing is SQLite's commit hook: a write that changed rows is about
+// to commit.
+func (c *trackedConn) committing() int32 {
+	if len(c.pending) > 0 && !c.marked {
+		c.marked = true
+		c.t.inflight.Add(1)
+	}
+	return 0 // let the commit go on
 }
 
 func (c *trackedConn) note(d sqlite.SQLitePreUpdateData) {
@@ -139,12 +157,18 @@ func (c *trackedConn) note(d sqlite.SQLitePreUpdateData) {
 // the statement's end is its commit. A failed write publishes too: what it
 // did not change is only dropped from memory and read again.
 func (c *trackedConn) flush() {
-	if c.inTx || len(c.pending) == 0 {
+	if c.inTx {
 		return
 	}
-	p := c.pending
-	c.pending = nil
-	c.t.committed(p)
+	if len(c.pending) > 0 {
+		p := c.pending
+		c.pending = nil
+		c.t.committed(p)
+	}
+	if c.marked { // after the memos dropped what the write changed
+		c.marked = false
+		c.t.inflight.Add(-1)
+	}
 }
 
 func (c *trackedConn) ExecContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Result, error) {
@@ -269,7 +293,7 @@ func newMemo[K comparable, V any](t *tracker, max int, keyOf map[string]func(int
 // may be nil, says so), else loads and keeps it. A value loaded while a
 // write was committed is returned but not kept.
 func (m *memo[K, V]) get(k K, fresh func(V) bool, load func() (V, error)) (V, error) {
-	if !m.t.enabled {
+	if !m.t.enabled || m.t.inflight.Load() > 0 {
 		return load()
 	}
 	m.mu.Lock()
@@ -285,7 +309,7 @@ func (m *memo[K, V]) get(k K, fresh func(V) bool, load func() (V, error)) (V, er
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	if m.t.gen.Load() == gen {
+	if m.t.gen.Load() == gen && m.t.inflight.Load() == 0 {
 		if _, ok := m.m[k]; !ok && len(m.m) >= m.max {
 			for k := range m.m { // random eviction
 				delete(m.m, k)
@@ -303,9 +327,10 @@ func (m *memo[K, V]) get(k K, fresh func(V) bool, load func() (V, error)) (V, er
 func (m *memo[K, V]) getMany(keys []K, load func(missing []K) (map[K]V, error)) (map[K]V, error) {
 	out := make(map[K]V, len(keys))
 	var missing []K
+	serve := m.t.enabled && m.t.inflight.Load() == 0
 	m.mu.Lock()
 	for _, k := range keys {
-		if v, ok := m.m[k]; ok && m.t.enabled {
+		if v, ok := m.m[k]; ok && serve {
 			out[k] = v
 		} else {
 			missing = append(missing, k)
@@ -322,7 +347,7 @@ func (m *memo[K, V]) getMany(keys []K, load func(missing []K) (map[K]V, error)) 
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	keep := m.t.enabled && m.t.gen.Load() == gen
+	keep := m.t.enabled && m.t.gen.Load() == gen && m.t.inflight.Load() == 0
 	for k, v := range loaded {
 		out[k] = v
 		if !keep {
