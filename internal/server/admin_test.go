@@ -745,9 +745,12 @@ func TestAdminListsArePaginated(t *testing.T) {
 	if got := rows.FindAllStringSubmatch(adm.get("/admin/users?role=student&page=abc").body, -1); len(got) != 100 || got[0][1] != "lea Prénom" {
 		t.Errorf("invalid page number: %d accounts", len(got))
 	}
-	if got := rows.FindAllStringSubmatch(adm.get("/admin/users?page=99").body, -1); len(got) != 0 {
+	beyond := adm.get("/admin/users?page=99")
+	if got := rows.FindAllStringSubmatch(beyond.body, -1); len(got) != 0 {
 		t.Errorf("page 99: %d accounts", len(got))
 	}
+	// A page past the end still leads back.
+	wantContains(t, beyond.body, "Aucun compte ne correspond.", `href="/admin/users?page=98" rel="prev"`)
 
 	classes := regexp.MustCompile(`<td><a href="/admin/classes/\d+">([^<]*)</a></td>`)
 	first := adm.get("/admin/classes")
