@@ -6,12 +6,14 @@ import (
 )
 
 // Stages (issue #15, groundwork): the computations the stage pages will
-// rest on — the SIRET's check digit and the weeks of a stage counted from
-// its dates, working days of France. Decided here, where the référentiel
-// is silent: a week of stage is 5 working days (Monday to Friday, public
-// holidays of metropolitan France left out); the weeks of a stage are its
-// working days divided by 5, so a stage of 4 weeks with Easter Monday in
-// it counts 3.8 weeks.
+// rest on — the SIRET's check digit and the length of a stage counted from
+// its dates. Decided here, where the référentiel is silent:
+//   - the weeks of a stage are its weekdays (Monday to Friday) divided by
+//     5: a public holiday is part of the stage period (the student is not
+//     absent), so a stage from a Monday to the Friday of its fifth week is
+//     5 weeks, Whit Monday or not;
+//   - its working days (for the attestation's « jours de présence ») leave
+//     out the public holidays of metropolitan France as well.
 
 // ValidSIRET tells whether s is a SIRET: 14 digits (spaces allowed between
 // groups) whose Luhn checksum is right. La Poste's establishments (SIREN
@@ -98,7 +100,21 @@ func WorkingDays(first, last time.Time) int {
 }
 
 // StageWeeks is the length in weeks of a stage from first to last: its
-// working days divided by 5.
+// weekdays, public holidays included, divided by 5.
 func StageWeeks(first, last time.Time) float64 {
-	return float64(WorkingDays(first, last)) / 5
+	return float64(weekdays(first, last)) / 5
+}
+
+// weekdays counts the Mondays to Fridays from first to last, both
+// included.
+func weekdays(first, last time.Time) int {
+	first = time.Date(first.Year(), first.Month(), first.Day(), 0, 0, 0, 0, time.UTC)
+	last = time.Date(last.Year(), last.Month(), last.Day(), 0, 0, 0, 0, time.UTC)
+	n := 0
+	for d := first; !d.After(last); d = d.AddDate(0, 0, 1) {
+		if wd := d.Weekday(); wd != time.Saturday && wd != time.Sunday {
+			n++
+		}
+	}
+	return n
 }

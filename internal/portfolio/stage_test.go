@@ -63,19 +63,19 @@ func TestStageWeeks(t *testing.T) {
 		days        int
 		weeks       float64
 	}{
-		{"2026-05-18", "2026-06-19", 24, 4.8}, // 5 weeks with Whit Monday (25 May)
-		{"2026-06-01", "2026-07-03", 25, 5},   // 5 weeks, no holiday
-		{"2027-01-04", "2027-02-12", 30, 6},   // 6 weeks in January–February
-		{"2027-03-29", "2027-04-30", 24, 4.8}, // 5 weeks from Easter Monday 2027
-		{"2024-02-26", "2024-03-01", 5, 1},    // a leap year's week: 29 February is a Thursday
-		{"2028-02-28", "2028-03-03", 5, 1},    // 2028 is a leap year
-		{"2027-02-22", "2027-03-05", 10, 2},   // 2027 is not
-		{"2026-12-21", "2027-01-01", 8, 1.6},  // Christmas and New Year's Day
-		{"2026-06-06", "2026-06-07", 0, 0},    // a weekend
-		{"2026-06-10", "2026-06-01", 0, 0},    // last before first
-		{"2026-05-04", "2026-05-15", 8, 1.6},  // 8 May and Ascension (14 May)
-		{"2026-11-02", "2026-11-13", 9, 1.8},  // 11 November
-		{"2026-08-10", "2026-08-21", 10, 2},   // 15 August 2026 is a Saturday
+		{"2026-05-18", "2026-06-19", 24, 5}, // 5 weeks with Whit Monday (25 May)
+		{"2026-06-01", "2026-07-03", 25, 5}, // 5 weeks, no holiday
+		{"2027-01-04", "2027-02-12", 30, 6}, // 6 weeks in January–February
+		{"2027-03-29", "2027-04-30", 24, 5}, // 5 weeks from Easter Monday 2027
+		{"2024-02-26", "2024-03-01", 5, 1},  // a leap year's week: 29 February is a Thursday
+		{"2028-02-28", "2028-03-03", 5, 1},  // 2028 is a leap year
+		{"2027-02-22", "2027-03-05", 10, 2}, // 2027 is not
+		{"2026-12-21", "2027-01-01", 8, 2},  // Christmas and New Year's Day
+		{"2026-06-06", "2026-06-07", 0, 0},  // a weekend
+		{"2026-06-10", "2026-06-01", 0, 0},  // last before first
+		{"2026-05-04", "2026-05-15", 8, 2},  // 8 May and Ascension (14 May)
+		{"2026-11-02", "2026-11-13", 9, 2},  // 11 November
+		{"2026-08-10", "2026-08-21", 10, 2}, // 15 August 2026 is a Saturday
 	} {
 		f, l := isoDay(c.first), isoDay(c.last)
 		if got := WorkingDays(f, l); got != c.days {
