@@ -192,3 +192,37 @@ func TestMemoKeepsNoReadOlderThanAWrite(t *testing.T) {
 		}
 	}
 }
+
+// TestNamesReindexedWhenFoldingChanges: the indexes in the fr collation's
+// order are rebuilt at open when the folding differs from the one that
+// built them (recorded in user_version), and only then.
+func TestNamesReindexedWhenFoldingChanges(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	st, err := Open(ctx, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	version := func() int64 {
+		var v int64
+		if err := st.DB.QueryRowContext(ctx, `PRAGMA user_version`).Scan(&v); err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+	built := version()
+	if built == 0 {
+		t.Fatal("the folding in force is not recorded")
+	}
+	if _, err := st.DB.ExecContext(ctx, `PRAGMA user_version = 7`); err != nil {
+		t.Fatal(err)
+	}
+	st.Close()
+	if st, err = Open(ctx, dir); err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	if got := version(); got != built {
+		t.Fatalf("after a change of folding: user_version %d, want %d", got, built)
+	}
+}

@@ -6,13 +6,16 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"hash/fnv"
 	"net/url"
 	"os"
 	"path/filepath"
+	"strconv"
 	"sync"
 	"sync/atomic"
 
 	"github.com/pressly/goose/v3"
+	"golang.org/x/text/unicode/norm"
 
 	"github.com/portfolio-sio/portfolio/internal/portfolio"
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
@@ -220,14 +223,36 @@ func Migrate(ctx context.Context, db *sql.DB) error {
 	if _, err := p.Up(ctx); err != nil {
 		return fmt.Errorf("migration de la base : %w", err)
 	}
-	// The indexes of the admin's lists (migration 00016) are in the order
-	// of the fr collation, that is of Fold: rebuilt at every start, they
-	// follow a new version of the program whose folding changed. A few
-	// hundred milliseconds for an académie.
+	return reindexIfFoldChanged(ctx, db)
+}
+
+// foldSample is a text whose folding names the fr collation's order: the
+// Unicode version of the normalisation tables and what Fold makes of the
+// letters it treats apart.
+var foldSample = norm.Version + " " + Fold("Élève Œuvre Æsop Straße ÇA Ñandú İ ǅ Ω Ё")
+
+// reindexIfFoldChanged rebuilds the indexes in the fr collation's order
+// (migration 00016, the admin's lists) when the program folds names
+// differently from the one that built them (a new Unicode version, a
+// change of Fold): an index in another order than its collation's would
+// list names wrongly. The folding in force is kept, as a hash of
+// foldSample, in the database's user_version (no table row).
+func reindexIfFoldChanged(ctx context.Context, db *sql.DB) error {
+	h := fnv.New32a()
+	h.Write([]byte(foldSample))
+	want := int64(h.Sum32() >> 1) // user_version is a signed 32-bit integer
+	var built int64
+	if err := db.QueryRowContext(ctx, `PRAGMA user_version`).Scan(&built); err != nil {
+		return err
+	}
+	if built == want {
+		return nil
+	}
 	if _, err := db.ExecContext(ctx, `REINDEX fr`); err != nil {
 		return fmt.Errorf("réindexation des noms : %w", err)
 	}
-	return nil
+	_, err := db.ExecContext(ctx, `PRAGMA user_version = `+strconv.FormatInt(want, 10))
+	return err
 }
 
 // Close closes the database.
