@@ -185,6 +185,16 @@ func FileName(u portfolio.User, ext string) string {
 	return strings.Join(parts, "_") + "_tableau." + ext
 }
 
+// ASCIIName is s without accents, keeping letters, digits and dashes, cut
+// to max bytes: a safe part of a file name.
+func ASCIIName(s string, max int) string {
+	n := asciiName(s)
+	if len(n) > max {
+		n = n[:max]
+	}
+	return n
+}
+
 // asciiName strips accents and keeps letters, digits and dashes.
 func asciiName(s string) string {
 	var b strings.Builder
