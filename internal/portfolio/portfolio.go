@@ -286,6 +286,10 @@ type Realisation struct {
 	Resources    string
 	Access       string
 	Fiche        int
+
+	// StageID is the stage the réalisation was done in (0: none); its
+	// cadre then follows the stage's year and kind.
+	StageID int64
 }
 
 // StartDate and EndDate are the first and last days of the période: the

@@ -1,6 +1,7 @@
 package portfolio
 
 import (
+	"strconv"
 	"strings"
 	"time"
 )
@@ -117,4 +118,136 @@ func weekdays(first, last time.Time) int {
 		}
 	}
 	return n
+}
+
+// StageKind tells a stage (voie scolaire) from a period of alternance
+// (apprentissage): the attestation of the first is the tutor's, of the
+// second the employer's certificat de travail.
+type StageKind string
+
+// The two kinds of a period in an organisation.
+const (
+	KindStage      StageKind = "stage"
+	KindAlternance StageKind = "alternance"
+)
+
+// Label is the French name of the kind.
+func (k StageKind) Label() string {
+	if k == KindAlternance {
+		return "Alternance"
+	}
+	return "Stage"
+}
+
+// AttestationLabel names the document that proves the period: an
+// « attestation de stage », or an apprentice's « certificat de travail ».
+func (k StageKind) AttestationLabel() string {
+	if k == KindAlternance {
+		return "certificat de travail"
+	}
+	return "attestation de stage"
+}
+
+// Stage is a period a student spent in an organisation: a stage, or a
+// year of alternance.
+type Stage struct {
+	ID            int64
+	StudentID     int64
+	Kind          StageKind
+	Year          int // 1 or 2: the year of the BTS it belongs to
+	Organisation  string
+	Address       string
+	SIRET         string // 14 digits, or ""
+	Service       string
+	TutorName     string
+	TutorFunction string
+	TutorEmail    string
+	TutorPhone    string
+	Start, End    time.Time // first and last days
+	Missions      string
+	CreatedAt     time.Time
+	UpdatedAt     time.Time
+}
+
+// Weeks is the stage's length in weeks (see StageWeeks).
+func (s Stage) Weeks() float64 { return StageWeeks(s.Start, s.End) }
+
+// WorkingDays is the stage's days of presence (see WorkingDays).
+func (s Stage) WorkingDays() int { return WorkingDays(s.Start, s.End) }
+
+// Cadre is the cadre a réalisation done during the stage has in its
+// référentiel: the stage's year and kind, among the cadres the
+// référentiel knows (the 2011 one has a single « alternance »).
+func (s Stage) Cadre(has func(string) bool) Cadre {
+	for _, c := range []string{string(s.Kind) + strconv.Itoa(s.Year), string(s.Kind), "stage" + strconv.Itoa(s.Year)} {
+		if has(c) {
+			return Cadre(c)
+		}
+	}
+	return ""
+}
+
+// Contains reports whether the day lies within the stage.
+func (s Stage) Contains(day time.Time) bool {
+	return !day.Before(s.Start) && !day.After(s.End)
+}
+
+// Label is « Stage de 1re année — Organisation (du 02/06/25 au 04/07/25) ».
+func (s Stage) Label() string {
+	return s.Kind.Label() + " de " + YearLabel(s.Year) + " — " + s.Organisation + " (" + s.PeriodText() + ")"
+}
+
+// PeriodText is « du 02/06/2025 au 04/07/2025 ».
+func (s Stage) PeriodText() string {
+	return "du " + s.Start.Format("02/01/2006") + " au " + s.End.Format("02/01/2006")
+}
+
+// YearLabel is « 1re année » or « 2e année ».
+func YearLabel(year int) string {
+	if year == 1 {
+		return "1re année"
+	}
+	return strconv.Itoa(year) + "e année"
+}
+
+// WeeksText is « 5 semaines », « 4,4 semaines », « 1 semaine ».
+func WeeksText(w float64) string {
+	s := strconv.FormatFloat(w, 'f', 1, 64)
+	s = strings.TrimSuffix(s, ".0")
+	s = strings.ReplaceAll(s, ".", ",")
+	if w < 2 {
+		return s + " semaine"
+	}
+	return s + " semaines"
+}
+
+// LogEntry is one week of a stage's carnet de bord.
+type LogEntry struct {
+	ID           int64
+	StageID      int64
+	Week         time.Time // the Monday of the week
+	Done         string    // what the student did
+	Hours        float64
+	Realisations []int64 // réalisations linked to the week
+}
+
+// AttestationStatus is where an uploaded attestation stands.
+type AttestationStatus string
+
+// The states of an attestation.
+const (
+	AttestationPending  AttestationStatus = "en_attente"
+	AttestationAccepted AttestationStatus = "acceptee"
+	AttestationRejected AttestationStatus = "refusee"
+)
+
+// Label is the French name of the state.
+func (s AttestationStatus) Label() string {
+	switch s {
+	case AttestationAccepted:
+		return "Acceptée"
+	case AttestationRejected:
+		return "Refusée"
+	}
+	return "En attente de vérification"
 }

@@ -53,6 +53,9 @@ type RealisationInput struct {
 	Resources    string
 	Access       string
 	Fiche        string // its number, "" when the réalisation is not a fiche
+	// Stage is the id of the stage it was done in, "" for none (checked
+	// by the caller, which knows the student's stages).
+	Stage string
 	// TickedBefore lists the activities ticked when the form was drawn:
 	// unticking one of them also drops its competences, while a competence
 	// ticked under an activity that never was is an error to show.
@@ -79,6 +82,9 @@ func InputFrom(r *Realisation) RealisationInput {
 	}
 	if r.Fiche > 0 {
 		in.Fiche = strconv.Itoa(r.Fiche)
+	}
+	if r.StageID > 0 {
+		in.Stage = strconv.FormatInt(r.StageID, 10)
 	}
 	for _, a := range r.Activities {
 		in.Activities = append(in.Activities, a.Code)

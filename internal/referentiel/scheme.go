@@ -24,8 +24,10 @@ type Scheme struct {
 	// Fiche: the référentiel has a fiche descriptive whose extra fields
 	// the form asks for.
 	Fiche bool
-	Form  FormSpec
-	Names Names
+	// Stages are the référentiel's stage durations (nil: none known).
+	Stages *StageRules
+	Form   FormSpec
+	Names  Names
 	// ParcoursSpecific: some units belong to one parcours (2019: B2,
 	// B3.5), so a ticked code means the student's parcours's unit.
 	ParcoursSpecific bool
@@ -217,7 +219,7 @@ func (r *Referentiel) buildSchemes() {
 // the common nodes are offered (a code may mean different things in two
 // parcours).
 func (t *Tree) scheme(parcours string) *Scheme {
-	s := &Scheme{Form: t.Form, DayPrecision: t.Tableau.Period.Precision == "day", Fiche: t.Fiche != nil, Types: t.Types,
+	s := &Scheme{Form: t.Form, DayPrecision: t.Tableau.Period.Precision == "day", Fiche: t.Fiche != nil, Types: t.Types, Stages: t.Stages,
 		ParcoursSpecific: t.hasParcoursNodes()}
 	tick, detail := t.Levels[t.tick], Level{}
 	if t.tick+1 < len(t.Levels) {

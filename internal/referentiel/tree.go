@@ -34,10 +34,38 @@ type Tree struct {
 	Tableau  TableauSpec `json:"tableau"`
 	Epreuves []Epreuve   `json:"epreuves"`
 	Fiche    *FicheSpec  `json:"fiche,omitempty"`
-	Nodes    []*Node     `json:"nodes"`
+	// Stages are the durations of stage the référentiel requires; nil when
+	// its data gives none (2011: the extracts we have are silent).
+	Stages *StageRules `json:"stages,omitempty"`
+	Nodes  []*Node     `json:"nodes"`
 
 	index map[nodeKey]*Node
 	tick  int // index in Levels of the ticked level
+}
+
+// StageRules are the référentiel's durations of stage, in weeks, and the
+// text they come from (shown to users beside the check).
+type StageRules struct {
+	Source string `json:"source"`
+	// Total weeks over the two years.
+	Total float64 `json:"total"`
+	// The consecutive period each year must hold: at least Min weeks in
+	// one run; Max is the référentiel's upper bound (a longer run is only
+	// noted: the convention may extend it during the holidays).
+	Year1 Span `json:"year1"`
+	Year2 Span `json:"year2"`
+	// Reduced is the shortest the recteur may allow (force majeure,
+	// aménagement): Total weeks, of which Year2 consecutive in year 2.
+	Reduced struct {
+		Total float64 `json:"total"`
+		Year2 float64 `json:"year2"`
+	} `json:"reduced"`
+}
+
+// Span is a range of weeks.
+type Span struct {
+	Min float64 `json:"min"`
+	Max float64 `json:"max"`
 }
 
 // Level is one level of the tree, named for the users.

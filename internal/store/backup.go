@@ -223,7 +223,7 @@ func snapshotHashes(ctx context.Context, path string) ([]string, error) {
 		return nil, err
 	}
 	defer db.Close()
-	rows, err := db.QueryContext(ctx, `SELECT DISTINCT hash FROM evidence ORDER BY hash`)
+	rows, err := db.QueryContext(ctx, `SELECT hash FROM evidence UNION SELECT hash FROM attestations ORDER BY hash`)
 	if err != nil {
 		return nil, err
 	}

@@ -92,8 +92,9 @@ func (s *Store) AddEvidenceBatch(ctx context.Context, files []NewEvidence, quota
 	var moved []string
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
 		ids, moved = ids[:0], moved[:0]
-		var used, total int64
-		if err := tx.QueryRowContext(ctx, `SELECT coalesce(sum(size), 0) FROM evidence WHERE student_id = ?`, files[0].StudentID).Scan(&used); err != nil {
+		var total int64
+		used, err := usedBytes(ctx, tx, files[0].StudentID)
+		if err != nil {
 			return err
 		}
 		for _, f := range files {
@@ -155,11 +156,10 @@ func (s *Store) RemoveTempUploads() (int, error) {
 	return n, nil
 }
 
-// UsedBytes is the storage a student's evidence takes.
+// UsedBytes is the storage a student's files take (evidence and
+// attestations).
 func (s *Store) UsedBytes(ctx context.Context, studentID int64) (int64, error) {
-	var used int64
-	err := s.DB.QueryRowContext(ctx, `SELECT coalesce(sum(size), 0) FROM evidence WHERE student_id = ?`, studentID).Scan(&used)
-	return used, err
+	return usedBytes(ctx, s.DB, studentID)
 }
 
 // EvidenceOf lists the evidence of a réalisation, in upload order.
@@ -215,7 +215,11 @@ func (s *Store) DeleteEvidence(ctx context.Context, studentID, realisationID, id
 // hashesOf lists the content hashes a query's evidence rows use.
 func (s *Store) hashesOf(ctx context.Context, where string, arg int64) ([]string, error) {
 	var out []string
-	err := s.each(ctx, `SELECT DISTINCT hash FROM evidence WHERE `+where+` = ?`, []any{arg}, func(rows *sql.Rows) error {
+	q := `SELECT DISTINCT hash FROM evidence WHERE ` + where + ` = ?1`
+	if where == "student_id" {
+		q += ` UNION SELECT hash FROM attestations WHERE student_id = ?1`
+	}
+	err := s.each(ctx, q, []any{arg}, func(rows *sql.Rows) error {
 		var h string
 		if err := rows.Scan(&h); err != nil {
 			return err
@@ -236,7 +240,7 @@ func (s *Store) dropUnreferenced(ctx context.Context, hashes []string) error {
 	defer unlock()
 	for _, h := range hashes {
 		var used bool
-		if err := s.DB.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM evidence WHERE hash = ?)`, h).Scan(&used); err != nil {
+		if err := s.DB.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM evidence WHERE hash = ?1) OR EXISTS (SELECT 1 FROM attestations WHERE hash = ?1)`, h).Scan(&used); err != nil {
 			return err
 		}
 		if used || len(h) < 3 {

@@ -21,7 +21,7 @@ const realisationColumns = `id, student_id, title, description, contexte, cadre,
 	status_reason, coalesce(validated_by, 0),
 	coalesce((SELECT first_name || ' ' || last_name FROM users WHERE users.id = validated_by), ''),
 	on_tableau, deadline_exempt, start_day, end_day, organisation, lieu, conditions, ressources,
-	acces, fiche`
+	acces, fiche, coalesce(stage_id, 0)`
 
 // ListRealisations returns a student's réalisations, complete (types,
 // activities, competences, productions), most recent période first. It
@@ -89,7 +89,7 @@ func scanRealisation(row interface{ Scan(...any) error }) (portfolio.Realisation
 	err := row.Scan(&r.ID, &r.StudentID, &r.Title, &r.Description, &r.Contexte, &r.Cadre,
 		&start, &end, &r.Modalite, &r.Team, &r.Status, &r.Version, &created, &updated, &changed,
 		&r.StatusReason, &r.ValidatedBy, &r.ValidatorName, &r.Tableau, &r.DeadlineExempt,
-		&r.StartDay, &r.EndDay, &r.Organisation, &r.Place, &r.Conditions, &r.Resources, &r.Access, &r.Fiche)
+		&r.StartDay, &r.EndDay, &r.Organisation, &r.Place, &r.Conditions, &r.Resources, &r.Access, &r.Fiche, &r.StageID)
 	if errors.Is(err, sql.ErrNoRows) {
 		return r, portfolio.ErrNotFound
 	}
@@ -207,11 +207,11 @@ func (s *Store) CreateRealisation(ctx context.Context, studentID int64, r portfo
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
 		err := tx.QueryRowContext(ctx, `INSERT INTO realisations (student_id, title, description,
 			contexte, cadre, start_month, end_month, modalite, team, status, start_day, end_day,
-			organisation, lieu, conditions, ressources, acces, fiche)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+			organisation, lieu, conditions, ressources, acces, fiche, stage_id)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, nullif(?, 0)) RETURNING id`,
 			studentID, r.Title, r.Description, r.Contexte, r.Cadre, r.Start.ISO(), r.End.ISO(),
 			r.Modalite, r.Team, portfolio.StatusDraft, r.StartDay, r.EndDay,
-			r.Organisation, r.Place, r.Conditions, r.Resources, r.Access, r.Fiche).Scan(&id)
+			r.Organisation, r.Place, r.Conditions, r.Resources, r.Access, r.Fiche, r.StageID).Scan(&id)
 		if isFicheTaken(err) {
 			return ErrFicheTaken
 		}
@@ -235,12 +235,12 @@ func (s *Store) UpdateRealisation(ctx context.Context, studentID int64, r portfo
 		res, err := tx.ExecContext(ctx, `UPDATE realisations SET title = ?, description = ?,
 			contexte = ?, cadre = ?, start_month = ?, end_month = ?, modalite = ?, team = ?,
 			start_day = ?, end_day = ?, organisation = ?, lieu = ?, conditions = ?, ressources = ?,
-			acces = ?, fiche = ?,
+			acces = ?, fiche = ?, stage_id = nullif(?, 0),
 			version = version + 1, updated_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now')
 			WHERE id = ? AND student_id = ? AND version = ? AND status IN (?, ?)`,
 			r.Title, r.Description, r.Contexte, r.Cadre, r.Start.ISO(), r.End.ISO(), r.Modalite,
 			r.Team, r.StartDay, r.EndDay, r.Organisation, r.Place, r.Conditions, r.Resources,
-			r.Access, r.Fiche, r.ID, studentID, r.Version, portfolio.StatusDraft, portfolio.StatusRework)
+			r.Access, r.Fiche, r.StageID, r.ID, studentID, r.Version, portfolio.StatusDraft, portfolio.StatusRework)
 		if isFicheTaken(err) {
 			return ErrFicheTaken
 		}
