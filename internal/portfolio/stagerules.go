@@ -2,6 +2,8 @@ package portfolio
 
 import (
 	"slices"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/portfolio-sio/portfolio/internal/referentiel"
@@ -79,7 +81,10 @@ func spanLine(when string, span referentiel.Span, run float64) StageRuleLine {
 		l.Has = "la plus longue : " + WeeksText(run)
 	}
 	if !l.OK {
-		l.Missing = "il manque " + WeeksText(span.Min-run) + " consécutives"
+		l.Missing = "il manque " + WeeksText(span.Min-run) + " consécutive"
+		if span.Min-run >= 2 {
+			l.Missing += "s"
+		}
 		if run == 0 {
 			l.Missing = "aucun stage enregistré"
 		}
@@ -91,7 +96,8 @@ func spanLine(when string, span referentiel.Span, run float64) StageRuleLine {
 
 func weeksRange(s referentiel.Span) string {
 	if s.Max > s.Min {
-		return WeeksText(s.Min)[:len(WeeksText(s.Min))-len(" semaines")] + " à " + WeeksText(s.Max)
+		n := strings.ReplaceAll(strconv.FormatFloat(s.Min, 'f', -1, 64), ".", ",")
+		return n + " à " + WeeksText(s.Max)
 	}
 	return WeeksText(s.Min)
 }
