@@ -631,6 +631,10 @@ func (s *Server) codeActivation(w http.ResponseWriter, r *http.Request) {
 // not chosen a password yet (new links replace the earlier ones).
 func (s *Server) activationSheet(w http.ResponseWriter, r *http.Request) {
 	c := routeClass(r.Context())
+	if c.Archived && currentUser(r.Context()).Role != portfolio.RoleAdmin {
+		s.errorPage(w, r, http.StatusForbidden, "Classe archivée", "Cette classe est archivée : elle est en lecture seule.")
+		return
+	}
 	students, _, err := s.store.ClassMembers(r.Context(), c.ID)
 	if err != nil {
 		s.serverError(w, r, err)

@@ -51,20 +51,11 @@ func (s *Server) decodeClass(r *http.Request) (store.Class, web.ClassForm) {
 	if _, ok := s.refs[f.Referentiel]; !ok && f.Referentiel != "" {
 		f.Errors["referentiel"] = "Référentiel inconnu : choisissez-en un dans la liste."
 	}
-	switch {
-	case f.Name == "":
-		f.Errors["name"] = "Le nom de la classe est obligatoire."
-	case !portfolio.CleanText(f.Name) || strings.ContainsAny(f.Name, "\n\r\t"):
-		f.Errors["name"] = "Le nom contient des caractères invalides."
-	case utf8.RuneCountInString(f.Name) > 100:
-		f.Errors["name"] = "Le nom ne doit pas dépasser 100 caractères."
+	if msg := classNameProblem(f.Name); msg != "" {
+		f.Errors["name"] = msg
 	}
-	if m := schoolYearRE.FindStringSubmatch(f.SchoolYear); m == nil {
-		f.Errors["school_year"] = "Indiquez l'année scolaire sous la forme 2026-2027."
-	} else if a, _ := strconv.Atoi(m[1]); m[2] != strconv.Itoa(a+1) {
-		f.Errors["school_year"] = "La seconde année doit suivre la première (ex. 2026-2027)."
-	} else if a < 2000 || a > 2100 {
-		f.Errors["school_year"] = "Année scolaire invalide."
+	if msg := schoolYearProblem(f.SchoolYear); msg != "" {
+		f.Errors["school_year"] = msg
 	}
 	if f.Parcours != "" && f.Parcours != "SISR" && f.Parcours != "SLAM" {
 		f.Errors["parcours"] = "Parcours inconnu."
@@ -78,6 +69,36 @@ func (s *Server) decodeClass(r *http.Request) (store.Class, web.ClassForm) {
 		}
 	}
 	return c, f
+}
+
+// classNameProblem is what is wrong with a class name, "" if nothing.
+func classNameProblem(name string) string {
+	switch {
+	case name == "":
+		return "Le nom de la classe est obligatoire."
+	case !portfolio.CleanText(name) || strings.ContainsAny(name, "\n\r\t"):
+		return "Le nom contient des caractères invalides."
+	case utf8.RuneCountInString(name) > 100:
+		return "Le nom ne doit pas dépasser 100 caractères."
+	}
+	return ""
+}
+
+// schoolYearProblem is what is wrong with a school year ("2026-2027"),
+// "" if nothing.
+func schoolYearProblem(year string) string {
+	m := schoolYearRE.FindStringSubmatch(year)
+	if m == nil {
+		return "Indiquez l'année scolaire sous la forme 2026-2027."
+	}
+	a, _ := strconv.Atoi(m[1])
+	if m[2] != strconv.Itoa(a+1) {
+		return "La seconde année doit suivre la première (ex. 2026-2027)."
+	}
+	if a < 2000 || a > 2100 {
+		return "Année scolaire invalide."
+	}
+	return ""
 }
 
 func (s *Server) adminClasses(w http.ResponseWriter, r *http.Request) {
@@ -163,10 +184,24 @@ const staffListMax = 200
 
 // renderAdminClassWith draws the class page with a refused enrolment.
 func (s *Server) renderAdminClassWith(w http.ResponseWriter, r *http.Request, status int, id int64, f web.ClassForm, enrolError string) {
+	s.renderAdminClassPage(w, r, status, id, f, enrolError, nil)
+}
+
+// renderAdminClassPage draws the class page; move is the « Passer à
+// l'année suivante » form as typed, nil for its defaults.
+func (s *Server) renderAdminClassPage(w http.ResponseWriter, r *http.Request, status int, id int64, f web.ClassForm, enrolError string, move *web.MoveForm) {
 	students, teachers, err := s.store.ClassMembers(r.Context(), id)
 	if err != nil {
 		s.serverError(w, r, err)
 		return
+	}
+	if move == nil {
+		name, year := f.Name, f.SchoolYear
+		if c := routeClass(r.Context()); c != nil {
+			name, year = c.Name, c.SchoolYear // the stored class, not a refused form
+		}
+		m := defaultMove(name, year, students)
+		move = &m
 	}
 	// Students to enrol: those matching the admin's search, or, without
 	// one, those in no class yet (newly created accounts). A school has
@@ -205,7 +240,7 @@ func (s *Server) renderAdminClassWith(w http.ResponseWriter, r *http.Request, st
 	}
 	v := web.AdminClassView{ID: id, Form: f, Students: students, Teachers: teachers,
 		Available: available, Search: search, MoreAvailable: more, Staff: notIn(staff, teachers),
-		StaffSearch: staffSearch, MoreStaff: moreStaff, EnrolError: enrolError}
+		StaffSearch: staffSearch, MoreStaff: moreStaff, EnrolError: enrolError, Move: *move}
 	s.render(w, r, status, web.AdminClass(s.page(r, f.Name, "admin"), v))
 }
 

@@ -342,8 +342,14 @@ func (s *Server) showStudent(w http.ResponseWriter, r *http.Request) {
 		s.serverError(w, r, err)
 		return
 	}
+	may, err := s.staffMayChange(r.Context(), viewer, student.ID)
+	if err != nil {
+		s.serverError(w, r, err)
+		return
+	}
 	s.render(w, r, http.StatusOK, web.StudentOverview(s.page(r, student.FullName(), "home"), web.StudentView{
 		Student: *student, Scheme: s.ref(student).Scheme(student.Parcours), Classes: classSummaries(classes), Realisations: list, Summary: summary, Unread: unread,
+		ReadOnly: !may,
 	}))
 }
 

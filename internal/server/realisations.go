@@ -74,9 +74,14 @@ func (s *Server) listRealisations(w http.ResponseWriter, r *http.Request) {
 		s.serverError(w, r, err)
 		return
 	}
+	readOnly, err := s.studentReadOnly(r.Context(), u.ID)
+	if err != nil {
+		s.serverError(w, r, err)
+		return
+	}
 	v := web.ListView{
 		Realisations: list, Cadre: string(f.Cadre), Status: string(f.Status), Total: total,
-		Summary: summary, Unread: unread, Locked: d.Passed(s.now()), Cadres: sc.Cadres, Scheme: sc,
+		Summary: summary, Unread: unread, Locked: d.Passed(s.now()), ReadOnly: readOnly, Cadres: sc.Cadres, Scheme: sc,
 	}
 	if !d.IsZero() {
 		v.Deadline = d.Format("02/01/2006")
@@ -186,10 +191,14 @@ func (s *Server) ownRealisation(w http.ResponseWriter, r *http.Request) (portfol
 }
 
 // guardStudentChange checks that the current student may change real (or
-// create one, when real is nil) now: the class deadline is not past (or a
-// teacher reopened this réalisation) and, when editable is set, its status
-// lets the student edit it. Otherwise it answers itself and returns false.
+// create one, when real is nil) now: their classes are not all archived,
+// the class deadline is not past (or a teacher reopened this réalisation)
+// and, when editable is set, its status lets the student edit it.
+// Otherwise it answers itself and returns false.
 func (s *Server) guardStudentChange(w http.ResponseWriter, r *http.Request, real *portfolio.Realisation, editable bool) bool {
+	if !s.guardStudentActive(w, r) {
+		return false
+	}
 	u := currentUser(r.Context())
 	d, err := s.store.StudentDeadline(r.Context(), u.ID)
 	if err != nil {

@@ -111,6 +111,17 @@ func (s *Server) renderDetail(w http.ResponseWriter, r *http.Request, status int
 	}
 	v.DeadlinePassed = d.Passed(s.now())
 	if student != nil {
+		may, err := s.staffMayChange(r.Context(), viewer, student.ID)
+		if err != nil {
+			s.serverError(w, r, err)
+			return
+		}
+		v.ReadOnly = !may
+	} else if v.ReadOnly, err = s.studentReadOnly(r.Context(), owner.ID); err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	if student != nil {
 		v.Student = student
 		classes, err := s.store.StudentClasses(r.Context(), student.ID)
 		if err == nil {
@@ -175,7 +186,7 @@ func (s *Server) studentTransition(act portfolio.Action) http.HandlerFunc {
 func (s *Server) staffTransition(w http.ResponseWriter, r *http.Request) {
 	student := routeStudent(r.Context())
 	real, ok := s.studentRealisation(w, r, student)
-	if !ok || !s.parseForm(w, r) {
+	if !ok || !s.guardStaffChange(w, r, student) || !s.parseForm(w, r) {
 		return
 	}
 	act := portfolio.Action(r.PostForm.Get("action"))
@@ -290,8 +301,17 @@ func (s *Server) showStudentRealisation(w http.ResponseWriter, r *http.Request) 
 	s.renderDetail(w, r, http.StatusOK, student, real, nil)
 }
 
-// addComment posts a comment, by the student (student nil) or the staff.
+// addComment posts a comment, by the student (student nil) or the staff,
+// unless the class is archived (read-only; comments are allowed after
+// the deadline).
 func (s *Server) addComment(w http.ResponseWriter, r *http.Request, student *portfolio.User, real portfolio.Realisation) {
+	if student == nil {
+		if !s.guardStudentActive(w, r) {
+			return
+		}
+	} else if !s.guardStaffChange(w, r, student) {
+		return
+	}
 	if !s.parseForm(w, r) {
 		return
 	}

@@ -123,6 +123,7 @@ func (s *Server) router() chi.Router {
 					r.Use(s.loadClass)
 					r.Get("/", s.adminClass)
 					r.Post("/", s.updateClass)
+					r.Post("/move", s.moveClass)
 					r.Post("/students", s.memberAction(true, portfolio.RoleStudent))
 					r.Post("/students/{userID}/remove", s.memberAction(false, portfolio.RoleStudent))
 					r.Post("/teachers", s.memberAction(true, portfolio.RoleTeacher))

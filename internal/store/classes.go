@@ -318,3 +318,93 @@ func (s *Store) StudentClasses(ctx context.Context, studentID int64) ([]Class, e
 		})
 	return out, err
 }
+
+// TeachesStudentActive reports whether the teacher teaches the student in
+// a class that is not archived: an archived class is read-only for its
+// teachers.
+func (s *Store) TeachesStudentActive(ctx context.Context, teacherID, studentID int64) (bool, error) {
+	var ok bool
+	err := s.queryRow(ctx, `SELECT EXISTS (SELECT 1 FROM class_teachers ct
+		JOIN class_students cs ON cs.class_id = ct.class_id
+		JOIN classes c ON c.id = ct.class_id
+		WHERE ct.teacher_id = ? AND cs.student_id = ? AND c.archived = 0)`, teacherID, studentID).Scan(&ok)
+	return ok, err
+}
+
+// StudentArchivedOnly reports whether the student is in at least one
+// class and all of their classes are archived (their portfolio is then
+// read-only). A student in no class is not.
+func (s *Store) StudentArchivedOnly(ctx context.Context, studentID int64) (bool, error) {
+	var ok bool
+	err := s.queryRow(ctx, `SELECT EXISTS (SELECT 1 FROM class_students WHERE student_id = ?)
+		AND NOT EXISTS (SELECT 1 FROM class_students cs JOIN classes c ON c.id = cs.class_id
+			WHERE cs.student_id = ? AND c.archived = 0)`, studentID, studentID).Scan(&ok)
+	return ok, err
+}
+
+// ErrNotInClass is returned when a student to move on is not in the class.
+var ErrNotInClass = errors.New("the student is not in the class")
+
+// ClassMove is a class moved on to the next school year: the new class's
+// name and year, the students who go (all or part of the class), whether
+// its teachers follow and whether the old class is archived.
+type ClassMove struct {
+	From         int64
+	Name         string
+	SchoolYear   string
+	Students     []int64
+	KeepTeachers bool
+	Archive      bool
+}
+
+// MoveClassOn creates, in one transaction, the next year's class of a
+// class (same référentiel and parcours, no deadline), enrols the students
+// of m (each must be in the old class: ErrNotInClass), copies its teachers
+// and archives the old class when asked. It returns the new class's id;
+// ErrClassExists when a class has that name that year, ErrNotFound when
+// the old class does not exist. The students' réalisations are theirs,
+// not the class's: they follow them.
+func (s *Store) MoveClassOn(ctx context.Context, m ClassMove) (int64, error) {
+	var id int64
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		err := tx.QueryRowContext(ctx, `INSERT INTO classes (name, school_year, referentiel, parcours, deadline)
+			SELECT ?, ?, referentiel, parcours, '' FROM classes WHERE id = ? RETURNING id`,
+			m.Name, m.SchoolYear, m.From).Scan(&id)
+		switch {
+		case errors.Is(err, sql.ErrNoRows):
+			return portfolio.ErrNotFound
+		case err != nil && strings.Contains(err.Error(), "UNIQUE constraint failed"):
+			return ErrClassExists
+		case err != nil:
+			return err
+		}
+		for _, st := range m.Students {
+			res, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO class_students (class_id, student_id)
+				SELECT ?, student_id FROM class_students WHERE class_id = ? AND student_id = ?`, id, m.From, st)
+			if err != nil {
+				return referentielError(err)
+			}
+			if n, err := res.RowsAffected(); err != nil {
+				return err
+			} else if n == 0 {
+				return ErrNotInClass
+			}
+		}
+		if m.KeepTeachers {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO class_teachers (class_id, teacher_id)
+				SELECT ?, teacher_id FROM class_teachers WHERE class_id = ?`, id, m.From); err != nil {
+				return err
+			}
+		}
+		if m.Archive {
+			if _, err := tx.ExecContext(ctx, `UPDATE classes SET archived = 1 WHERE id = ?`, m.From); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, err
+	}
+	return id, nil
+}
