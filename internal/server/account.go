@@ -136,6 +136,17 @@ type personalData struct {
 	Account      accountData           `json:"account"`
 	Classes      []string              `json:"classes"`
 	Realisations []realisationDataJSON `json:"realisations"`
+	Stages       []stageDataJSON       `json:"stages"`
+}
+
+// stageDataJSON is a stage in the personal data export: the stage, its
+// carnet and its attestations (their files are in attestations/).
+type stageDataJSON struct {
+	portfolio.Stage
+	Start        string               `json:"start"`
+	End          string               `json:"end"`
+	Carnet       []portfolio.LogEntry `json:"carnet"`
+	Attestations []store.Attestation  `json:"attestations"`
 }
 
 type accountData struct {
@@ -195,6 +206,25 @@ func (s *Server) personalDataZIP(w http.ResponseWriter, r *http.Request) {
 		}
 		d.Realisations = append(d.Realisations, realisationDataJSON{Realisation: re, Start: re.Start.ISO(), End: re.End.ISO(), Comments: comments, History: events})
 	}
+	stages, err := s.store.Stages(ctx, u.ID)
+	if err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	atts, err := s.store.Attestations(ctx, u.ID)
+	if err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	for _, st := range stages {
+		weeks, err := s.store.StageWeeks(ctx, st.ID)
+		if err != nil {
+			s.serverError(w, r, err)
+			return
+		}
+		d.Stages = append(d.Stages, stageDataJSON{Stage: st, Start: st.Start.Format(time.DateOnly), End: st.End.Format(time.DateOnly),
+			Carnet: weeks, Attestations: atts[st.ID]})
+	}
 	// Streamed: the response starts now, so a later error can only be
 	// logged (the ZIP is then visibly truncated).
 	s.audit(r, "data_export", u.Email, "")
@@ -248,6 +278,14 @@ func (s *Server) personalDataZIP(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 	}
+	for _, st := range stages {
+		for _, a := range atts[st.ID] {
+			if err := addFileToZip(zw, s.store, a.AsEvidence(), fmt.Sprintf("attestations/%d-%d-%s", st.ID, a.ID, a.Filename)); err != nil {
+				fail(err)
+				return
+			}
+		}
+	}
 	if err := zw.Close(); err != nil {
 		fail(err)
 	}
@@ -256,14 +294,18 @@ func (s *Server) personalDataZIP(w http.ResponseWriter, r *http.Request) {
 // addEvidenceToZip copies an evidence file into the personal data ZIP, as
 // fichiers/<réalisation>-<id>-<name>.
 func addEvidenceToZip(zw *zip.Writer, st *store.Store, e store.Evidence) error {
+	return addFileToZip(zw, st, e, fmt.Sprintf("fichiers/%d-%d-%s", e.RealisationID, e.ID, e.Filename))
+}
+
+// addFileToZip copies a stored file into a ZIP under name.
+func addFileToZip(zw *zip.Writer, st *store.Store, e store.Evidence, name string) error {
 	f, err := st.OpenEvidence(e)
 	if err != nil {
 		return err
 	}
 	defer f.Close()
 	// Stored as is: PDF, images and ZIP do not compress further.
-	w, err := zw.CreateHeader(&zip.FileHeader{Name: fmt.Sprintf("fichiers/%d-%d-%s", e.RealisationID, e.ID, e.Filename),
-		Method: zip.Store, Modified: e.CreatedAt})
+	w, err := zw.CreateHeader(&zip.FileHeader{Name: name, Method: zip.Store, Modified: e.CreatedAt})
 	if err != nil {
 		return err
 	}

@@ -128,6 +128,8 @@ type exportJob struct {
 	done    atomic.Int64
 	created time.Time
 
+	kind string // what it builds, for its page (default: the tableaux)
+
 	mu   sync.Mutex
 	zip  []byte
 	err  error
@@ -282,9 +284,13 @@ func (s *Server) showExport(w http.ResponseWriter, r *http.Request) {
 	}
 	job.mu.Lock()
 	v := web.ExportView{ID: job.id, Class: job.class, ClassID: job.classID, Total: job.total, Done: int(job.done.Load()),
-		Ready: job.zip != nil, Failed: job.err != nil, Name: job.name}
+		Ready: job.zip != nil, Failed: job.err != nil, Name: job.name, Dossiers: job.kind != ""}
 	job.mu.Unlock()
-	p := s.page(r, "Export des tableaux — "+job.class, "home")
+	kind := job.kind
+	if kind == "" {
+		kind = "Export des tableaux"
+	}
+	p := s.page(r, kind+" — "+job.class, "home")
 	if !v.Ready && !v.Failed {
 		p.Refresh = 1
 	}

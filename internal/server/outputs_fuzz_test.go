@@ -104,6 +104,7 @@ type outputsFixture struct {
 	lea, prof, adm  *client
 	ines            *client // a student of a class on the 2019 référentiel
 	inesID          int64
+	inesClass       int64
 	anonymous       *client
 	mail            *sentMail
 	mu              sync.Mutex
@@ -128,7 +129,7 @@ func newOutputsFixture(t testing.TB) *outputsFixture {
 	}
 	return &outputsFixture{c: c, lea: c.app.login("lea@example.org"), prof: c.app.login("prof@example.org"),
 		adm: c.app.login("admin@example.org"), anonymous: c.app.client(), mail: mail, evidenceContent: samplePNG(t),
-		ines: c.app.login("ines@example.org"), inesID: ines.ID}
+		ines: c.app.login("ines@example.org"), inesID: ines.ID, inesClass: cid}
 }
 
 // withT is the client with this input's t (same cookies).
@@ -286,6 +287,7 @@ func (fx *outputsFixture) check(t *testing.T, text string) {
 		t.Fatalf("activation e-mail body %q", body)
 	}
 	fx.check2019(t, text, line)
+	fx.checkStages(t, text)
 	wantStatus(t, anon.get("/healthz"), http.StatusOK)
 }
 
@@ -374,6 +376,70 @@ func (fx *outputsFixture) check2019(t *testing.T, text string, line func(int) fu
 			}
 			if !found {
 				t.Fatalf("%s: the title %q is in no cell", get.path, want)
+			}
+		}
+	}
+}
+
+// checkStages types the text into every free field of a stage and of its
+// carnet, has its attestation accepted, and reads every output that shows
+// them: the stage pages (student, teacher, class), the carnet and the
+// pre-filled attestation PDFs, the dossier ZIP and its merged PDF.
+func (fx *outputsFixture) checkStages(t *testing.T, text string) {
+	ines, prof := withT(t, fx.ines), withT(t, fx.prof)
+	if _, err := fx.c.app.store.DB.Exec(`DELETE FROM stages WHERE student_id = ?`, fx.inesID); err != nil {
+		t.Fatal(err)
+	}
+	form := url.Values{"kind": {"stage"}, "year": {"1"}, "organisation": {text}, "address": {text}, "siret": {"73282932000074"},
+		"service": {text}, "tutor_name": {text}, "tutor_function": {text}, "tutor_email": {"t@example.fr"}, "tutor_phone": {"0102030405"},
+		"start": {"2026-05-18"}, "end": {"2026-06-26"}, "missions": {text}}
+	loc := send(t, ines, "/stages", form, func(f url.Values) {
+		for k, max := range map[string]int{"organisation": portfolio.MaxStageLine, "service": portfolio.MaxStageLine, "tutor_name": portfolio.MaxStageLine,
+			"tutor_function": portfolio.MaxStageLine, "address": portfolio.MaxStageAddress, "missions": portfolio.MaxStageMissions} {
+			f.Set(k, accepted(text, max))
+		}
+	})
+	sid := locationID.FindStringSubmatch(loc)
+	if sid == nil {
+		t.Fatalf("stage created at %q", loc)
+	}
+	stages, err := fx.c.app.store.Stages(context.Background(), fx.inesID)
+	if err != nil || len(stages) != 1 {
+		t.Fatalf("stages: %v %v", stages, err)
+	}
+	org := stages[0].Organisation
+	stage := "/stages/" + sid[1]
+	send(t, ines, stage+"/semaines/2026-05-18", url.Values{"done": {text}, "hours": {"35"}}, func(f url.Values) { f.Set("done", accepted(text, portfolio.MaxLogDone)) })
+	wantStatus(t, ines.upload(stage+"/attestations", "files", "scan.png", fx.evidenceContent), http.StatusSeeOther)
+	atts, err := fx.c.app.store.Attestations(context.Background(), fx.inesID)
+	if err != nil || len(atts[stages[0].ID]) != 1 {
+		t.Fatalf("attestations %v %v", atts, err)
+	}
+	staff := fmt.Sprintf("/students/%d/stages/%s", fx.inesID, sid[1])
+	send(t, prof, staff+"/attestations/"+itoa(atts[stages[0].ID][0].ID)+"/decision", url.Values{"decision": {"reject"}, "reason": {text}},
+		func(f url.Values) { f.Set("reason", accepted(text, portfolio.MaxReason)) })
+	send(t, prof, staff+"/attestations/"+itoa(atts[stages[0].ID][0].ID)+"/decision", url.Values{"decision": {"accept"}}, nil)
+	for _, get := range []struct {
+		cl   *client
+		path string
+	}{
+		{ines, "/stages"}, {ines, stage}, {ines, stage + "/carnet.pdf"}, {ines, stage + "/attestation-modele.pdf"},
+		{ines, "/dossier.zip"}, {ines, "/dossier.pdf"}, {prof, staff}, {prof, fmt.Sprintf("/classes/%d/stages", fx.inesClass)},
+		{prof, fmt.Sprintf("/students/%d/dossier.zip", fx.inesID)}, {ines, "/compte/donnees.zip"},
+	} {
+		res := get.cl.get(get.path)
+		if res.status != http.StatusOK {
+			t.Fatalf("GET %s: status %d\n%.1500s", get.path, res.status, res.body)
+		}
+		wellFormed(t, get.path, res)
+		switch {
+		case strings.HasPrefix(res.header.Get("Content-Type"), "text/html"):
+			if !strings.Contains(res.body, html.EscapeString(org)) {
+				t.Fatalf("%s: the page lacks the organisation, escaped: %q", get.path, html.EscapeString(org))
+			}
+		case strings.HasPrefix(res.header.Get("Content-Type"), "application/pdf") && !strings.HasSuffix(get.path, "dossier.pdf"):
+			if w := latinWord.FindString(norm.NFC.String(org)); w != "" && !strings.Contains(strings.Join(strings.Fields(pdfText(t, []byte(res.body))), ""), w) {
+				t.Fatalf("%s: the PDF lacks %q of the organisation", get.path, w)
 			}
 		}
 	}

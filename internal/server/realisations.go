@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"net/url"
@@ -133,7 +134,11 @@ func (s *Server) createRealisation(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	evidenceTitle := r.PostForm.Get("evidence_title")
-	real, errs := in.ValidateIn(s.ref(u).Scheme(u.Parcours))
+	real, errs, err := s.validateRealisation(r.Context(), u, &in)
+	if err != nil {
+		s.serverError(w, r, err)
+		return
+	}
 	if msg := s.checkFiles(files, evidenceTitle); len(files) > 0 && msg != "" {
 		if errs == nil {
 			errs = portfolio.Errors{}
@@ -249,13 +254,17 @@ func (s *Server) updateRealisation(w http.ResponseWriter, r *http.Request) {
 		s.renderForm(w, r, http.StatusOK, reworkReason(real), realisationURL(real.ID), "Modifier la réalisation", in, version, nil)
 		return
 	}
-	updated, errs := in.ValidateIn(s.ref(u).Scheme(u.Parcours))
+	updated, errs, err := s.validateRealisation(r.Context(), u, &in)
+	if err != nil {
+		s.serverError(w, r, err)
+		return
+	}
 	if errs != nil {
 		s.renderForm(w, r, http.StatusUnprocessableEntity, reworkReason(real), realisationURL(real.ID), "Modifier la réalisation", in, version, errs)
 		return
 	}
 	updated.ID, updated.Version = real.ID, version
-	err := s.store.UpdateRealisation(r.Context(), u.ID, updated)
+	err = s.store.UpdateRealisation(r.Context(), u.ID, updated)
 	if errors.Is(err, store.ErrFicheTaken) {
 		s.renderForm(w, r, http.StatusUnprocessableEntity, reworkReason(real), realisationURL(real.ID), "Modifier la réalisation", in, version, ficheTaken(updated.Fiche))
 		return
@@ -270,6 +279,65 @@ func (s *Server) updateRealisation(w http.ResponseWriter, r *http.Request) {
 	}
 	s.flash(r.Context(), "Modifications enregistrées.")
 	http.Redirect(w, r, realisationURL(real.ID), http.StatusSeeOther)
+}
+
+// validateRealisation checks the form against the student's référentiel
+// and, when it names a stage, against the stage: the réalisation takes the
+// stage's cadre (its year and kind), and its période must lie within it.
+func (s *Server) validateRealisation(ctx context.Context, u *portfolio.User, in *portfolio.RealisationInput) (portfolio.Realisation, portfolio.Errors, error) {
+	sc := s.ref(u).Scheme(u.Parcours)
+	var st portfolio.Stage
+	stageErr := ""
+	if in.Stage != "" {
+		id, ok := parseID(in.Stage)
+		var err error
+		if ok {
+			st, err = s.store.Stage(ctx, u.ID, id)
+		}
+		switch {
+		case !ok || errors.Is(err, portfolio.ErrNotFound):
+			stageErr = "Ce stage n'existe pas ou n'est pas le vôtre."
+		case err != nil:
+			return portfolio.Realisation{}, nil, err
+		default:
+			if c := st.Cadre(sc.HasCadre); c != "" {
+				in.Cadre = string(c)
+			}
+		}
+	}
+	real, errs := in.ValidateIn(sc)
+	if stageErr == "" && st.ID > 0 && !errs.Has("start") && !errs.Has("end") {
+		probe := real
+		if errs != nil { // ValidateIn returns no réalisation with errors: read the dates again
+			probe = periodOnly(sc.DayPrecision, in.Start, in.End)
+		}
+		if !stageHolds(st, &probe) {
+			stageErr = "La période de la réalisation doit être comprise dans celle du stage (" + st.PeriodText() + ")."
+		}
+	}
+	if stageErr != "" {
+		if errs == nil {
+			errs = portfolio.Errors{}
+		}
+		errs["stage"] = stageErr
+		return portfolio.Realisation{}, errs, nil
+	}
+	real.StageID = st.ID
+	return real, errs, nil
+}
+
+// periodOnly is a réalisation with only its période, read from valid
+// form dates (checked already).
+func periodOnly(days bool, start, end string) portfolio.Realisation {
+	var r portfolio.Realisation
+	if days {
+		r.Start, r.StartDay, _ = portfolio.ParseDay(start)
+		r.End, r.EndDay, _ = portfolio.ParseDay(end)
+	} else {
+		r.Start, _ = portfolio.ParseMonth(start)
+		r.End, _ = portfolio.ParseMonth(end)
+	}
+	return r
 }
 
 // productionRows applies the form's « Ajouter un lien » and « Retirer »
@@ -374,6 +442,7 @@ func decodeRealisation(f url.Values) portfolio.RealisationInput {
 		Resources:    f.Get("ressources"),
 		Access:       f.Get("acces"),
 		Fiche:        f.Get("fiche"),
+		Stage:        f.Get("stage"),
 
 		Activities:  f["activity"],
 		Competences: f["competence"],
@@ -425,7 +494,13 @@ func (s *Server) renderForm(w http.ResponseWriter, r *http.Request, status int, 
 		blanks = append(blanks, portfolio.Production{})
 		hasEmpty = true
 	}
+	stages, err := s.store.Stages(r.Context(), u.ID)
+	if err != nil {
+		s.serverError(w, r, err)
+		return
+	}
 	s.render(w, r, status, web.RealisationForm(s.page(r, heading, "realisations"), web.FormView{
+		Stages:   stages,
 		Action:   action,
 		Version:  version,
 		Cancel:   cancel,

@@ -87,6 +87,9 @@ func (s *Server) router() chi.Router {
 				r.Get("/tableau.pdf", s.tableauPDF)
 				r.Get("/tableau.xlsx", s.tableauXLSX)
 				r.Get("/realisations/{id}/fiche.pdf", s.realisationFiche)
+				r.Route("/stages", s.stageRoutes)
+				r.Get("/dossier.zip", s.dossierZIP)
+				r.Get("/dossier.pdf", s.dossierPDF)
 			})
 
 			// Teachers (their classes) and admins (everything) follow students.
@@ -98,6 +101,8 @@ func (s *Server) router() chi.Router {
 					"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))
 				r.With(s.loadClass).Post("/classes/{classID}/export", s.startClassExport)
 				r.With(s.loadClass).Post("/classes/{classID}/activation-sheet", s.activationSheet)
+				r.With(s.loadClass).Get("/classes/{classID}/stages", s.classStages)
+				r.With(s.loadClass).Post("/classes/{classID}/dossiers", s.startClassDossiers)
 				r.Get("/exports/{jobID}", s.showExport)
 				r.Get("/exports/{jobID}/download", s.downloadExport)
 				r.Route("/students/{studentID}", func(r chi.Router) {
@@ -111,6 +116,9 @@ func (s *Server) router() chi.Router {
 					r.Get("/realisations/{id}", s.showStudentRealisation)
 					r.Post("/realisations/{id}/review", s.staffTransition)
 					r.Post("/realisations/{id}/comments", s.staffComment)
+					r.Route("/stages", s.stageRoutes)
+					r.Get("/dossier.zip", s.dossierZIP)
+					r.Get("/dossier.pdf", s.dossierPDF)
 				})
 			})
 
