@@ -550,7 +550,7 @@ func (s *Store) Footprint(ctx context.Context, studentID int64) (StudentFootprin
 		(SELECT count(*) FROM comments c JOIN realisations r ON r.id = c.realisation_id WHERE r.student_id = ?1),
 		(SELECT count(*) FROM realisation_events e JOIN realisations r ON r.id = e.realisation_id WHERE r.student_id = ?1),
 		(SELECT count(*) FROM class_students WHERE student_id = ?1),
-		(SELECT count(*) FROM evidence WHERE student_id = ?1)`, studentID).Scan(&f.Realisations, &f.Comments, &f.Events, &f.Classes, &f.Files)
+		(SELECT count(*) FROM evidence WHERE student_id = ?1) + (SELECT count(*) FROM attestations WHERE student_id = ?1)`, studentID).Scan(&f.Realisations, &f.Comments, &f.Events, &f.Classes, &f.Files)
 	return f, err
 }
 
