@@ -21,7 +21,8 @@ var Accounts2019 = []Account{
 // Seed2019 adds, beside the data of Seed, two classes on the 2019
 // référentiel ref, taught by the demo teacher: an SISR student whose
 // réalisations, in the three bands of the tableau, cover all of Bloc 1
-// and include two fiches descriptives, and a SLAM student who still
+// and include two fiches descriptives, with her two stages (carnet,
+// attestation accepted for the first), and a SLAM student who still
 // lacks some Bloc 1 competences. It does nothing (false) when its
 // accounts exist already.
 func Seed2019(ctx context.Context, st *store.Store, ref *referentiel.Referentiel, h auth.Hasher, now time.Time) (bool, error) {
@@ -78,6 +79,12 @@ func Seed2019(ctx context.Context, st *store.Store, ref *referentiel.Referentiel
 			}
 			if err := review(ctx, st, id, prof.ID, rid, it); err != nil {
 				return false, err
+			}
+		}
+		if u.Parcours == "SISR" {
+			u.ID = id
+			if err := seedStages(ctx, st, u, prof.ID, y, now); err != nil {
+				return false, fmt.Errorf("demo stages: %w", err)
 			}
 		}
 	}

@@ -400,6 +400,15 @@ func (s *Server) runClassDossiers(job *exportJob, students []portfolio.User) {
 		if n := used[strings.ToLower(dir)]; n > 1 {
 			dir += "_" + strconv.Itoa(n)
 		}
+		// The same dossier as one PDF beside its files; an uploaded
+		// attestation the merge cannot read is said in a note instead.
+		var merged bytes.Buffer
+		if err := s.withPDFSlot(ctx, func() error { return mergedDossier(&merged, files) }); err == nil {
+			files = append(files, dossierFile{name: studentPrefix(st) + "_dossier_complet.pdf", mime: "application/pdf", data: merged.Bytes()})
+		} else {
+			files = append(files, dossierFile{name: "LISEZMOI.txt", mime: "text/plain",
+				data: []byte("Le dossier n'a pas pu être assemblé en un seul PDF : " + err.Error() + ".\r\nLes documents sont dans ce dossier, un par fichier.\r\n")})
+		}
 		if err := writeDossierZIP(zw, dir, files, s.now()); err != nil {
 			job.fail(err)
 			return

@@ -356,11 +356,13 @@ func TestClassDossiers(t *testing.T) {
 	res = sc.profC.get(job + "/download")
 	wantStatus(t, res, http.StatusOK)
 	files := zipEntries(t, res.body)
-	for _, name := range []string{"LEA_Prenom_dossier/LEA_Prenom_1_tableau_de_synthese.pdf", "ZOE_Prenom_dossier/ZOE_Prenom_4_synthese_portfolio.pdf"} {
+	for _, name := range []string{"LEA_Prenom_dossier/LEA_Prenom_1_tableau_de_synthese.pdf", "ZOE_Prenom_dossier/ZOE_Prenom_4_synthese_portfolio.pdf",
+		"ZOE_Prenom_dossier/ZOE_Prenom_dossier_complet.pdf"} {
 		if files[name] == nil {
 			t.Fatalf("class dossiers lack %s: %v", name, keys(files))
 		}
 	}
+	wantContains(t, pdfText(t, files["LEA_Prenom_dossier/LEA_Prenom_dossier_complet.pdf"]), "Tableau de synthèse", "Synthèse du portfolio")
 	// The outsider cannot start one, nor download this one.
 	wantStatus(t, sc.outC.post("/classes/"+strconv.FormatInt(sc.classID, 10)+"/dossiers", nil), http.StatusNotFound)
 	wantStatus(t, sc.outC.get(job+"/download"), http.StatusNotFound)
