@@ -8,7 +8,9 @@ import (
 	"sort"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/portfolio-sio/portfolio/internal/portfolio"
 	"github.com/portfolio-sio/portfolio/internal/store"
 )
 
@@ -57,6 +59,15 @@ func TestPagesCostTheSameWhateverTheSchoolSize(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		stageID, err := app.store.SaveStage(ctx, portfolio.Stage{StudentID: studentID, Kind: portfolio.KindStage, Year: 1, Organisation: "Mairie",
+			TutorName: "Tuteur", Start: time.Date(2026, 5, 25, 0, 0, 0, 0, time.UTC), End: time.Date(2026, 6, 26, 0, 0, 0, 0, time.UTC)}, "")
+		if err == nil {
+			err = app.store.SaveStageWeek(ctx, studentID, portfolio.LogEntry{StageID: stageID, Week: time.Date(2026, 5, 25, 0, 0, 0, 0, time.UTC),
+				Done: "Câblage", Hours: 35, Realisations: []int64{realID}})
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
 		app.addUser("admin@example.org", "admin", "")
 		student, prof, admin := app.login("bulk1@example.org"), app.login(profEmail), app.login("admin@example.org")
 		anonymous := app.client()
@@ -77,6 +88,10 @@ func TestPagesCostTheSameWhateverTheSchoolSize(t *testing.T) {
 			{prof, "enseignant : un étudiant", fmt.Sprintf("/students/%d", studentID), 0},
 			{prof, "enseignant : une réalisation", fmt.Sprintf("/students/%d/realisations/%d", studentID, realID), 0},
 			{prof, "enseignant : tableau d'un étudiant", fmt.Sprintf("/students/%d/tableau", studentID), 0},
+			{student, "étudiant : stages", "/stages", 0},
+			{student, "étudiant : un stage", fmt.Sprintf("/stages/%d", stageID), 0},
+			{prof, "enseignant : stages d'un étudiant", fmt.Sprintf("/students/%d/stages", studentID), 0},
+			{prof, "enseignant : stages de la classe", fmt.Sprintf("/classes/%d/stages", classID), 0},
 			{admin, "admin : classes", "/admin/classes", listPage + 1 + 2},
 			{admin, "admin : classes, page 3", "/admin/classes?page=3", listPage + 1},
 			{admin, "admin : une classe", fmt.Sprintf("/admin/classes/%d", classID), 2*staffListMax + 2 + 35 + 2 + 30},

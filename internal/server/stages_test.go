@@ -417,3 +417,49 @@ func TestDossierPDFNamesADamagedAttestation(t *testing.T) {
 	wantContains(t, res.body, "LEA_Prenom_3_attestation_stage_1A_Mairie.pdf")
 	wantStatus(t, sc.leaC.get("/dossier.zip"), http.StatusOK)
 }
+
+// TestStagesReadOnlyWhenArchived: once the class is archived, its
+// student's stages are read-only for her and for her teacher (not for an
+// admin), and the pages say so; reading and the dossier still work.
+func TestStagesReadOnlyWhenArchived(t *testing.T) {
+	sc := newStageClass(t)
+	s1 := createStage(t, sc.leaC, "/stages", stageForm("1", "Mairie", "2026-05-25", "2026-06-26"))
+	wantStatus(t, sc.leaC.upload(s1+"/attestations", "files", "a.pdf", attestationPDF(t, "signée")), http.StatusSeeOther)
+	atts, _ := sc.app.store.Attestations(context.Background(), sc.lea.ID)
+	aid := strconv.FormatInt(atts[lastID(s1)][0].ID, 10)
+	if _, err := sc.app.store.DB.Exec(`UPDATE classes SET archived = 1 WHERE id = ?`, sc.classID); err != nil {
+		t.Fatal(err)
+	}
+	staff := "/students/" + strconv.FormatInt(sc.lea.ID, 10) + "/stages/" + strconv.FormatInt(lastID(s1), 10)
+	for _, res := range []response{
+		sc.leaC.post("/stages", stageForm("2", "Ailleurs", "2027-01-04", "2027-02-12")),
+		sc.leaC.get("/stages/new"),
+		sc.leaC.post(s1, stageForm("1", "Mairie bis", "2026-05-25", "2026-06-26")),
+		sc.leaC.post(s1+"/delete", nil),
+		sc.leaC.post(s1+"/semaines/2026-06-01", url.Values{"done": {"x"}, "hours": {"1"}}),
+		sc.leaC.upload(s1+"/attestations", "files", "b.pdf", attestationPDF(t, "autre")),
+		sc.leaC.post(s1+"/attestations/"+aid+"/delete", nil),
+		sc.profC.post(staff+"/attestations/"+aid+"/decision", url.Values{"decision": {"accept"}}),
+		sc.profC.post(staff, stageForm("1", "Mairie ter", "2026-05-25", "2026-06-26")),
+	} {
+		wantStatus(t, res, http.StatusForbidden)
+		wantContains(t, res.body, "Cette classe est archivée : elle est en lecture seule.")
+	}
+	for _, c := range []*client{sc.leaC, sc.profC} {
+		p := s1
+		if c == sc.profC {
+			p = staff
+		}
+		res := c.get(p)
+		wantStatus(t, res, http.StatusOK)
+		wantContains(t, res.body, "Classe archivée — lecture seule.")
+		wantNotContains(t, res.body, `id="upload-attestation"`, `value="accept"`, `id="edit-stage"`)
+	}
+	wantStatus(t, sc.leaC.get("/dossier.zip"), http.StatusOK)
+	if st, _ := sc.app.store.Stages(context.Background(), sc.lea.ID); len(st) != 1 || st[0].Organisation != "Mairie" {
+		t.Fatalf("stages changed while archived: %+v", st)
+	}
+	// An admin still acts.
+	sc.app.addUser("admin2@example.org", portfolio.RoleAdmin, "")
+	wantStatus(t, sc.app.login("admin2@example.org").post(staff+"/attestations/"+aid+"/decision", url.Values{"decision": {"accept"}}), http.StatusSeeOther)
+}
