@@ -76,3 +76,62 @@ func TestDemoHasBothReferentiels(t *testing.T) {
 		}
 	}
 }
+
+// TestDemoStages: whatever the year it is seeded in, the demo SISR 2019
+// student's stages are 5 and 6 whole weeks from a Monday to a Friday, meet
+// the 2019 durations, hold the réalisations linked to them, and the first
+// has its accepted attestation.
+func TestDemoStages(t *testing.T) {
+	refs, err := referentiel.LoadAll(refdata.FS)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, now := range []time.Time{time.Date(2026, 12, 2, 10, 0, 0, 0, time.UTC), time.Date(2028, 3, 1, 10, 0, 0, 0, time.UTC),
+		time.Date(2031, 10, 15, 10, 0, 0, 0, time.UTC)} {
+		ctx := context.Background()
+		st, err := store.Open(ctx, t.TempDir())
+		if err != nil {
+			t.Fatal(err)
+		}
+		h := auth.Hasher{Cost: 4}
+		if _, err := demo.Seed(ctx, st, refs["sio-2011"], h, now); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := demo.Seed2019(ctx, st, refs["sio-2019"], h, now); err != nil {
+			t.Fatal(err)
+		}
+		u, _ := st.UserByEmail(ctx, "sisr2019@demo.local")
+		stages, err := st.Stages(ctx, u.ID)
+		if err != nil || len(stages) != 2 {
+			t.Fatalf("%s: stages %v %v", now, stages, err)
+		}
+		for i, s := range stages {
+			if s.Weeks() != float64(5+i) || s.Start.Weekday() != time.Monday || s.End.Weekday() != time.Friday {
+				t.Errorf("%s: stage %d is %v weeks, %s to %s", now, i+1, s.Weeks(), s.Start.Weekday(), s.End.Weekday())
+			}
+		}
+		if c := portfolio.CheckStages(refs["sio-2019"].Scheme("SISR").Stages, stages); !c.OK {
+			t.Errorf("%s: demo stages do not meet the durations: %+v", now, c.Lines)
+		}
+		reals, _ := st.ListRealisations(ctx, u.ID, store.RealisationFilter{})
+		linked := 0
+		for _, r := range reals {
+			for _, s := range stages {
+				if r.StageID == s.ID {
+					linked++
+					if r.StartDate().Before(s.Start) || r.EndDate().After(s.End) {
+						t.Errorf("%s: %q (%s) lies outside its stage (%s)", now, r.Title, r.PeriodText(), s.PeriodText())
+					}
+				}
+			}
+		}
+		if linked < 1 {
+			t.Errorf("%s: no réalisation linked to the stages", now)
+		}
+		atts, _ := st.Attestations(ctx, u.ID)
+		if len(atts[stages[0].ID]) != 1 || atts[stages[0].ID][0].Status != portfolio.AttestationAccepted {
+			t.Errorf("%s: first stage's attestations %+v", now, atts[stages[0].ID])
+		}
+		st.Close()
+	}
+}

@@ -20,34 +20,41 @@ import (
 // stage cadres are linked to them. y is the first year of her BTS.
 func seedStages(ctx context.Context, st *store.Store, student portfolio.User, profID int64, y int, now time.Time) error {
 	date := func(y int, m time.Month, d int) time.Time { return time.Date(y, m, d, 0, 0, 0, 0, time.UTC) }
+	// A stage runs from a Monday to a Friday: the Monday of the week of
+	// the day, then whole weeks (5 in year 1, 6 in year 2).
+	monday := func(d time.Time) time.Time { return d.AddDate(0, 0, -((int(d.Weekday()) + 6) % 7)) }
+	start1, start2 := monday(date(y+1, 5, 25)), monday(date(y+1, 11, 3))
 	stages := []portfolio.Stage{
 		{StudentID: student.ID, Kind: portfolio.KindStage, Year: 1, Organisation: "Mairie de Caen",
 			Address: "Esplanade Jean-Marie Louvel\n14027 Caen Cedex 9", Service: "Direction des systèmes d’information",
 			TutorName: "Claire Lefèvre", TutorFunction: "Responsable réseau", TutorEmail: "c.lefevre@caen.example.fr",
-			TutorPhone: "02 31 00 00 00", Start: date(y+1, 5, 19), End: date(y+1, 6, 27),
+			TutorPhone: "02 31 00 00 00", Start: start1, End: start1.AddDate(0, 0, 7*4+4),
 			Missions: "Étude de l’existant et segmentation du réseau en VLAN\nDocumentation technique"},
 		{StudentID: student.ID, Kind: portfolio.KindStage, Year: 2, Organisation: "Normandie Réseaux",
 			Address: "8 rue de l’Infogérance\n76000 Rouen", SIRET: "73282932000074", Service: "Infogérance",
 			TutorName: "Marc Dubois", TutorFunction: "Administrateur systèmes", TutorEmail: "marc.dubois@normandie-reseaux.example.fr",
-			Start: date(y+1, 11, 3), End: date(y+1, 12, 12),
+			Start: start2, End: start2.AddDate(0, 0, 7*5+4),
 			Missions: "Supervision (Zabbix) et sauvegardes des serveurs clients\nSensibilisation des agents"},
 	}
 	reals, err := st.ListRealisations(ctx, student.ID, store.RealisationFilter{})
 	if err != nil {
 		return err
 	}
-	for i, s := range stages {
-		id, err := st.SaveStage(ctx, s, "")
+	for i := range stages {
+		s := &stages[i]
+		id, err := st.SaveStage(ctx, *s, "")
 		if err != nil {
 			return err
 		}
-		stages[i].ID = id
+		s.ID = id
 		cadre := portfolio.Cadre("stage1")
 		if s.Year == 2 {
 			cadre = "stage2"
 		}
 		for _, r := range reals {
-			if r.Cadre == cadre {
+			// Clamped to today, a réalisation may end before its stage
+			// starts: it then stays unlinked.
+			if r.Cadre == cadre && !r.StartDate().Before(s.Start) && !r.EndDate().After(s.End) {
 				if _, err := st.DB.ExecContext(ctx, `UPDATE realisations SET stage_id = ? WHERE id = ?`, id, r.ID); err != nil {
 					return err
 				}
@@ -65,7 +72,7 @@ func seedStages(ctx context.Context, st *store.Store, student portfolio.User, pr
 		"Découverte du service, inventaire des commutateurs et relevé du plan d’adressage existant.",
 		"Plan d’adressage des trois VLAN, maquette sous GNS3, validation avec la tutrice.",
 	} {
-		e := portfolio.LogEntry{StageID: first.ID, Week: date(y+1, 5, 18).AddDate(0, 0, 7*i), Done: done, Hours: 35}
+		e := portfolio.LogEntry{StageID: first.ID, Week: start1.AddDate(0, 0, 7*i), Done: done, Hours: 35}
 		if i == 1 {
 			e.Realisations = linked
 		}
