@@ -21,10 +21,10 @@ func BenchmarkDossier(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	if _, err := demo.Seed(context.Background(), app.store, app.ref, app.hasher, now); err == nil {
-		_, err = demo.Seed2019(context.Background(), app.store, refs["sio-2019"], app.hasher, now)
+	if _, err := demo.Seed(context.Background(), app.store, app.ref, app.hasher, now); err != nil {
+		b.Fatal(err)
 	}
-	if err != nil {
+	if _, err := demo.Seed2019(context.Background(), app.store, refs["sio-2019"], app.hasher, now); err != nil {
 		b.Fatal(err)
 	}
 	ines := app.client()
