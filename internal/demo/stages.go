@@ -42,7 +42,7 @@ func seedStages(ctx context.Context, st *store.Store, student portfolio.User, pr
 	}
 	for i := range stages {
 		s := &stages[i]
-		id, err := st.SaveStage(ctx, *s, "")
+		id, _, err := st.SaveStage(ctx, *s, "", false)
 		if err != nil {
 			return err
 		}
@@ -108,5 +108,5 @@ func seedStages(ctx context.Context, st *store.Store, student portfolio.User, pr
 	if err != nil {
 		return err
 	}
-	return st.DecideAttestation(ctx, student.ID, aid, profID, portfolio.AttestationAccepted, "")
+	return st.DecideAttestation(ctx, student.ID, aid, profID, "", portfolio.AttestationAccepted, "")
 }

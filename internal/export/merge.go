@@ -33,6 +33,16 @@ const maxImagePixels = 80_000_000
 // read-only): it is called before any configuration is made.
 var disableConfigDir = sync.OnceFunc(api.DisableConfigDir)
 
+// PartError is a part MergePDF could not read (a damaged or protected
+// PDF, an unreadable image).
+type PartError struct {
+	Name string
+	Err  error
+}
+
+func (e *PartError) Error() string { return fmt.Sprintf("document %q: %v", e.Name, e.Err) }
+func (e *PartError) Unwrap() error { return e.Err }
+
 // MergePDF writes one PDF holding every part's pages in order.
 func MergePDF(w io.Writer, parts []MergePart) error {
 	if len(parts) == 0 {
@@ -42,7 +52,7 @@ func MergePDF(w io.Writer, parts []MergePart) error {
 	for i, part := range parts {
 		data, err := partPDF(part)
 		if err != nil {
-			return fmt.Errorf("document %q: %w", part.Name, err)
+			return &PartError{Name: part.Name, Err: err}
 		}
 		readers[i] = bytes.NewReader(data)
 	}

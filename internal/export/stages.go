@@ -251,7 +251,7 @@ func AttestationPDF(w io.Writer, d AttestationDoc) (err error) {
 	what := "a effectué un stage de " + portfolio.YearLabel(st.Year)
 	heading := "Contenu du stage :"
 	if st.Kind == portfolio.KindAlternance {
-		what = "a été employé(e) en alternance (" + portfolio.YearLabel(st.Year) + ")"
+		what = "a été employé(e) en qualité d'apprenti(e) (" + portfolio.YearLabel(st.Year) + " de BTS)"
 		heading = "Contenu de la période :"
 	}
 	s.text("", size, 0, what+" dans notre organisation :", false)

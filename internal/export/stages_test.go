@@ -212,7 +212,7 @@ func TestAttestationPDF(t *testing.T) {
 		t.Fatal(err)
 	}
 	text = pdfTextOf(t, buf.Bytes())
-	wantAll(t, text, "CERTIFICAT DE TRAVAIL", "alternance (2e année)", "du 02/06/2025 au 04/07/2025")
+	wantAll(t, text, "CERTIFICAT DE TRAVAIL", "en qualité d'apprenti(e) (2e année de BTS)", "du 02/06/2025 au 04/07/2025")
 	if strings.Contains(text, "Session") || strings.Contains(text, "ATTESTATION DE STAGE") {
 		t.Errorf("alternance without a session:\n%s", text)
 	}

@@ -148,6 +148,15 @@ func (k StageKind) AttestationLabel() string {
 	return "attestation de stage"
 }
 
+// TheAttestation is AttestationLabel with its article: « l'attestation de
+// stage », « le certificat de travail ».
+func (k StageKind) TheAttestation() string {
+	if k == KindAlternance {
+		return "le certificat de travail"
+	}
+	return "l'attestation de stage"
+}
+
 // Stage is a period a student spent in an organisation: a stage, or a
 // year of alternance.
 type Stage struct {

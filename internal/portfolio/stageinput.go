@@ -2,9 +2,11 @@ package portfolio
 
 import (
 	"net/mail"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 )
 
 // Limits on a stage's fields, in characters.
@@ -57,9 +59,11 @@ func (in StageInput) Validate() (Stage, Errors) {
 		errs["year"] = "Indiquez l'année de BTS : 1re ou 2e année."
 	}
 	s.Organisation = line(text(errs, "organisation", in.Organisation, MaxStageLine, true, "Le nom de l'organisation"))
+	visible(errs, "organisation", s.Organisation, "Le nom de l'organisation")
 	s.Address = text(errs, "address", in.Address, MaxStageAddress, false, "L'adresse")
 	s.Service = line(text(errs, "service", in.Service, MaxStageLine, false, "Le service"))
 	s.TutorName = line(text(errs, "tutor_name", in.TutorName, MaxStageLine, true, "Le nom du tuteur"))
+	visible(errs, "tutor_name", s.TutorName, "Le nom du tuteur")
 	s.TutorFunction = line(text(errs, "tutor_function", in.TutorFunction, MaxStageLine, false, "La fonction du tuteur"))
 	s.TutorEmail = line(text(errs, "tutor_email", in.TutorEmail, MaxStageLine, false, "L'adresse e-mail du tuteur"))
 	if s.TutorEmail != "" && !errs.Has("tutor_email") {
@@ -103,7 +107,7 @@ func (in StageInput) Validate() (Stage, Errors) {
 			errs["end"] = "La période ne compte aucun jour ouvré (du lundi au vendredi)."
 		}
 	}
-	s.Missions = text(errs, "missions", in.Missions, MaxStageMissions, false, "Les missions")
+	s.Missions = text(errs, "missions", in.Missions, MaxStageMissions, false, "La description des missions")
 	return s, errs
 }
 
@@ -141,7 +145,7 @@ func (in LogInput) Validate(st Stage) (LogEntry, Errors) {
 	h := strings.ReplaceAll(strings.TrimSpace(in.Hours), ",", ".")
 	if h == "" {
 		errs["hours"] = "Indiquez le nombre d'heures de la semaine."
-	} else if v, err := strconv.ParseFloat(h, 64); err != nil || v < 0 || v > 60 || v != v {
+	} else if v, err := strconv.ParseFloat(h, 64); !hoursRE.MatchString(h) || err != nil || v < 0 || v > 60 {
 		errs["hours"] = "Nombre d'heures invalide : entre 0 et 60 (exemple : 35 ou 17,5)."
 	} else {
 		e.Hours = v
@@ -159,6 +163,23 @@ func (in LogInput) Validate(st Stage) (LogEntry, Errors) {
 		}
 	}
 	return e, errs
+}
+
+// hoursRE is a number of hours as people write it: 35, 17,5 (or 17.5).
+var hoursRE = regexp.MustCompile(`^[0-9]{1,2}(\.[0-9]{1,2})?$`)
+
+// visible refuses a required text made only of invisible characters
+// (zero-width spaces, joiners): it would show as an empty link.
+func visible(errs Errors, field, s, what string) {
+	if errs.Has(field) || s == "" {
+		return
+	}
+	for _, r := range s {
+		if unicode.IsLetter(r) || unicode.IsDigit(r) || unicode.IsSymbol(r) || unicode.IsPunct(r) {
+			return
+		}
+	}
+	errs[field] = what + " ne contient aucun caractère visible."
 }
 
 // StageWeeksOf lists the Mondays of the weeks a stage spans.

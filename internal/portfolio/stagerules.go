@@ -43,15 +43,21 @@ type StageRuleLine struct {
 // référentiel gives none).
 func CheckStages(rules *referentiel.StageRules, stages []Stage) StageCheck {
 	var c StageCheck
+	days := map[time.Time]bool{} // the weekdays of the stages: overlaps count once
 	for _, s := range stages {
 		if s.Kind == KindAlternance {
 			c.Apprentice = true
-		} else {
-			c.Total += s.Weeks()
+			continue
+		}
+		for d := s.Start; !d.After(s.End) && len(days) < 5*MaxStageDays; d = d.AddDate(0, 0, 1) {
+			if wd := d.Weekday(); wd != time.Saturday && wd != time.Sunday {
+				days[d] = true
+			}
 		}
 	}
+	c.Total = float64(len(days)) / 5
 	if rules == nil {
-		c.Note = "Le référentiel de cet étudiant, tel que l'application le connaît, ne fixe pas de durée de stage : aucune durée n'est vérifiée."
+		c.Note = "Le référentiel suivi, tel que l'application le connaît, ne fixe pas de durée de stage : aucune durée n'est vérifiée."
 		return c
 	}
 	c.Known, c.Source = true, rules.Source
@@ -130,10 +136,12 @@ func LongestRun(stages []Stage, year int) float64 {
 	return best
 }
 
-// nextWeekday is the first Monday-to-Friday day after d.
+// nextWeekday is the first working day after d: neither a weekend nor a
+// public holiday (a stage that resumes after Easter Monday continues the
+// one that stopped before it).
 func nextWeekday(d time.Time) time.Time {
 	d = d.AddDate(0, 0, 1)
-	for d.Weekday() == time.Saturday || d.Weekday() == time.Sunday {
+	for d.Weekday() == time.Saturday || d.Weekday() == time.Sunday || PublicHoliday(d) {
 		d = d.AddDate(0, 0, 1)
 	}
 	return d

@@ -119,3 +119,36 @@ func TestLogInput(t *testing.T) {
 		t.Errorf("weeks of the stage: %v", weeks)
 	}
 }
+
+// Review findings: overlapping stages count once; a public holiday
+// between two stages does not break the period; odd input is refused.
+func TestCheckStagesOverlapsAndHolidays(t *testing.T) {
+	five := st(1, KindStage, "2026-06-01", "2026-07-03")
+	var copies []Stage
+	for i := 0; i < 20; i++ {
+		copies = append(copies, five)
+	}
+	if c := CheckStages(rules2019, copies); c.Total != 5 {
+		t.Errorf("20 copies of one 5-week stage: total %v, want 5", c.Total)
+	}
+	// 8–26 March 2027, then 30 March – 16 April 2027: Easter Monday (29
+	// March) between them.
+	easter := []Stage{st(2, KindStage, "2027-03-08", "2027-03-26"), st(2, KindStage, "2027-03-30", "2027-04-16")}
+	if run := LongestRun(easter, 2); run != 6 {
+		t.Errorf("two stages either side of Easter Monday: run %v, want 6 (30 weekdays, the holiday included)", run)
+	}
+	if _, errs := (StageInput{Kind: "stage", Year: "1", Organisation: "\u200b\u200d", TutorName: "J", Start: "2027-01-04", End: "2027-01-08"}).Validate(); !errs.Has("organisation") {
+		t.Error("an organisation of zero-width characters accepted")
+	}
+	s := st(1, KindStage, "2026-06-01", "2026-06-26")
+	for _, h := range []string{"1_0", "0x1p4", "1e1", "+5", "35,555", "Inf"} {
+		if _, errs := (LogInput{Week: "2026-06-01", Done: "x", Hours: h}).Validate(s); !errs.Has("hours") {
+			t.Errorf("hours %q accepted", h)
+		}
+	}
+	for _, h := range []string{"35", "17,5", "7.25", "0"} {
+		if _, errs := (LogInput{Week: "2026-06-01", Done: "x", Hours: h}).Validate(s); errs.Has("hours") {
+			t.Errorf("hours %q refused: %v", h, errs)
+		}
+	}
+}

@@ -17,9 +17,17 @@ import (
 // référentiel, their work kept (it is the students', not the class's).
 
 // nextClassName is the default name of a class's next year: its first
-// digit, when it is a lone "1", becomes "2" (« SIO1 A » → « SIO2 A »);
-// otherwise « (2e année) » is added.
+// digit, when it is a lone "1", becomes "2" (« SIO1 A » → « SIO2 A »),
+// « 1re année » becomes « 2e année »; a name that already says a second
+// year (a lone "2", « 2e année ») stays as it is; otherwise « (2e année) »
+// is added.
 func nextClassName(name string) string {
+	if strings.Contains(name, "1re année") {
+		return strings.Replace(name, "1re année", "2e année", 1)
+	}
+	if strings.Contains(name, "2e année") || lonelyDigit(name, '2') {
+		return name // already a second year (redoublants, a new school year): same name, next year
+	}
 	rs := []rune(name)
 	for i, c := range rs {
 		if !unicode.IsDigit(c) {
@@ -32,6 +40,17 @@ func nextClassName(name string) string {
 		break
 	}
 	return strings.TrimSpace(name) + " (2e année)"
+}
+
+// lonelyDigit reports whether the first digit of name is d, alone.
+func lonelyDigit(name string, d rune) bool {
+	rs := []rune(name)
+	for i, c := range rs {
+		if unicode.IsDigit(c) {
+			return c == d && (i+1 == len(rs) || !unicode.IsDigit(rs[i+1]))
+		}
+	}
+	return false
 }
 
 // nextSchoolYear is the school year after year (« 2026-2027 » →
@@ -135,6 +154,10 @@ func (s *Server) moveClass(w http.ResponseWriter, r *http.Request) {
 	msg += "."
 	if f.Archive {
 		msg += " La classe " + c.Name + " (" + c.SchoolYear + ") est archivée : elle reste consultable, en lecture seule."
+		if left := len(students) - len(ids); left > 0 {
+			msg += " " + web.Plural(left, "étudiant non coché y reste", "étudiants non cochés y restent") +
+				" : sans autre classe en cours, son portfolio est désormais en lecture seule (inscrivez-le dans une autre classe pour qu'il continue)."
+		}
 	}
 	detail := f.Name + " (" + f.SchoolYear + ") : " + web.Plural(len(ids), "étudiant", "étudiants") + " sur " + strconv.Itoa(len(students))
 	if f.KeepTeachers {

@@ -207,7 +207,8 @@ func TestMoveClassOnPartOfIt(t *testing.T) {
 	// A name without a "1" gets « (2e année) » by default.
 	for name, want := range map[string]string{
 		"SIO1 A": "SIO2 A", "1SIO": "2SIO", "BTS SIO": "BTS SIO (2e année)", "SIO 11": "SIO 11 (2e année)",
-		"Groupe 2 - 1": "Groupe 2 - 1 (2e année)",
+		"Groupe 2 - 1": "Groupe 2 - 1", "SIO2 SISR (blocs 2019)": "SIO2 SISR (blocs 2019)",
+		"BTS SIO 1re année": "BTS SIO 2e année", "BTS SIO 2e année": "BTS SIO 2e année",
 	} {
 		if got := nextClassName(name); got != want {
 			t.Errorf("nextClassName(%q) = %q, want %q", name, got, want)

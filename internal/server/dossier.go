@@ -6,9 +6,11 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
+	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -242,6 +244,16 @@ func mergedDossier(w io.Writer, files []dossierFile) error {
 	return export.MergePDF(w, parts)
 }
 
+// mergeProblem is the French message of a document the merge could not
+// read, "" for any other error.
+func mergeProblem(err error) string {
+	var pe *export.PartError
+	if !errors.As(err, &pe) {
+		return ""
+	}
+	return "Le document « " + pe.Name + " » n'a pas pu être lu (PDF endommagé ou protégé par un mot de passe, ou image illisible) : faites déposer de nouveau l'attestation concernée, numérisée en PDF ou en image."
+}
+
 func (s *Server) dossierZIP(w http.ResponseWriter, r *http.Request) {
 	c := stagesOf(r)
 	files, err := s.buildDossier(r.Context(), *c.student)
@@ -275,10 +287,17 @@ func (s *Server) dossierPDF(w http.ResponseWriter, r *http.Request) {
 	}
 	var buf bytes.Buffer
 	if err := s.withPDFSlot(r.Context(), func() error { return mergedDossier(&buf, files) }); err != nil {
-		// An uploaded attestation the merge cannot read (a damaged PDF)
-		// is the student's file, not the server's fault: say which.
-		s.errorPage(w, r, http.StatusUnprocessableEntity, "PDF unique impossible",
-			"Un des documents n'a pas pu être assemblé ("+err.Error()+"). Le dossier en ZIP reste disponible ; faites vérifier l'attestation déposée.")
+		// An uploaded attestation the merge cannot read (a damaged or
+		// protected PDF) is the student's file, not the server's fault:
+		// say which.
+		if msg := mergeProblem(err); msg != "" {
+			s.errorPage(w, r, http.StatusUnprocessableEntity, "PDF unique impossible", msg+" Le dossier en ZIP reste disponible.")
+			return
+		}
+		if r.Context().Err() != nil {
+			return // the client left
+		}
+		s.serverError(w, r, err)
 		return
 	}
 	prefix := studentPrefix(*c.student)
@@ -385,8 +404,25 @@ func (s *Server) startClassDossiers(w http.ResponseWriter, r *http.Request) {
 func (s *Server) runClassDossiers(job *exportJob, students []portfolio.User) {
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Minute)
 	defer cancel()
-	var buf bytes.Buffer
-	zw := zip.NewWriter(&buf)
+	// On disk, not in memory: a class's scans can weigh hundreds of MB.
+	dir := filepath.Join(s.store.FilesDir(), "tmp")
+	if err := os.MkdirAll(dir, 0o750); err != nil {
+		job.fail(err)
+		return
+	}
+	out, err := os.CreateTemp(dir, "export-*.zip")
+	if err != nil {
+		job.fail(err)
+		return
+	}
+	done := false
+	defer func() {
+		out.Close()
+		if !done {
+			os.Remove(out.Name())
+		}
+	}()
+	zw := zip.NewWriter(out)
 	used := map[string]int{}
 	for i, st := range students {
 		files, err := s.buildDossier(ctx, st)
@@ -406,8 +442,13 @@ func (s *Server) runClassDossiers(job *exportJob, students []portfolio.User) {
 		if err := s.withPDFSlot(ctx, func() error { return mergedDossier(&merged, files) }); err == nil {
 			files = append(files, dossierFile{name: studentPrefix(st) + "_dossier_complet.pdf", mime: "application/pdf", data: merged.Bytes()})
 		} else {
+			msg := mergeProblem(err)
+			if msg == "" {
+				job.fail(err)
+				return
+			}
 			files = append(files, dossierFile{name: "LISEZMOI.txt", mime: "text/plain",
-				data: []byte("Le dossier n'a pas pu être assemblé en un seul PDF : " + err.Error() + ".\r\nLes documents sont dans ce dossier, un par fichier.\r\n")})
+				data: []byte("Le dossier n'a pas pu être assemblé en un seul PDF. " + msg + "\r\nLes documents sont dans ce dossier, un par fichier.\r\n")})
 		}
 		if err := writeDossierZIP(zw, dir, files, s.now()); err != nil {
 			job.fail(err)
@@ -419,7 +460,12 @@ func (s *Server) runClassDossiers(job *exportJob, students []portfolio.User) {
 		job.fail(err)
 		return
 	}
+	if err := out.Close(); err != nil {
+		job.fail(err)
+		return
+	}
+	done = true
 	job.mu.Lock()
-	job.zip = buf.Bytes()
+	job.file = out.Name()
 	job.mu.Unlock()
 }

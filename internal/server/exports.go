@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"io"
 	"net/http"
+	"os"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -132,6 +133,7 @@ type exportJob struct {
 
 	mu   sync.Mutex
 	zip  []byte
+	file string // the ZIP on disk instead of zip (class dossiers, which hold scans)
 	err  error
 	name string
 }
@@ -163,6 +165,11 @@ func (j *exportJobs) add(job *exportJob) bool {
 	for id, old := range j.jobs {
 		if time.Since(old.created) > exportTTL {
 			delete(j.jobs, id)
+			old.mu.Lock()
+			if old.file != "" {
+				os.Remove(old.file)
+			}
+			old.mu.Unlock()
 		} else if old.owner == job.owner {
 			mine++
 		}
@@ -284,7 +291,7 @@ func (s *Server) showExport(w http.ResponseWriter, r *http.Request) {
 	}
 	job.mu.Lock()
 	v := web.ExportView{ID: job.id, Class: job.class, ClassID: job.classID, Total: job.total, Done: int(job.done.Load()),
-		Ready: job.zip != nil, Failed: job.err != nil, Name: job.name, Dossiers: job.kind != ""}
+		Ready: job.zip != nil || job.file != "", Failed: job.err != nil, Name: job.name, Dossiers: job.kind != ""}
 	job.mu.Unlock()
 	kind := job.kind
 	if kind == "" {
@@ -303,8 +310,20 @@ func (s *Server) downloadExport(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	job.mu.Lock()
-	data, name := job.zip, job.name
+	data, name, file := job.zip, job.name, job.file
 	job.mu.Unlock()
+	if file != "" {
+		f, err := os.Open(file)
+		if err != nil { // expired meanwhile
+			s.notFound(w, r)
+			return
+		}
+		defer f.Close()
+		w.Header().Set("Content-Type", "application/zip")
+		w.Header().Set("Content-Disposition", `attachment; filename="`+name+`"`)
+		http.ServeContent(s.slowDownload(w), r, "", job.created, f)
+		return
+	}
 	if data == nil {
 		http.Redirect(w, r, "/exports/"+job.id, http.StatusSeeOther)
 		return

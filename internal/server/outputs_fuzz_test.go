@@ -416,9 +416,10 @@ func (fx *outputsFixture) checkStages(t *testing.T, text string) {
 		t.Fatalf("attestations %v %v", atts, err)
 	}
 	staff := fmt.Sprintf("/students/%d/stages/%s", fx.inesID, sid[1])
-	send(t, prof, staff+"/attestations/"+itoa(atts[stages[0].ID][0].ID)+"/decision", url.Values{"decision": {"reject"}, "reason": {text}},
+	hash := atts[stages[0].ID][0].Hash
+	send(t, prof, staff+"/attestations/"+itoa(atts[stages[0].ID][0].ID)+"/decision", url.Values{"decision": {"reject"}, "reason": {text}, "file": {hash}},
 		func(f url.Values) { f.Set("reason", accepted(text, portfolio.MaxReason)) })
-	send(t, prof, staff+"/attestations/"+itoa(atts[stages[0].ID][0].ID)+"/decision", url.Values{"decision": {"accept"}}, nil)
+	send(t, prof, staff+"/attestations/"+itoa(atts[stages[0].ID][0].ID)+"/decision", url.Values{"decision": {"accept"}, "file": {hash}}, nil)
 	for _, get := range []struct {
 		cl   *client
 		path string

@@ -59,8 +59,8 @@ func TestPagesCostTheSameWhateverTheSchoolSize(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		stageID, err := app.store.SaveStage(ctx, portfolio.Stage{StudentID: studentID, Kind: portfolio.KindStage, Year: 1, Organisation: "Mairie",
-			TutorName: "Tuteur", Start: time.Date(2026, 5, 25, 0, 0, 0, 0, time.UTC), End: time.Date(2026, 6, 26, 0, 0, 0, 0, time.UTC)}, "")
+		stageID, _, err := app.store.SaveStage(ctx, portfolio.Stage{StudentID: studentID, Kind: portfolio.KindStage, Year: 1, Organisation: "Mairie",
+			TutorName: "Tuteur", Start: time.Date(2026, 5, 25, 0, 0, 0, 0, time.UTC), End: time.Date(2026, 6, 26, 0, 0, 0, 0, time.UTC)}, "", false)
 		if err == nil {
 			err = app.store.SaveStageWeek(ctx, studentID, portfolio.LogEntry{StageID: stageID, Week: time.Date(2026, 5, 25, 0, 0, 0, 0, time.UTC),
 				Done: "Câblage", Hours: 35, Realisations: []int64{realID}})

@@ -6,7 +6,9 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/go-chi/chi/v5"
@@ -191,17 +193,24 @@ func (s *Server) saveStage(w http.ResponseWriter, r *http.Request) {
 	}
 	in := decodeStage(r.PostForm)
 	st, errs := in.Validate()
-	if len(errs) == 0 && old.ID > 0 {
-		reals, err := s.store.ListRealisations(r.Context(), c.student.ID, store.RealisationFilter{})
+	ctx := r.Context()
+	sc := s.ref(c.student).Scheme(c.student.Parcours)
+	if len(errs) == 0 && old.ID == 0 {
+		stages, err := s.store.Stages(ctx, c.student.ID)
 		if err != nil {
 			s.serverError(w, r, err)
 			return
 		}
-		for _, re := range reals {
-			if re.StageID == old.ID && !stageHolds(st, &re) {
-				errs["start"] = "La réalisation « " + re.Title + " » de ce stage (" + re.PeriodText() + ") sortirait de ses dates : modifiez-la d'abord, ou retirez-la du stage."
-				break
-			}
+		if len(stages) >= maxStages {
+			errs["organisation"] = "Vous avez déjà " + strconv.Itoa(maxStages) + " stages ou périodes enregistrés : supprimez ceux qui sont en trop avant d'en ajouter."
+		}
+	}
+	if len(errs) == 0 && old.ID > 0 {
+		if msg, err := s.stageChangeProblem(ctx, c, old, st, sc.HasCadre); err != nil {
+			s.serverError(w, r, err)
+			return
+		} else if msg[0] != "" {
+			errs[msg[0]] = msg[1]
 		}
 	}
 	if len(errs) > 0 {
@@ -209,19 +218,86 @@ func (s *Server) saveStage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	st.ID, st.StudentID = old.ID, c.student.ID
-	sc := s.ref(c.student).Scheme(c.student.Parcours)
-	id, err := s.store.SaveStage(r.Context(), st, st.Cadre(sc.HasCadre))
+	// The student's own change to what an attestation attests (where,
+	// when, which year) sends an accepted one back to its teacher.
+	recheck := !c.staff && old.ID > 0 && (old.Organisation != st.Organisation || !old.Start.Equal(st.Start) ||
+		!old.End.Equal(st.End) || old.Year != st.Year || old.Kind != st.Kind)
+	id, reopened, err := s.store.SaveStage(ctx, st, st.Cadre(sc.HasCadre), recheck)
 	if err != nil {
 		s.storeError(w, r, err)
 		return
 	}
-	if old.ID == 0 {
-		s.flash(r.Context(), "Stage enregistré. Tenez son carnet de bord semaine par semaine et déposez son attestation signée.")
-	} else {
-		s.flash(r.Context(), "Stage modifié.")
+	switch {
+	case old.ID == 0:
+		s.flash(ctx, "Stage enregistré. Tenez son carnet de bord semaine par semaine et déposez "+st.Kind.TheAttestation()+" signé"+feminine(st.Kind)+".")
+	case reopened > 0:
+		s.flash(ctx, "Stage modifié. "+upperFirst(st.Kind.TheAttestation())+", accepté"+feminine(st.Kind)+" pour l'ancienne version, repasse en vérification chez votre enseignant.")
+	default:
+		s.flash(ctx, "Stage modifié.")
 	}
 	s.audit(r, "stage.save", c.student.Email, st.Organisation)
 	http.Redirect(w, r, c.stageURL(id), http.StatusSeeOther)
+}
+
+// upperFirst capitalises the first letter.
+func upperFirst(s string) string {
+	for i, r := range s {
+		return strings.ToUpper(string(r)) + s[i+len(string(r)):]
+	}
+	return s
+}
+
+// maxStages bounds the stages and periods one student records.
+const maxStages = 20
+
+// feminine agrees a participle with attestation (e) or certificat.
+func feminine(k portfolio.StageKind) string {
+	if k == portfolio.KindAlternance {
+		return ""
+	}
+	return "e"
+}
+
+// stageChangeProblem is the field and message refusing a change of a
+// stage, or two empty strings: its réalisations must still lie within its dates and its
+// carnet's weeks too; and a student may not move the stage's réalisations
+// to another band of the tableau when one of them is no longer theirs to
+// change (submitted, validated, or past the class deadline) — their
+// teacher may.
+func (s *Server) stageChangeProblem(ctx context.Context, c stageCtx, old, st portfolio.Stage, hasCadre func(string) bool) ([2]string, error) {
+	reals, err := s.store.ListRealisations(ctx, c.student.ID, store.RealisationFilter{})
+	if err != nil {
+		return [2]string{}, err
+	}
+	deadline, err := s.store.StudentDeadline(ctx, c.student.ID)
+	if err != nil {
+		return [2]string{}, err
+	}
+	moves := old.Cadre(hasCadre) != st.Cadre(hasCadre)
+	for _, re := range reals {
+		if re.StageID != old.ID {
+			continue
+		}
+		if !stageHolds(st, &re) {
+			return [2]string{"start", "La réalisation « " + re.Title + " » de ce stage (" + re.PeriodText() + ") sortirait de ses dates : modifiez-la d'abord, ou retirez-la du stage."}, nil
+		}
+		locked := !portfolio.StudentCanEdit(re.Status) || (deadline.Passed(s.now()) && !re.DeadlineExempt)
+		if moves && !c.staff && locked {
+			return [2]string{"year", "La réalisation « " + re.Title + " » de ce stage est " + strings.ToLower(re.Status.Label()) +
+				" ou la date limite est passée : changer l'année ou la nature du stage la ferait changer de bande sur le tableau. Demandez à votre enseignant de corriger le stage."}, nil
+		}
+	}
+	entries, err := s.store.StageWeeks(ctx, old.ID)
+	if err != nil {
+		return [2]string{}, err
+	}
+	weeks := portfolio.StageWeeksOf(st)
+	for _, e := range entries {
+		if !slices.ContainsFunc(weeks, e.Week.Equal) {
+			return [2]string{"start", "Le carnet de bord a une entrée pour la semaine du " + e.Week.Format("02/01/2006") + ", qui sortirait des nouvelles dates : gardez des dates qui la contiennent."}, nil
+		}
+	}
+	return [2]string{}, nil
 }
 
 // stageHolds reports whether the réalisation's période lies within the
@@ -297,6 +373,14 @@ func (s *Server) deleteStage(w http.ResponseWriter, r *http.Request) {
 	c := stagesOf(r)
 	st, ok := s.stageParam(w, r, c)
 	if !ok || !s.mayChangeStages(w, r, c) {
+		return
+	}
+	if accepted, err := s.store.HasAcceptedAttestation(r.Context(), st.ID); err != nil {
+		s.serverError(w, r, err)
+		return
+	} else if accepted && !c.staff {
+		s.errorPage(w, r, http.StatusConflict, "Attestation acceptée",
+			upperFirst(st.Kind.TheAttestation())+" de ce stage a été accepté"+feminine(st.Kind)+" par votre enseignant : le stage ne peut plus être supprimé. Corrigez-le plutôt, ou demandez à votre enseignant.")
 		return
 	}
 	if err := s.store.DeleteStage(r.Context(), c.student.ID, st.ID); err != nil {
@@ -440,6 +524,13 @@ func (s *Server) uploadAttestation(w http.ResponseWriter, r *http.Request) {
 	fail := func(msg string) {
 		s.renderStage(w, r, c, st, http.StatusUnprocessableEntity, func(v *web.StagePageView) { v.UploadError = msg })
 	}
+	if accepted, err := s.store.HasAcceptedAttestation(r.Context(), st.ID); err != nil {
+		s.serverError(w, r, err)
+		return
+	} else if accepted {
+		fail(upperFirst(st.Kind.TheAttestation()) + " de ce stage est déjà accepté" + feminine(st.Kind) + " : il n'y a rien d'autre à déposer.")
+		return
+	}
 	switch {
 	case len(files) == 0:
 		fail("Choisissez le fichier de l'attestation signée (PDF ou image).")
@@ -448,13 +539,13 @@ func (s *Server) uploadAttestation(w http.ResponseWriter, r *http.Request) {
 		fail("Une attestation à la fois : choisissez un seul fichier.")
 		return
 	}
-	if msg := s.checkFiles(files, ""); msg != "" {
-		fail(msg)
+	f := files[0]
+	if !f.tooLarge && f.size > 0 && f.mime != "application/pdf" && f.mime != "image/jpeg" && f.mime != "image/png" {
+		fail("«\u00a0" + f.name + "\u00a0» n'est ni un PDF ni une image JPEG ou PNG (son contenu, pas son nom, est vérifié) : numérisez le document signé dans l'un de ces formats. Rien n'a été enregistré.")
 		return
 	}
-	f := files[0]
-	if f.mime != "application/pdf" && f.mime != "image/jpeg" && f.mime != "image/png" {
-		fail("«\u00a0" + f.name + "\u00a0» n'est ni un PDF ni une image JPEG ou PNG : numérisez l'attestation signée dans l'un de ces formats.")
+	if msg := s.checkFiles(files, ""); msg != "" {
+		fail(msg)
 		return
 	}
 	_, err := s.store.AddAttestation(r.Context(), store.Attestation{StageID: st.ID, StudentID: c.student.ID,
@@ -569,8 +660,20 @@ func (s *Server) decideAttestation(w http.ResponseWriter, r *http.Request) {
 		s.badRequest(w, r, "Décision inconnue.")
 		return
 	}
-	if err := s.store.DecideAttestation(r.Context(), c.student.ID, a.ID, currentUser(r.Context()).ID, status, reason); err != nil {
-		s.storeError(w, r, err)
+	// The form names the file the teacher saw: if the id now names another
+	// one (deleted, then reused by a new upload), nothing is decided.
+	hash := r.PostForm.Get("file")
+	if hash == "" {
+		hash = "-" // a form without it decides nothing
+	}
+	err := s.store.DecideAttestation(r.Context(), c.student.ID, a.ID, currentUser(r.Context()).ID, hash, status, reason)
+	if errors.Is(err, portfolio.ErrNotFound) {
+		s.errorPage(w, r, http.StatusConflict, "Attestation changée",
+			"Le fichier de cette attestation a changé depuis l'affichage de la page : rechargez-la et vérifiez le nouveau fichier.")
+		return
+	}
+	if err != nil {
+		s.serverError(w, r, err)
 		return
 	}
 	s.audit(r, "attestation."+string(status), c.student.Email, a.Filename)

@@ -3,6 +3,7 @@ package server
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"net/http"
 	"net/url"
 	"path"
@@ -190,12 +191,12 @@ func TestStagesJourney(t *testing.T) {
 	atts, _ := app.store.Attestations(ctx, sc.lea.ID)
 	a1 := atts[lastID(s1)][0].ID
 	decide := staffStage + "/attestations/" + strconv.FormatInt(a1, 10) + "/decision"
-	res = prof.post(decide, url.Values{"decision": {"reject"}, "reason": {"  "}})
+	res = prof.post(decide, decision(t, app, sc.lea.ID, a1, "reject", "  "))
 	wantStatus(t, res, http.StatusUnprocessableEntity)
 	wantContains(t, res.body, "Indiquez la raison du refus")
 	// The student cannot decide on her own attestation.
-	wantStatus(t, lea.post(s1+"/attestations/"+strconv.FormatInt(a1, 10)+"/decision", url.Values{"decision": {"accept"}}), http.StatusNotFound)
-	wantStatus(t, prof.post(decide, url.Values{"decision": {"reject"}, "reason": {"Le cachet de l'organisation manque."}}), http.StatusSeeOther)
+	wantStatus(t, lea.post(s1+"/attestations/"+strconv.FormatInt(a1, 10)+"/decision", decision(t, app, sc.lea.ID, a1, "accept", "")), http.StatusNotFound)
+	wantStatus(t, prof.post(decide, decision(t, app, sc.lea.ID, a1, "reject", "Le cachet de l'organisation manque.")), http.StatusSeeOther)
 	res = lea.get(s1)
 	wantContains(t, res.body, "Refusée", "Raison du refus : Le cachet de l&#39;organisation manque.", `id="upload-attestation"`)
 	res = prof.get("/classes/" + strconv.FormatInt(sc.classID, 10) + "/stages?filtre=attestation")
@@ -205,7 +206,7 @@ func TestStagesJourney(t *testing.T) {
 	wantStatus(t, lea.upload(s1+"/attestations", "files", "attestation-mairie-cachet.pdf", attestationPDF(t, "Attestation signée et tamponnée")), http.StatusSeeOther)
 	atts, _ = app.store.Attestations(ctx, sc.lea.ID)
 	a2 := atts[lastID(s1)][0].ID
-	wantStatus(t, prof.post(staffStage+"/attestations/"+strconv.FormatInt(a2, 10)+"/decision", url.Values{"decision": {"accept"}}), http.StatusSeeOther)
+	wantStatus(t, prof.post(staffStage+"/attestations/"+strconv.FormatInt(a2, 10)+"/decision", decision(t, app, sc.lea.ID, a2, "accept", "")), http.StatusSeeOther)
 	res = lea.get(s1)
 	wantContains(t, res.body, `id="attestation-state">Acceptée`)
 	wantNotContains(t, res.body, `id="upload-attestation"`)
@@ -273,6 +274,21 @@ func checkPersonalData(t *testing.T, lea *client) {
 	}
 }
 
+// decision is the teacher's decision form of an attestation, with the
+// hash of the file the page showed.
+func decision(t *testing.T, app *testApp, studentID int64, aid any, verdict, reason string) url.Values {
+	t.Helper()
+	id, err := strconv.ParseInt(fmt.Sprint(aid), 10, 64)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := app.store.AttestationByID(context.Background(), studentID, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return url.Values{"decision": {verdict}, "reason": {reason}, "file": {a.Hash}}
+}
+
 func keys(m map[string][]byte) []string {
 	var out []string
 	for k := range m {
@@ -319,7 +335,7 @@ func TestStageAuthorisation(t *testing.T) {
 		"/classes/" + strconv.FormatInt(sc.classID, 10) + "/stages"} {
 		wantStatus(t, sc.outC.get(p), http.StatusNotFound)
 	}
-	wantStatus(t, sc.outC.post(staff+"/"+sid+"/attestations/"+aid+"/decision", url.Values{"decision": {"accept"}}), http.StatusNotFound)
+	wantStatus(t, sc.outC.post(staff+"/"+sid+"/attestations/"+aid+"/decision", decision(t, sc.app, sc.lea.ID, aid, "accept", "")), http.StatusNotFound)
 	// Her teacher reads and decides, but neither uploads nor writes her carnet.
 	wantStatus(t, sc.profC.get(staff+"/"+sid+"/attestations/"+aid), http.StatusOK)
 	wantStatus(t, sc.profC.upload(staff+"/"+sid+"/attestations", "files", "b.pdf", attestationPDF(t, "x")), http.StatusNotFound)
@@ -329,7 +345,7 @@ func TestStageAuthorisation(t *testing.T) {
 	wantStatus(t, sc.profC.get(staff+"/"+strconv.FormatInt(lastID(bobStage), 10)), http.StatusNotFound)
 	wantStatus(t, sc.leaC.get(bobStage), http.StatusNotFound)
 	// An accepted attestation cannot be withdrawn by the student.
-	wantStatus(t, sc.profC.post(staff+"/"+sid+"/attestations/"+aid+"/decision", url.Values{"decision": {"accept"}}), http.StatusSeeOther)
+	wantStatus(t, sc.profC.post(staff+"/"+sid+"/attestations/"+aid+"/decision", decision(t, sc.app, sc.lea.ID, aid, "accept", "")), http.StatusSeeOther)
 	wantStatus(t, sc.leaC.post(s1+"/attestations/"+aid+"/delete", nil), http.StatusConflict)
 }
 
@@ -411,10 +427,11 @@ func TestDossierPDFNamesADamagedAttestation(t *testing.T) {
 	wantStatus(t, sc.leaC.upload(s1+"/attestations", "files", "scan.pdf", damaged), http.StatusSeeOther)
 	atts, _ := sc.app.store.Attestations(context.Background(), sc.lea.ID)
 	staff := "/students/" + strconv.FormatInt(sc.lea.ID, 10) + "/stages/" + strconv.FormatInt(lastID(s1), 10)
-	wantStatus(t, sc.profC.post(staff+"/attestations/"+strconv.FormatInt(atts[lastID(s1)][0].ID, 10)+"/decision", url.Values{"decision": {"accept"}}), http.StatusSeeOther)
+	wantStatus(t, sc.profC.post(staff+"/attestations/"+strconv.FormatInt(atts[lastID(s1)][0].ID, 10)+"/decision", decision(t, sc.app, sc.lea.ID, atts[lastID(s1)][0].ID, "accept", "")), http.StatusSeeOther)
 	res := sc.leaC.get("/dossier.pdf")
 	wantStatus(t, res, http.StatusUnprocessableEntity)
-	wantContains(t, res.body, "LEA_Prenom_3_attestation_stage_1A_Mairie.pdf")
+	wantContains(t, res.body, "Le document « LEA_Prenom_3_attestation_stage_1A_Mairie.pdf » n&#39;a pas pu être lu")
+	wantNotContains(t, res.body, "root dict", "not a readable")
 	wantStatus(t, sc.leaC.get("/dossier.zip"), http.StatusOK)
 }
 
@@ -439,7 +456,7 @@ func TestStagesReadOnlyWhenArchived(t *testing.T) {
 		sc.leaC.post(s1+"/semaines/2026-06-01", url.Values{"done": {"x"}, "hours": {"1"}}),
 		sc.leaC.upload(s1+"/attestations", "files", "b.pdf", attestationPDF(t, "autre")),
 		sc.leaC.post(s1+"/attestations/"+aid+"/delete", nil),
-		sc.profC.post(staff+"/attestations/"+aid+"/decision", url.Values{"decision": {"accept"}}),
+		sc.profC.post(staff+"/attestations/"+aid+"/decision", decision(t, sc.app, sc.lea.ID, aid, "accept", "")),
 		sc.profC.post(staff, stageForm("1", "Mairie ter", "2026-05-25", "2026-06-26")),
 	} {
 		wantStatus(t, res, http.StatusForbidden)
@@ -461,5 +478,105 @@ func TestStagesReadOnlyWhenArchived(t *testing.T) {
 	}
 	// An admin still acts.
 	sc.app.addUser("admin2@example.org", portfolio.RoleAdmin, "")
-	wantStatus(t, sc.app.login("admin2@example.org").post(staff+"/attestations/"+aid+"/decision", url.Values{"decision": {"accept"}}), http.StatusSeeOther)
+	wantStatus(t, sc.app.login("admin2@example.org").post(staff+"/attestations/"+aid+"/decision", decision(t, sc.app, sc.lea.ID, aid, "accept", "")), http.StatusSeeOther)
+}
+
+// TestStageChangesKeepWhatWasChecked: what a review found. A student may
+// not move a validated réalisation to another band by changing its
+// stage's year (her teacher may); after the class deadline neither may she
+// move a draft; changing what an accepted attestation attests sends it back
+// to the teacher; a stage with an accepted attestation is not deleted; no
+// new upload once accepted; a decision names the file the teacher saw;
+// the carnet's weeks stay within the stage; at most 20 stages.
+func TestStageChangesKeepWhatWasChecked(t *testing.T) {
+	sc := newStageClass(t)
+	app, lea, prof := sc.app, sc.leaC, sc.profC
+	ctx := context.Background()
+	s1 := createStage(t, lea, "/stages", stageForm("1", "Mairie de Lyon", "2026-05-25", "2026-06-26"))
+	sid := strconv.FormatInt(lastID(s1), 10)
+	staff := "/students/" + strconv.FormatInt(sc.lea.ID, 10) + "/stages/" + sid
+	f := form2019("Câblage de la mairie")
+	f.Set("stage", sid)
+	f.Set("start", "2026-06-01")
+	f.Set("end", "2026-06-12")
+	res := lea.post("/realisations", f)
+	wantStatus(t, res, http.StatusSeeOther)
+	rid := lastID(res.header.Get("Location"))
+	app.validate(sc.lea.ID, rid, sc.prof.ID)
+
+	// The validated réalisation would change band: refused to her, done by her teacher.
+	res = lea.post(s1, stageForm("2", "Mairie de Lyon", "2026-05-25", "2026-06-26"))
+	wantStatus(t, res, http.StatusUnprocessableEntity)
+	wantContains(t, res.body, "« Câblage de la mairie » de ce stage est validée", "Demandez à votre enseignant")
+	if r, _ := app.store.GetRealisation(ctx, sc.lea.ID, rid); r.Cadre != "stage1" {
+		t.Fatalf("refused change moved the réalisation to %q", r.Cadre)
+	}
+	wantStatus(t, lea.post(s1, stageForm("1", "Mairie de Lyon — DSI", "2026-05-25", "2026-06-26")), http.StatusSeeOther) // same band: fine
+	wantStatus(t, prof.post(staff, stageForm("2", "Mairie de Lyon — DSI", "2026-05-25", "2026-06-26")), http.StatusSeeOther)
+	if r, _ := app.store.GetRealisation(ctx, sc.lea.ID, rid); r.Cadre != "stage2" {
+		t.Fatalf("teacher's correction: cadre %q", r.Cadre)
+	}
+	wantStatus(t, prof.post(staff, stageForm("1", "Mairie de Lyon — DSI", "2026-05-25", "2026-06-26")), http.StatusSeeOther)
+
+	// Past the deadline, even a draft may not change band.
+	f = form2019("Brouillon de stage")
+	f.Set("stage", sid)
+	f.Set("fiche", "2")
+	f.Set("start", "2026-06-15")
+	f.Set("end", "2026-06-19")
+	wantStatus(t, lea.post("/realisations", f), http.StatusSeeOther)
+	if _, err := app.store.DB.Exec(`UPDATE classes SET deadline = '2026-11-01' WHERE id = ?`, sc.classID); err != nil {
+		t.Fatal(err)
+	}
+	res = lea.post(s1, stageForm("2", "Mairie de Lyon — DSI", "2026-05-25", "2026-06-26"))
+	wantStatus(t, res, http.StatusUnprocessableEntity)
+	wantContains(t, res.body, "la date limite est passée")
+	if _, err := app.store.DB.Exec(`UPDATE classes SET deadline = '' WHERE id = ?`, sc.classID); err != nil {
+		t.Fatal(err)
+	}
+
+	// The carnet's weeks stay within the stage.
+	wantStatus(t, lea.post(s1+"/semaines/2026-05-25", url.Values{"done": {"Accueil"}, "hours": {"35"}}), http.StatusSeeOther)
+	res = lea.post(s1, stageForm("1", "Mairie de Lyon — DSI", "2026-06-01", "2026-06-26"))
+	wantStatus(t, res, http.StatusUnprocessableEntity)
+	wantContains(t, res.body, "Le carnet de bord a une entrée pour la semaine du 25/05/2026")
+
+	// Attestations: the type message is the attestation's; accepted, no
+	// new upload, no deletion; a change of dates sends it back.
+	res = lea.upload(s1+"/attestations", "files", "scan.pdf", []byte("<html><body>pas un PDF</body></html>"))
+	wantStatus(t, res, http.StatusUnprocessableEntity)
+	wantContains(t, res.body, "n&#39;est ni un PDF ni une image JPEG ou PNG")
+	wantNotContains(t, res.body, "documents bureautiques")
+	wantStatus(t, lea.upload(s1+"/attestations", "files", "a.pdf", attestationPDF(t, "version 1")), http.StatusSeeOther)
+	atts, _ := app.store.Attestations(ctx, sc.lea.ID)
+	a1 := atts[lastID(s1)][0]
+	// A decision on a form drawn for another file decides nothing.
+	stale := decision(t, app, sc.lea.ID, a1.ID, "accept", "")
+	stale.Set("file", strings.Repeat("0", 64))
+	res = prof.post(staff+"/attestations/"+strconv.FormatInt(a1.ID, 10)+"/decision", stale)
+	wantStatus(t, res, http.StatusConflict)
+	wantContains(t, res.body, "rechargez-la")
+	wantStatus(t, prof.post(staff+"/attestations/"+strconv.FormatInt(a1.ID, 10)+"/decision", decision(t, app, sc.lea.ID, a1.ID, "accept", "")), http.StatusSeeOther)
+	res = lea.upload(s1+"/attestations", "files", "b.pdf", attestationPDF(t, "version 2"))
+	wantStatus(t, res, http.StatusUnprocessableEntity)
+	wantContains(t, res.body, "attestation de stage de ce stage est déjà acceptée")
+	res = lea.post(s1+"/delete", nil)
+	wantStatus(t, res, http.StatusConflict)
+	res = lea.post(s1, stageForm("1", "Mairie de Lyon (3e)", "2026-05-25", "2026-06-26"))
+	wantStatus(t, res, http.StatusSeeOther)
+	wantContains(t, lea.get(s1).body, "repasse en vérification", `id="attestation-state">En attente de vérification`)
+	// The teacher's own correction does not.
+	wantStatus(t, prof.post(staff+"/attestations/"+strconv.FormatInt(a1.ID, 10)+"/decision", decision(t, app, sc.lea.ID, a1.ID, "accept", "")), http.StatusSeeOther)
+	wantStatus(t, prof.post(staff, stageForm("1", "Mairie de Lyon (3e arr.)", "2026-05-25", "2026-06-26")), http.StatusSeeOther)
+	if a, _ := app.store.AttestationByID(ctx, sc.lea.ID, a1.ID); a.Status != portfolio.AttestationAccepted {
+		t.Fatalf("teacher's correction reopened the attestation: %s", a.Status)
+	}
+
+	// At most 20 stages.
+	for i := 1; i < maxStages; i++ {
+		createStage(t, lea, "/stages", stageForm("2", fmt.Sprintf("Entreprise %d", i), "2027-01-04", "2027-01-08"))
+	}
+	res = lea.post("/stages", stageForm("2", "Une de trop", "2027-01-04", "2027-01-08"))
+	wantStatus(t, res, http.StatusUnprocessableEntity)
+	wantContains(t, res.body, "Vous avez déjà 20 stages")
 }

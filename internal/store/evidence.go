@@ -131,8 +131,8 @@ func (s *Store) AddEvidenceBatch(ctx context.Context, files []NewEvidence, quota
 	return ids, nil
 }
 
-// RemoveTempUploads deletes the temporary files of uploads that a crash
-// left in files/tmp, and returns how many it removed. Only the server calls
+// RemoveTempUploads deletes the temporary files of uploads (upload-*) and
+// of class exports (export-*) that a crash or a restart left in files/tmp, and returns how many it removed. Only the server calls
 // it, at start and holding the data directory's lock: no upload is under
 // way then (a command beside a running server must not).
 func (s *Store) RemoveTempUploads() (int, error) {
@@ -146,7 +146,7 @@ func (s *Store) RemoveTempUploads() (int, error) {
 	}
 	n := 0
 	for _, e := range entries {
-		if e.Type().IsRegular() && strings.HasPrefix(e.Name(), "upload-") {
+		if e.Type().IsRegular() && (strings.HasPrefix(e.Name(), "upload-") || strings.HasPrefix(e.Name(), "export-")) {
 			if err := os.Remove(filepath.Join(dir, e.Name())); err != nil {
 				return n, err
 			}

@@ -54,18 +54,20 @@ func (s *Store) Stage(ctx context.Context, studentID, id int64) (portfolio.Stage
 
 // SaveStage creates the stage (ID 0) or updates it, and returns its id.
 // On update, the réalisations linked to it follow its year and kind: their
-// cadre is set to cadre (when not empty).
-func (s *Store) SaveStage(ctx context.Context, st portfolio.Stage, cadre portfolio.Cadre) (int64, error) {
+// cadre is set to cadre (when not empty); with recheck, its accepted
+// attestations go back to pending (reopened counts them), in the same
+// transaction.
+func (s *Store) SaveStage(ctx context.Context, st portfolio.Stage, cadre portfolio.Cadre, recheck bool) (id int64, reopened int64, err error) {
 	args := []any{st.Kind, st.Year, st.Organisation, st.Address, st.SIRET, st.Service, st.TutorName, st.TutorFunction,
 		st.TutorEmail, st.TutorPhone, st.Start.Format(time.DateOnly), st.End.Format(time.DateOnly), st.Missions}
 	if st.ID == 0 {
-		var id int64
 		err := s.DB.QueryRowContext(ctx, `INSERT INTO stages (kind, year, organisation, address, siret, service,
 			tutor_name, tutor_function, tutor_email, tutor_phone, start_date, end_date, missions, student_id)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`, append(args, st.StudentID)...).Scan(&id)
-		return id, err
+		return id, 0, err
 	}
-	err := s.inTx(ctx, func(tx *sql.Tx) error {
+	err = s.inTx(ctx, func(tx *sql.Tx) error {
+		reopened = 0
 		res, err := tx.ExecContext(ctx, `UPDATE stages SET kind = ?, year = ?, organisation = ?, address = ?, siret = ?,
 			service = ?, tutor_name = ?, tutor_function = ?, tutor_email = ?, tutor_phone = ?, start_date = ?,
 			end_date = ?, missions = ?, updated_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now')
@@ -75,6 +77,14 @@ func (s *Store) SaveStage(ctx context.Context, st portfolio.Stage, cadre portfol
 		}
 		if n, _ := res.RowsAffected(); n == 0 {
 			return portfolio.ErrNotFound
+		}
+		if recheck {
+			res, err := tx.ExecContext(ctx, `UPDATE attestations SET status = ?, decided_by = NULL, decided_at = ''
+				WHERE stage_id = ? AND status = ?`, portfolio.AttestationPending, st.ID, portfolio.AttestationAccepted)
+			if err != nil {
+				return err
+			}
+			reopened, _ = res.RowsAffected()
 		}
 		if cadre == "" {
 			return nil
@@ -89,7 +99,16 @@ func (s *Store) SaveStage(ctx context.Context, st portfolio.Stage, cadre portfol
 		}
 		return nil
 	})
-	return st.ID, err
+	return st.ID, reopened, err
+}
+
+// HasAcceptedAttestation reports whether the stage has an accepted
+// attestation.
+func (s *Store) HasAcceptedAttestation(ctx context.Context, stageID int64) (bool, error) {
+	var ok bool
+	err := s.queryRow(ctx, `SELECT EXISTS (SELECT 1 FROM attestations WHERE stage_id = ? AND status = ?)`,
+		stageID, portfolio.AttestationAccepted).Scan(&ok)
+	return ok, err
 }
 
 // DeleteStage deletes a stage of the student with its carnet and
@@ -314,10 +333,14 @@ func (s *Store) AddAttestation(ctx context.Context, a Attestation, tmpPath strin
 // DecideAttestation accepts or rejects an attestation (with a reason) of
 // the student, by the teacher; only one still pending or already decided
 // may change (a teacher may correct a decision).
-func (s *Store) DecideAttestation(ctx context.Context, studentID, id, teacherID int64, status portfolio.AttestationStatus, reason string) error {
+//
+// hash, when not empty, is the content hash of the file the teacher saw:
+// an attestation whose id now names another file (ids of deleted rows are
+// reused) is ErrNotFound.
+func (s *Store) DecideAttestation(ctx context.Context, studentID, id, teacherID int64, hash string, status portfolio.AttestationStatus, reason string) error {
 	res, err := s.DB.ExecContext(ctx, `UPDATE attestations SET status = ?, reason = ?, decided_by = ?,
-		decided_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now') WHERE id = ? AND student_id = ?`,
-		status, reason, teacherID, id, studentID)
+		decided_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now') WHERE id = ? AND student_id = ? AND (? = '' OR hash = ?)`,
+		status, reason, teacherID, id, studentID, hash, hash)
 	if err != nil {
 		return err
 	}
