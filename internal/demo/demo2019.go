@@ -14,7 +14,7 @@ import (
 // Accounts2019 are the demo logins of the classes on the current
 // référentiel (2019, blocs de compétences), as printed at start-up.
 var Accounts2019 = []Account{
-	{"sisr2019@demo.local", portfolio.RoleStudent, "étudiante SISR, référentiel 2019 (Bloc 1 couvert, deux fiches)"},
+	{"sisr2019@demo.local", portfolio.RoleStudent, "étudiante SISR, référentiel 2019 (Bloc 1 couvert, deux fiches, deux stages)"},
 	{"slam2019@demo.local", portfolio.RoleStudent, "étudiant SLAM, référentiel 2019 (Bloc 1 incomplet)"},
 }
 
