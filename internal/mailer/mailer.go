@@ -1,20 +1,31 @@
-// Package mailer sends plain-text e-mails through an SMTP server.
+// Package mailer sends plain-text e-mails through an SMTP relay, with
+// github.com/wneessen/go-mail (STARTTLS when offered, PLAIN authentication
+// when a user is set, headers encoded as RFC 2047 asks).
 package mailer
 
 import (
+	"bytes"
 	"context"
 	"crypto/tls"
 	"fmt"
-	"mime"
-	"net"
-	"net/smtp"
-	"strconv"
 	"strings"
 	"time"
+
+	gomail "github.com/wneessen/go-mail"
 )
 
-// SMTP is an SMTP relay: STARTTLS when the server offers it, PLAIN
-// authentication when a user is set.
+// Mail is one message.
+type Mail struct {
+	To      string
+	Subject string
+	Body    string // plain text
+	// Unsubscribe, when set, is the address of a page that stops these
+	// mails without logging in: it goes into List-Unsubscribe, with
+	// List-Unsubscribe-Post for one-click (RFC 8058).
+	Unsubscribe string
+}
+
+// SMTP is an SMTP relay.
 type SMTP struct {
 	Host     string
 	Port     int
@@ -27,65 +38,61 @@ type SMTP struct {
 }
 
 // Send sends one message, within the context's deadline (30 s at most).
-func (m SMTP) Send(ctx context.Context, to, subject, body string) error {
-	if strings.ContainsAny(to+subject, "\r\n") {
-		return fmt.Errorf("mailer: line break in a header")
+func (m SMTP) Send(ctx context.Context, mail Mail) error {
+	msg, err := m.message(mail, time.Now())
+	if err != nil {
+		return err
+	}
+	opts := []gomail.Option{gomail.WithPort(m.Port), gomail.WithTimeout(30 * time.Second),
+		gomail.WithTLSPolicy(gomail.TLSOpportunistic),
+		gomail.WithTLSConfig(&tls.Config{ServerName: m.Host, InsecureSkipVerify: m.InsecureTLS, MinVersion: tls.VersionTLS12})} //nolint:gosec // opt-in
+	if m.User != "" {
+		opts = append(opts, gomail.WithSMTPAuth(gomail.SMTPAuthPlain), gomail.WithUsername(m.User), gomail.WithPassword(m.Password))
+	}
+	c, err := gomail.NewClient(m.Host, opts...)
+	if err != nil {
+		return err
 	}
 	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
-	addr := net.JoinHostPort(m.Host, strconv.Itoa(m.Port))
-	conn, err := (&net.Dialer{}).DialContext(ctx, "tcp", addr)
-	if err != nil {
-		return err
-	}
-	if d, ok := ctx.Deadline(); ok {
-		_ = conn.SetDeadline(d)
-	}
-	c, err := smtp.NewClient(conn, m.Host)
-	if err != nil {
-		conn.Close()
-		return err
-	}
-	defer c.Close()
-	if ok, _ := c.Extension("STARTTLS"); ok {
-		if err := c.StartTLS(&tls.Config{ServerName: m.Host, InsecureSkipVerify: m.InsecureTLS}); err != nil { //nolint:gosec // opt-in
-			return err
-		}
-	}
-	if m.User != "" {
-		if err := c.Auth(smtp.PlainAuth("", m.User, m.Password, m.Host)); err != nil {
-			return err
-		}
-	}
-	if err := c.Mail(m.From); err != nil {
-		return err
-	}
-	if err := c.Rcpt(to); err != nil {
-		return err
-	}
-	w, err := c.Data()
-	if err != nil {
-		return err
-	}
-	if _, err := w.Write(Message(m.From, to, subject, body, time.Now())); err != nil {
-		return err
-	}
-	if err := w.Close(); err != nil {
-		return err
-	}
-	return c.Quit()
+	return c.DialAndSendWithContext(ctx, msg)
 }
 
-// Message is the e-mail as sent: headers (the subject Q-encoded), then the
-// body in UTF-8 with CRLF line ends. Text that is not valid UTF-8 is
-// repaired, and a bare CR becomes a line end, so that any text a user typed
-// gives a well-formed message.
-func Message(from, to, subject, body string, date time.Time) []byte {
-	subject = strings.ToValidUTF8(subject, "\uFFFD")
-	body = strings.ToValidUTF8(body, "\uFFFD")
+// message builds the go-mail message. Text that is not valid UTF-8 is
+// repaired and line ends are made CRLF, so that any text a user typed
+// gives a well-formed message; a line break in a header is refused.
+func (m SMTP) message(mail Mail, date time.Time) (*gomail.Msg, error) {
+	if strings.ContainsAny(mail.To+mail.Subject+mail.Unsubscribe, "\r\n") {
+		return nil, fmt.Errorf("mailer: line break in a header")
+	}
+	msg := gomail.NewMsg(gomail.WithCharset(gomail.CharsetUTF8), gomail.WithEncoding(gomail.EncodingQP))
+	if err := msg.From(m.From); err != nil {
+		return nil, fmt.Errorf("mailer: sender %q: %w", m.From, err)
+	}
+	if err := msg.To(mail.To); err != nil {
+		return nil, fmt.Errorf("mailer: recipient %q: %w", mail.To, err)
+	}
+	msg.Subject(strings.ToValidUTF8(mail.Subject, "\uFFFD"))
+	msg.SetDateWithValue(date)
+	msg.SetMessageID()
+	if mail.Unsubscribe != "" {
+		msg.SetGenHeader(gomail.HeaderListUnsubscribe, "<"+mail.Unsubscribe+">")
+		msg.SetGenHeader(gomail.HeaderListUnsubscribePost, "List-Unsubscribe=One-Click")
+	}
+	body := strings.ToValidUTF8(mail.Body, "\uFFFD")
 	body = strings.ReplaceAll(strings.ReplaceAll(body, "\r\n", "\n"), "\r", "\n")
-	return []byte("From: " + from + "\r\nTo: " + to + "\r\nSubject: " + mime.QEncoding.Encode("utf-8", subject) +
-		"\r\nDate: " + date.Format(time.RFC1123Z) +
-		"\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n" +
-		strings.ReplaceAll(body, "\n", "\r\n"))
+	msg.SetBodyString(gomail.TypeTextPlain, body)
+	return msg, nil
+}
+
+// Message is the e-mail as it goes on the wire (for tests and the
+// output fuzzer: any text gives a well-formed message).
+func Message(from string, mail Mail, date time.Time) ([]byte, error) {
+	msg, err := SMTP{From: from}.message(mail, date)
+	if err != nil {
+		return nil, err
+	}
+	var buf bytes.Buffer
+	_, err = msg.WriteTo(&buf)
+	return buf.Bytes(), err
 }

@@ -1,79 +1,72 @@
-package mailer
+package mailer_test
 
 import (
-	"bufio"
 	"context"
-	"net"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/portfolio-sio/portfolio/internal/mailer"
+	"github.com/portfolio-sio/portfolio/internal/testmail"
 )
 
-// fakeSMTP is a minimal SMTP server on loopback that records one message.
-func fakeSMTP(t *testing.T) (port int, got chan string) {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+// TestSend sends through a real SMTP server (Mailpit) and reads what it
+// received: subject and body in UTF-8, the unsubscribe headers.
+func TestSend(t *testing.T) {
+	mp := testmail.Start(t)
+	m := mailer.SMTP{Host: "127.0.0.1", Port: mp.SMTPPort, From: "portfolio@lycee.example"}
+	err := m.Send(context.Background(), mailer.Mail{To: "lea@example.org", Subject: "Portfolio SIO : votre accès 🚀",
+		Body: "Bonjour Léa,\nvoici le lien.\r\nFin.", Unsubscribe: "https://portfolio.example/desabonnement/abc"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { ln.Close() })
-	got = make(chan string, 1)
-	go func() {
-		conn, err := ln.Accept()
-		if err != nil {
-			return
-		}
-		defer conn.Close()
-		r := bufio.NewReader(conn)
-		say := func(s string) { conn.Write([]byte(s + "\r\n")) }
-		say("220 fake ESMTP")
-		var data strings.Builder
-		inData := false
-		for {
-			line, err := r.ReadString('\n')
-			if err != nil {
-				return
-			}
-			if inData {
-				if line == ".\r\n" {
-					inData = false
-					say("250 queued")
-					got <- data.String()
-					continue
-				}
-				data.WriteString(line)
-				continue
-			}
-			cmd := strings.ToUpper(strings.TrimSpace(line))
-			switch {
-			case strings.HasPrefix(cmd, "EHLO"), strings.HasPrefix(cmd, "HELO"):
-				say("250-fake\r\n250 8BITMIME")
-			case strings.HasPrefix(cmd, "DATA"):
-				inData = true
-				say("354 go on")
-			case strings.HasPrefix(cmd, "QUIT"):
-				say("221 bye")
-				return
-			default:
-				say("250 ok")
-			}
-		}
-	}()
-	return ln.Addr().(*net.TCPAddr).Port, got
+	list := mp.Wait(1)
+	if len(list) != 1 {
+		t.Fatalf("%d messages", len(list))
+	}
+	msg := mp.Get(list[0].ID)
+	if msg.Subject != "Portfolio SIO : votre accès 🚀" || len(msg.To) != 1 || msg.To[0].Address != "lea@example.org" {
+		t.Fatalf("received %+v", msg)
+	}
+	if !strings.Contains(msg.Text, "Bonjour Léa,\r\nvoici le lien.\r\nFin.") && !strings.Contains(msg.Text, "Bonjour Léa,\nvoici le lien.\nFin.") {
+		t.Errorf("body %q", msg.Text)
+	}
+	if got := strings.Join(msg.Headers["List-Unsubscribe"], ""); got != "<https://portfolio.example/desabonnement/abc>" {
+		t.Errorf("List-Unsubscribe %q", got)
+	}
+	if got := strings.Join(msg.Headers["List-Unsubscribe-Post"], ""); got != "List-Unsubscribe=One-Click" {
+		t.Errorf("List-Unsubscribe-Post %q", got)
+	}
+	if err := m.Send(context.Background(), mailer.Mail{To: "x@example.org\r\nBcc: y@example.org", Subject: "s", Body: "b"}); err == nil {
+		t.Error("header injection accepted")
+	}
+	// A relay that is down: an error, soon.
+	mp.Stop()
+	start := time.Now()
+	if err := m.Send(context.Background(), mailer.Mail{To: "lea@example.org", Subject: "s", Body: "b"}); err == nil {
+		t.Error("no error with the relay down")
+	}
+	if time.Since(start) > 10*time.Second {
+		t.Errorf("a relay that is down took %v to report", time.Since(start))
+	}
 }
 
-func TestSend(t *testing.T) {
-	port, got := fakeSMTP(t)
-	m := SMTP{Host: "127.0.0.1", Port: port, From: "portfolio@lycee.example"}
-	if err := m.Send(context.Background(), "lea@example.org", "Portfolio SIO : votre accès", "Bonjour Léa,\nvoici le lien."); err != nil {
-		t.Fatal(err)
-	}
-	msg := <-got
-	for _, want := range []string{"To: lea@example.org", "Subject: =?utf-8?q?Portfolio_SIO_:_votre_acc=C3=A8s?=", "Bonjour Léa,\r\nvoici le lien."} {
-		if !strings.Contains(msg, want) {
-			t.Errorf("message lacks %q:\n%s", want, msg)
+// TestMessageOfAnyText: any text gives a message whose headers hold on one
+// line each and whose body is valid UTF-8.
+func TestMessageOfAnyText(t *testing.T) {
+	for _, s := range []string{"\xff\xfe", "a\rb\nc", "שלום \u202e", strings.Repeat("é", 2000), "\x00\x1b"} {
+		b, err := mailer.Message("p@lycee.example", mailer.Mail{To: "lea@example.org", Subject: strings.ReplaceAll(strings.ReplaceAll(s, "\r", " "), "\n", " "), Body: s}, time.Now())
+		if err != nil {
+			t.Fatalf("%q: %v", s, err)
 		}
-	}
-	if err := m.Send(context.Background(), "x@example.org\r\nBcc: y@example.org", "s", "b"); err == nil {
-		t.Error("header injection accepted")
+		head, _, ok := strings.Cut(string(b), "\r\n\r\n")
+		if !ok {
+			t.Fatalf("%q: no header/body separator", s)
+		}
+		for _, line := range strings.Split(head, "\r\n") {
+			if strings.ContainsAny(line, "\r\n") {
+				t.Errorf("%q: broken header line %q", s, line)
+			}
+		}
 	}
 }

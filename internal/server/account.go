@@ -13,6 +13,7 @@ import (
 
 	"github.com/portfolio-sio/portfolio/internal/auth"
 	"github.com/portfolio-sio/portfolio/internal/export"
+	"github.com/portfolio-sio/portfolio/internal/mailer"
 	"github.com/portfolio-sio/portfolio/internal/portfolio"
 	"github.com/portfolio-sio/portfolio/internal/store"
 	"github.com/portfolio-sio/portfolio/web"
@@ -117,7 +118,7 @@ func (s *Server) forgot(w http.ResponseWriter, r *http.Request) {
 			body := fmt.Sprintf("Bonjour %s,\n\nQuelqu'un (vous, sans doute) a demandé à choisir un nouveau mot de passe pour votre compte Portfolio SIO (%s).\n"+
 				"Ouvrez ce lien, valable une seule fois jusqu'au %s :\n\n%s\n\nSi vous n'avez rien demandé, ignorez ce message : votre mot de passe ne change pas.\n",
 				u.FirstName, u.Email, s.now().Add(store.ResetTTL).Local().Format("02/01/2006 à 15:04"), link)
-			if err := s.mailer.Send(r.Context(), u.Email, "Portfolio SIO : nouveau mot de passe", body); err != nil {
+			if err := s.mailer.Send(r.Context(), mailer.Mail{To: u.Email, Subject: "Portfolio SIO : nouveau mot de passe", Body: body}); err != nil {
 				s.log.Error("reset e-mail", "to", u.Email, "err", err)
 			}
 			s.audit(r, "password_reset_link", u.Email, "")

@@ -15,6 +15,7 @@ import (
 	"github.com/go-chi/chi/v5"
 
 	"github.com/portfolio-sio/portfolio/internal/auth"
+	"github.com/portfolio-sio/portfolio/internal/mailer"
 	"github.com/portfolio-sio/portfolio/internal/portfolio"
 	"github.com/portfolio-sio/portfolio/internal/roster"
 	"github.com/portfolio-sio/portfolio/internal/store"
@@ -224,7 +225,7 @@ func (s *Server) issueLink(w http.ResponseWriter, r *http.Request, u portfolio.U
 	link := s.siteURL(r) + "/activation/" + l.Token
 	v := web.LinkView{User: u, Link: link, Code: store.FormatCode(l.Code), Site: s.siteURL(r), Expires: s.now().Add(store.ActivationTTL)}
 	if s.mailer != nil {
-		if err := s.mailer.Send(r.Context(), u.Email, "Portfolio SIO : votre accès", activationMail(u, link, v.Expires)); err != nil {
+		if err := s.mailer.Send(r.Context(), mailer.Mail{To: u.Email, Subject: "Portfolio SIO : votre accès", Body: activationMail(u, link, v.Expires)}); err != nil {
 			s.log.Error("activation e-mail", "to", u.Email, "err", err)
 		} else {
 			v.Mailed = true

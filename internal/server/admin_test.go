@@ -22,6 +22,7 @@ import (
 	"github.com/makiuchi-d/gozxing/qrcode"
 	"golang.org/x/text/encoding/charmap"
 
+	"github.com/portfolio-sio/portfolio/internal/mailer"
 	"github.com/portfolio-sio/portfolio/internal/portfolio"
 	"github.com/portfolio-sio/portfolio/internal/store"
 )
@@ -583,10 +584,10 @@ type sentMail struct {
 	msg []string
 }
 
-func (m *sentMail) Send(_ context.Context, to, subject, body string) error {
+func (m *sentMail) Send(_ context.Context, mail mailer.Mail) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	m.msg = append(m.msg, to+"\n"+subject+"\n"+body)
+	m.msg = append(m.msg, mail.To+"\n"+mail.Subject+"\n"+mail.Body)
 	return nil
 }
 

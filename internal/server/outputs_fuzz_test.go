@@ -276,7 +276,11 @@ func (fx *outputsFixture) check(t *testing.T, text string) {
 		t.Fatalf("%d activation e-mails", len(sent))
 	}
 	parts := strings.SplitN(sent[0], "\n", 3)
-	msg, err := mail.ReadMessage(bytes.NewReader(mailer.Message("portfolio@lycee.example", parts[0], parts[1], parts[2], time.Now())))
+	raw, err := mailer.Message("portfolio@lycee.example", mailer.Mail{To: parts[0], Subject: parts[1], Body: parts[2]}, time.Now())
+	if err != nil {
+		t.Fatalf("activation e-mail: %v", err)
+	}
+	msg, err := mail.ReadMessage(bytes.NewReader(raw))
 	if err != nil {
 		t.Fatalf("activation e-mail: %v", err)
 	}

@@ -22,6 +22,7 @@ import (
 	"github.com/alexedwards/scs/v2"
 
 	"github.com/portfolio-sio/portfolio/internal/auth"
+	"github.com/portfolio-sio/portfolio/internal/mailer"
 	"github.com/portfolio-sio/portfolio/internal/portfolio"
 	"github.com/portfolio-sio/portfolio/internal/referentiel"
 	"github.com/portfolio-sio/portfolio/internal/store"
@@ -64,9 +65,9 @@ type Config struct {
 	RequestTimeout time.Duration
 }
 
-// Mailer sends a plain-text e-mail.
+// Mailer sends a plain-text e-mail (mailer.SMTP).
 type Mailer interface {
-	Send(ctx context.Context, to, subject, body string) error
+	Send(ctx context.Context, m mailer.Mail) error
 }
 
 // Server holds the dependencies of the handlers.
