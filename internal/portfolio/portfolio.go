@@ -60,7 +60,19 @@ type User struct {
 	PortfolioURL    string
 	Disabled        bool  // cannot log in; open sessions end
 	SessionEpoch    int64 // moves when the password changes, ending older sessions
+	Unread          int   // unread notifications (kept by the database)
+	MailPref        MailPref
 }
+
+// MailPref is what a user wants by e-mail.
+type MailPref string
+
+// The e-mail preferences.
+const (
+	MailEvents MailPref = "events" // each event, grouped (a digest an hour at most)
+	MailDaily  MailPref = "daily"  // one digest a day
+	MailNone   MailPref = "none"
+)
 
 // HasPassword reports whether the user chose a password (else they need
 // an activation link).

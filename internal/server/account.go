@@ -35,7 +35,8 @@ func (s *Server) renderAccount(w http.ResponseWriter, r *http.Request, status in
 		}
 		classes = classSummaries(cs)
 	}
-	s.render(w, r, status, web.AccountPage(s.page(r, "Mon compte", "account"), web.AccountView{User: *u, Classes: classes, PasswordErrors: errs}))
+	s.render(w, r, status, web.AccountPage(s.page(r, "Mon compte", "account"), web.AccountView{User: *u, Classes: classes, PasswordErrors: errs,
+		Mailing: s.mailer != nil && s.baseURL != ""}))
 }
 
 // changePassword lets anyone change their own password, knowing the

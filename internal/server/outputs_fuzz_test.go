@@ -166,6 +166,7 @@ func (fx *outputsFixture) check(t *testing.T, text string) {
 	// Each input starts from the same classroom: what the previous one
 	// added goes (else each input would cost more than the last).
 	for _, q := range []string{`DELETE FROM realisations WHERE student_id IN (?, ?)`, `DELETE FROM jury_links WHERE student_id = ? AND ? > 0`,
+		`DELETE FROM notifications WHERE ? > 0 AND ? > 0`, `DELETE FROM mail_queue WHERE ? > 0 AND ? > 0`, `DELETE FROM mail_sent WHERE ? > 0 AND ? > 0`,
 		`DELETE FROM users WHERE email LIKE 'fuzz%@example.org' AND ? > 0 AND ? > 0`} {
 		if _, err := c.app.store.DB.Exec(q, c.lea.ID, fx.inesID); err != nil {
 			t.Fatal(err)
@@ -292,6 +293,7 @@ func (fx *outputsFixture) check(t *testing.T, text string) {
 	}
 	fx.check2019(t, text, line)
 	fx.checkStages(t, text)
+	fx.checkNotifications(t)
 	wantStatus(t, anon.get("/healthz"), http.StatusOK)
 }
 
@@ -446,6 +448,46 @@ func (fx *outputsFixture) checkStages(t *testing.T, text string) {
 			if w := latinWord.FindString(norm.NFC.String(org)); w != "" && !strings.Contains(strings.Join(strings.Fields(pdfText(t, []byte(res.body))), ""), w) {
 				t.Fatalf("%s: the PDF lacks %q of the organisation", get.path, w)
 			}
+		}
+	}
+}
+
+// checkNotifications reads the notifications the input caused (the
+// réalisation's submission, review, comments, the attestation's decision):
+// the pages that list them, and every e-mail they make, as it would go on
+// the wire.
+func (fx *outputsFixture) checkNotifications(t *testing.T) {
+	for _, cl := range []*client{withT(t, fx.lea), withT(t, fx.prof), withT(t, fx.ines)} {
+		res := cl.get("/notifications")
+		if res.status != http.StatusOK {
+			t.Fatalf("notifications: %d", res.status)
+		}
+		wellFormed(t, "/notifications", res)
+	}
+	fx.mail.mu.Lock()
+	fx.mail.msg = nil
+	fx.mail.mu.Unlock()
+	if err := fx.c.app.srv.mailTick(context.Background()); err != nil {
+		t.Fatalf("mail round: %v", err)
+	}
+	fx.mail.mu.Lock()
+	sent := fx.mail.msg
+	fx.mail.mu.Unlock()
+	if len(sent) == 0 {
+		t.Fatal("no notification e-mail")
+	}
+	for _, m := range sent {
+		parts := strings.SplitN(m, "\n", 3)
+		raw, err := mailer.Message("portfolio@lycee.example", mailer.Mail{To: parts[0], Subject: parts[1], Body: parts[2]}, time.Now())
+		if err != nil {
+			t.Fatalf("notification e-mail %q: %v", parts[1], err)
+		}
+		msg, err := mail.ReadMessage(bytes.NewReader(raw))
+		if err != nil {
+			t.Fatalf("notification e-mail: %v", err)
+		}
+		if subject, err := new(mime.WordDecoder).DecodeHeader(msg.Header.Get("Subject")); err != nil || subject != parts[1] {
+			t.Fatalf("notification e-mail subject %q, %v (want %q)", subject, err, parts[1])
 		}
 	}
 }

@@ -250,6 +250,7 @@ func (s *Server) transition(w http.ResponseWriter, r *http.Request, student *por
 		s.storeError(w, r, err)
 		return
 	}
+	s.afterTransition(r.Context(), viewer, real, act)
 	// Staff who validated or sent back go on to the next one to review.
 	if student != nil && (act == portfolio.ActValidate || act == portfolio.ActRework) {
 		next, ok, err := s.store.NextToReview(r.Context(), viewer.ID, real.ID)
@@ -330,6 +331,7 @@ func (s *Server) addComment(w http.ResponseWriter, r *http.Request, student *por
 		s.serverError(w, r, err)
 		return
 	}
+	s.afterComment(r.Context(), currentUser(r.Context()), student, real)
 	s.flash(r.Context(), "Commentaire publié.")
 	http.Redirect(w, r, detailURL(student, real.ID)+"#commentaires", http.StatusSeeOther)
 }

@@ -50,12 +50,19 @@ func (s *Server) router() chi.Router {
 		r.Get("/mot-de-passe-oublie", s.showForgot)
 		r.Post("/mot-de-passe-oublie", s.forgot)
 		r.Post("/activation/{token}", s.activate)
+		// Unsubscribe links of the e-mails work without logging in.
+		r.Get("/desabonnement/{token}", s.showUnsubscribe)
+		r.Post("/desabonnement/{token}", s.unsubscribe)
 
 		r.Group(func(r chi.Router) {
 			r.Use(s.requireLogin)
 			r.Get("/", s.home)
 			r.Get("/compte", s.showAccount)
 			r.Post("/compte/mot-de-passe", s.changePassword)
+			r.Post("/compte/notifications", s.setMailPref)
+			r.Get("/notifications", s.listNotifications)
+			r.Post("/notifications/lues", s.readAllNotifications)
+			r.Get("/notifications/{id}", s.openNotification)
 			r.Get("/evidence/{evidenceID}", s.serveEvidence)
 			r.With(requireRole(s, portfolio.RoleStudent)).Get("/compte/donnees.zip", s.personalDataZIP)
 

@@ -48,8 +48,12 @@ type Config struct {
 	// BaseURL is the public address of the site, for the links handed to
 	// students (activation); empty means the address of the request.
 	BaseURL string
-	// Mailer sends activation links by e-mail when set (SMTP configured).
+	// Mailer sends activation links by e-mail when set (SMTP configured),
+	// and the notifications when BaseURL is set too.
 	Mailer Mailer
+	// MailEvery is how often the mail loop groups and sends notification
+	// e-mails (30 s when zero; negative: no loop, the tests run its rounds).
+	MailEvery time.Duration
 	// TrustedProxies are the addresses of the reverse proxy whose
 	// X-Forwarded-For and X-Forwarded-Proto headers are believed.
 	TrustedProxies []*net.IPNet
@@ -174,6 +178,9 @@ func New(cfg Config) *Server {
 		s.serverError(w, r, err)
 	}
 	s.sessions = sm
+	if cfg.MailEvery >= 0 {
+		s.startMail(cfg.MailEvery)
+	}
 	return s
 }
 

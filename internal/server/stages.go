@@ -677,6 +677,7 @@ func (s *Server) decideAttestation(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.audit(r, "attestation."+string(status), c.student.Email, a.Filename)
+	s.afterDecision(r.Context(), c.student, st, status)
 	if status == portfolio.AttestationAccepted {
 		s.flash(r.Context(), "Attestation acceptée.")
 	} else {

@@ -34,7 +34,7 @@ func (s *Server) tableauSource(r *http.Request, student *portfolio.User) (tablea
 		return tableauSource{}, err
 	}
 	st := *student
-	st.PasswordHash = ""
+	st.PasswordHash, st.Unread, st.MailPref, st.SessionEpoch = "", 0, "", 0 // none of them is on the tableau
 	if token != "" {
 		st.PortfolioURL = juryURL(s.siteURL(r), token) // the jury's address goes on the tableau
 	}

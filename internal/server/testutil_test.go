@@ -70,6 +70,7 @@ func newTestAppConfig(t testing.TB, driver string, change func(*Config)) *testAp
 		Logger:     slog.New(slog.NewTextHandler(io.Discard, nil)),
 		Now:        clock.now,
 		LoginDelay: time.Millisecond,
+		MailEvery:  -1, // the tests run the mail loop's rounds themselves
 	}
 	if change != nil {
 		change(&cfg)
