@@ -11,6 +11,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode"
 
 	"github.com/go-chi/chi/v5"
 
@@ -196,7 +197,12 @@ func (s *Server) digest(u portfolio.User, list []store.Notification, subject, un
 	for i, n := range list {
 		ns[i] = n.ID
 	}
-	subject = strings.Join(strings.Fields(subject), " ") // one header line, whatever a title holds
+	subject = strings.Map(func(r rune) rune { // one header line, whatever a title holds
+		if unicode.IsControl(r) {
+			return ' '
+		}
+		return r
+	}, subject)
 	return store.Mail{UserID: u.ID, To: u.Email, Subject: "Portfolio SIO : " + subject, Body: b.String(), Unsubscribe: unsub,
 		Group: group, Notifications: ns}
 }
