@@ -35,7 +35,7 @@ const usage = `Portfolio SIO — le portfolio des étudiants de BTS SIO.
 
 Utilisation :
   portfolio serve [--data DOSSIER] [--addr HÔTE:PORT] [--demo] [--timezone ZONE] [--base-url URL]
-                  [--backup-dir DOSSIER] [--backup-keep N] [--smtp-host HÔTE ...]
+                  [--backup-dir DOSSIER] [--backup-keep N] [--smtp-host HÔTE ...] [--oidc-issuer URL ...]
   portfolio user create --data DOSSIER --email E-MAIL --name "Prénom Nom" --role student|teacher|admin
                         [--parcours SISR|SLAM] [--candidate N] [--session ANNÉE] [--centre TEXTE]
                         (mot de passe lu sur l'entrée standard)
@@ -205,6 +205,10 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	maxFileMB := fs.Int("max-file-mb", 20, "taille maximale d'une pièce jointe, en Mo")
 	quotaMB := fs.Int("quota-mb", 500, "espace des pièces jointes par étudiant, en Mo")
 	cacheMB := fs.Int("cache-mb", 32, "mémoire des tableaux, PDF et pages de classe déjà produits, en Mo (0 : aucun cache)")
+	oidcIssuer := fs.String("oidc-issuer", "", "fournisseur OpenID Connect de l'établissement (par exemple https://login.microsoftonline.com/<tenant>/v2.0) : la page de connexion propose « Se connecter avec … » ; secret du client dans $PORTFOLIO_OIDC_CLIENT_SECRET")
+	oidcClient := fs.String("oidc-client-id", "", "identifiant du client (l'application enregistrée chez le fournisseur)")
+	oidcClaim := fs.String("oidc-email-claim", "email", "revendication du jeton qui porte l'adresse e-mail (email ; preferred_username ou upn avec Microsoft Entra ID)")
+	oidcLabel := fs.String("oidc-label", "le compte de l'établissement", "nom du fournisseur sur le bouton « Se connecter avec … »")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -214,6 +218,9 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	if *smtpHost != "" && *smtpFrom == "" {
 		return errors.New("--smtp-from est obligatoire avec --smtp-host")
+	}
+	if (*oidcIssuer == "") != (*oidcClient == "") {
+		return errors.New("--oidc-issuer et --oidc-client-id vont ensemble")
 	}
 	if *maxFileMB < 1 || *quotaMB < *maxFileMB {
 		return errors.New("--max-file-mb doit valoir au moins 1 et --quota-mb au moins --max-file-mb")
@@ -288,6 +295,10 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		Store: st, Referentiels: refs, Logger: logger, SessionCleanup: 30 * time.Minute, BaseURL: *baseURL,
 		MaxFileBytes: int64(*maxFileMB) << 20, QuotaBytes: int64(*quotaMB) << 20, TrustedProxies: proxies,
 		CacheBytes: cacheBytes,
+	}
+	if *oidcIssuer != "" {
+		cfg.OIDC = &server.OIDCConfig{Issuer: *oidcIssuer, ClientID: *oidcClient, ClientSecret: os.Getenv("PORTFOLIO_OIDC_CLIENT_SECRET"),
+			EmailClaim: *oidcClaim, Label: *oidcLabel}
 	}
 	if *smtpHost != "" {
 		cfg.Mailer = mailer.SMTP{Host: *smtpHost, Port: *smtpPort, User: *smtpUser,

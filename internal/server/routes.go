@@ -42,6 +42,8 @@ func (s *Server) router() chi.Router {
 	r.Group(func(r chi.Router) {
 		r.Use(s.sessions.LoadAndSave, s.loadUser)
 		r.Get("/login", s.showLogin)
+		r.Get("/connexion/oidc", s.oidcStart)
+		r.Get("/connexion/oidc/retour", s.oidcCallback)
 		r.Post("/login", s.login)
 		r.Post("/logout", s.logout)
 		r.Get("/activation", s.showCodeActivation)
@@ -158,6 +160,8 @@ func (s *Server) router() chi.Router {
 				r.Get("/users/{userID}/delete", s.confirmDeleteUser)
 				r.Post("/users/{userID}/delete", s.deleteUser)
 				r.Get("/audit", s.auditLog)
+				r.Get("/connexion", s.showSSO)
+				r.Post("/connexion", s.setSSO)
 			})
 		})
 	})

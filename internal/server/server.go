@@ -51,6 +51,8 @@ type Config struct {
 	// Mailer sends activation links by e-mail when set (SMTP configured),
 	// and the notifications when BaseURL is set too.
 	Mailer Mailer
+	// OIDC, when set, offers « Se connecter avec … » (oidc.go).
+	OIDC *OIDCConfig
 	// MailEvery is how often the mail loop groups and sends notification
 	// e-mails (30 s when zero; negative: no loop, the tests run its rounds).
 	MailEvery time.Duration
@@ -87,6 +89,7 @@ type Server struct {
 	limiter  *loginLimiter
 	baseURL  string
 	mailer   Mailer
+	oidc     *oidcClient
 	maxFile  int64
 	quota    int64
 	proxies  []*net.IPNet
@@ -126,6 +129,16 @@ func New(cfg Config) *Server {
 	}
 	s.baseURL = strings.TrimSuffix(cfg.BaseURL, "/")
 	s.mailer = cfg.Mailer
+	if cfg.OIDC != nil && cfg.OIDC.Issuer != "" {
+		o := *cfg.OIDC
+		if o.EmailClaim == "" {
+			o.EmailClaim = "email"
+		}
+		if o.Label == "" {
+			o.Label = "le compte de l'établissement"
+		}
+		s.oidc = &oidcClient{cfg: o}
+	}
 	s.maxFile, s.quota = cfg.MaxFileBytes, cfg.QuotaBytes
 	s.proxies = cfg.TrustedProxies
 	s.pdfSlots = make(chan struct{}, runtime.NumCPU())
