@@ -7,6 +7,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/tls"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -37,11 +38,33 @@ type SMTP struct {
 	InsecureTLS bool
 }
 
+// PermanentError is a mail that will never go: the relay refused it for
+// good (an SMTP 5xx reply), or it cannot be written (an address the
+// library refuses). Retrying it is useless.
+type PermanentError struct{ Err error }
+
+func (e PermanentError) Error() string { return e.Err.Error() }
+func (e PermanentError) Unwrap() error { return e.Err }
+
+// Permanent reports whether err means the mail will never go.
+func Permanent(err error) bool {
+	var p PermanentError
+	if errors.As(err, &p) {
+		return true
+	}
+	var se *gomail.SendError
+	if errors.As(err, &se) {
+		code := se.ErrorCode()
+		return code >= 500 && code < 600
+	}
+	return false
+}
+
 // Send sends one message, within the context's deadline (30 s at most).
 func (m SMTP) Send(ctx context.Context, mail Mail) error {
 	msg, err := m.message(mail, time.Now())
 	if err != nil {
-		return err
+		return PermanentError{err}
 	}
 	opts := []gomail.Option{gomail.WithPort(m.Port), gomail.WithTimeout(30 * time.Second),
 		gomail.WithTLSPolicy(gomail.TLSOpportunistic),

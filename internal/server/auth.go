@@ -142,8 +142,11 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		if required {
+			// The same answer as a wrong password (it must not tell that
+			// this one was right); the page says who signs in with the
+			// school's account, for everyone.
 			s.audit(r, "login_refused", email, "connexion par l'établissement obligatoire")
-			fail(http.StatusForbidden, "Les "+rolePlural(u.Role)+" se connectent avec "+s.oidc.cfg.Label+" : utilisez le bouton « Se connecter avec "+s.oidc.cfg.Label+" ».")
+			fail(http.StatusUnprocessableEntity, "Adresse e-mail ou mot de passe incorrect.")
 			return
 		}
 	}

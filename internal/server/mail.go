@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"errors"
+	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
@@ -33,21 +34,19 @@ import (
 // a relay that is down delays mail and loses none.
 
 const (
+	dailyHour        = 17 // the daily digest goes after 17:00
 	defaultMailEvery = 30 * time.Second
 	mailBackoffFirst = 30 * time.Second
 	mailBackoffMax   = time.Hour
 	mailKeepSent     = 30 * 24 * time.Hour
 )
 
-// startMail starts the mail loop when a mailer and the site's address are
-// configured (mails link to the site).
+// startMail starts the notification loop: the deadline reminders always;
+// the mails when a mailer and the site's address are configured (mails
+// link to the site).
 func (s *Server) startMail(every time.Duration) {
-	if s.mailer == nil {
-		return
-	}
-	if s.baseURL == "" {
+	if s.mailer != nil && s.baseURL == "" {
 		s.log.Warn("notifications par e-mail désactivées : --base-url n'est pas donné (les e-mails ont besoin de l'adresse du site)")
-		return
 	}
 	if every <= 0 {
 		every = defaultMailEvery
@@ -78,10 +77,18 @@ func (s *Server) startMail(every time.Duration) {
 	s.stop = sync.OnceFunc(func() { prev(); close(done); wg.Wait() })
 }
 
-// mailTick is one round of the mail loop.
+// mailing reports whether notifications are mailed.
+func (s *Server) mailing() bool { return s.mailer != nil && s.baseURL != "" }
+
+// mailTick is one round of the loop.
 func (s *Server) mailTick(ctx context.Context) error {
 	if err := s.deadlineReminders(ctx); err != nil {
 		return err
+	}
+	if !s.mailing() {
+		// Nothing to mail them with: they are shown in the app only, and
+		// switching e-mail on later does not mail the whole history.
+		return s.store.SkipUnmailed(ctx)
 	}
 	if err := s.composeMails(ctx); err != nil {
 		return err
@@ -92,29 +99,26 @@ func (s *Server) mailTick(ctx context.Context) error {
 	return s.store.PurgeSentMails(ctx, s.now().Add(-mailKeepSent))
 }
 
-// composeMails turns unmailed notifications into queued mails.
+// composeMails turns unmailed notifications into queued mails, going
+// through every user who has some (those who must wait do not hold back
+// the others).
 func (s *Server) composeMails(ctx context.Context) error {
 	now := s.now()
+	var after int64
 	for {
-		pending, err := s.store.PendingMails(ctx, 100)
+		pending, err := s.store.PendingMails(ctx, after, 100)
 		if err != nil || len(pending) == 0 {
 			return err
 		}
+		after = pending[len(pending)-1].User.ID
 		var mails []store.Mail
 		var skip []int64
-		waiting := 0
 		for _, p := range pending {
-			m, sk, wait := s.mailsFor(ctx, p, now)
+			m, sk, _ := s.mailsFor(ctx, p, now)
 			mails, skip = append(mails, m...), append(skip, sk...)
-			if wait {
-				waiting++
-			}
 		}
 		if err := s.store.QueueMails(ctx, now, mails, skip); err != nil {
 			return err
-		}
-		if waiting == len(pending) || len(mails)+len(skip) == 0 {
-			return nil // the rest waits for its hour
 		}
 	}
 }
@@ -137,10 +141,17 @@ func (s *Server) mailsFor(ctx context.Context, p store.PendingMail, now time.Tim
 		last, ok := p.LastSent[group]
 		return !ok || !now.Before(last.Add(every))
 	}
-	unsub := s.unsubscribeURL(ctx, u.ID)
+	unsub := s.unsubscribeURL(ctx, u.ID, u.Email)
 	switch {
 	case u.MailPref == portfolio.MailDaily:
-		if !due("daily", 24*time.Hour) {
+		// The day's digest goes at the first round after 17:00 (server's
+		// time zone), with what came since the last one.
+		local := now.Local()
+		at := time.Date(local.Year(), local.Month(), local.Day(), dailyHour, 0, 0, 0, time.Local)
+		if now.Before(at) {
+			return nil, nil, true
+		}
+		if last, ok := p.LastSent["daily"]; ok && !last.Before(at) {
 			return nil, nil, true
 		}
 		return []store.Mail{s.digest(u, p.Notifications, "Votre résumé du jour", unsub, "daily")}, nil, false
@@ -176,8 +187,8 @@ func (s *Server) digest(u portfolio.User, list []store.Notification, subject, un
 	if subject == "" {
 		if len(list) == 1 {
 			subject = list[0].Title
-		} else if label, ok := kindLabels[list[0].Kind]; ok && allKind(list) {
-			subject = label + " : " + strconv.Itoa(len(list)) + " nouveautés"
+		} else if label, ok := kindCounts[list[0].Kind]; ok && allKind(list) {
+			subject = fmt.Sprintf(label, len(list))
 		} else {
 			subject = strconv.Itoa(len(list)) + " nouveautés sur Portfolio SIO"
 		}
@@ -223,43 +234,56 @@ func (s *Server) sendDueMails(ctx context.Context) error {
 		if err != nil || len(due) == 0 {
 			return err
 		}
-		failed := 0
 		for _, m := range due {
+			if m.Skip { // unsubscribed or disabled since it was queued
+				if err := s.store.MailGivenUp(ctx, m.ID, s.now(), "le destinataire ne veut plus d'e-mails"); err != nil {
+					return err
+				}
+				continue
+			}
 			err := s.mailer.Send(ctx, mailer.Mail{To: m.To, Subject: m.Subject, Body: m.Body, Unsubscribe: m.Unsubscribe})
+			if err != nil && mailer.Permanent(err) {
+				s.log.Error("mail refused for good, not retried", "to", m.To, "err", err)
+				if err := s.store.MailGivenUp(ctx, m.ID, s.now(), err.Error()); err != nil {
+					return err
+				}
+				continue
+			}
 			if err != nil {
-				failed++
 				wait := mailBackoffFirst << min(m.Attempts, 10)
 				wait = min(wait, mailBackoffMax)
 				s.log.Warn("mail not sent, will retry", "to", m.To, "attempt", m.Attempts+1, "retry_in", wait, "err", err)
 				if err := s.store.MailFailed(ctx, m.ID, s.now().Add(wait), err.Error()); err != nil {
 					return err
 				}
-				continue
+				return nil // the relay is unwell: the others wait for the next round
 			}
 			if err := s.store.MailSent(ctx, m.ID, s.now()); err != nil {
 				return err
 			}
 		}
-		if failed > 0 || len(due) < 50 {
-			return nil // a relay that fails: the rest waits for the next round
+		if len(due) < 50 {
+			return nil
 		}
 	}
 }
 
-// unsubscribeToken signs a user's id for the unsubscribe link.
-func (s *Server) unsubscribeToken(ctx context.Context, userID int64) (string, error) {
+// unsubscribeToken signs a user's id and address for the unsubscribe
+// link: it stops working if the address changes, or if the id, freed by a
+// deletion, comes to name another account.
+func (s *Server) unsubscribeToken(ctx context.Context, userID int64, email string) (string, error) {
 	key, err := s.deviceKey(ctx)
 	if err != nil {
 		return "", err
 	}
 	id := strconv.FormatInt(userID, 10)
 	mac := hmac.New(sha256.New, key)
-	mac.Write([]byte("unsubscribe:" + id))
+	mac.Write([]byte("unsubscribe:" + id + ":" + strings.ToLower(email)))
 	return id + "." + base64.RawURLEncoding.EncodeToString(mac.Sum(nil)[:18]), nil
 }
 
-func (s *Server) unsubscribeURL(ctx context.Context, userID int64) string {
-	tok, err := s.unsubscribeToken(ctx, userID)
+func (s *Server) unsubscribeURL(ctx context.Context, userID int64, email string) string {
+	tok, err := s.unsubscribeToken(ctx, userID, email)
 	if err != nil {
 		s.log.Error("unsubscribe token", "err", err)
 		return s.baseURL + "/compte#notifications"
@@ -274,14 +298,18 @@ func (s *Server) tokenUser(ctx context.Context, tok string) (portfolio.User, err
 	if !ok || !okID {
 		return portfolio.User{}, portfolio.ErrNotFound
 	}
-	want, err := s.unsubscribeToken(ctx, uid)
+	u, err := s.store.UserByID(ctx, uid)
+	if err != nil {
+		return u, err
+	}
+	want, err := s.unsubscribeToken(ctx, uid, u.Email)
 	if err != nil {
 		return portfolio.User{}, err
 	}
 	if !hmac.Equal([]byte(want), []byte(tok)) {
 		return portfolio.User{}, portfolio.ErrNotFound
 	}
-	return s.store.UserByID(ctx, uid)
+	return u, nil
 }
 
 // showUnsubscribe asks to confirm (a GET changes nothing: mail scanners

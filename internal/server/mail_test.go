@@ -12,6 +12,7 @@ import (
 
 	"github.com/portfolio-sio/portfolio/internal/mailer"
 	"github.com/portfolio-sio/portfolio/internal/portfolio"
+	"github.com/portfolio-sio/portfolio/internal/store"
 	"github.com/portfolio-sio/portfolio/internal/testmail"
 )
 
@@ -92,7 +93,7 @@ func TestNotificationMails(t *testing.T) {
 		t.Fatalf("%d mails to the teacher, want one digest", len(msgs))
 	}
 	digest := mp.Get(msgs[0].ID)
-	if digest.Subject != "Portfolio SIO : Réalisations soumises : 5 nouveautés" {
+	if digest.Subject != "Portfolio SIO : 5 réalisations soumises" {
 		t.Errorf("digest subject %q", digest.Subject)
 	}
 	for i := 1; i <= 5; i++ {
@@ -244,6 +245,14 @@ func TestMailPreferences(t *testing.T) {
 	}
 	tick(t, app)
 	tick(t, app)
+	if n := len(to(mp.Messages(), "lea@example.org")); n != 0 {
+		t.Fatalf("%d daily digests before 17:00", n)
+	}
+	// The day's digest goes after 17:00 (the server's time zone).
+	now := app.clock.now().Local()
+	app.clock.advance(time.Date(now.Year(), now.Month(), now.Day(), 17, 5, 0, 0, time.Local).Sub(now))
+	tick(t, app)
+	tick(t, app)
 	msgs := to(mp.Wait(1), "lea@example.org")
 	if len(msgs) != 1 || msgs[0].Subject != "Portfolio SIO : Votre résumé du jour" {
 		t.Fatalf("daily digest: %+v", msgs)
@@ -262,5 +271,92 @@ func TestMailPreferences(t *testing.T) {
 	notes, _ := app.store.Notifications(context.Background(), c.lea.ID, 10)
 	if len(notes) != 2 {
 		t.Fatalf("reminders: %+v", notes)
+	}
+}
+
+// TestMailQueueKeepsMoving: what a review found. A hundred users whose
+// mails must wait do not hold back the next user's; a mail the relay
+// refuses for good (550) is given up, not retried forever, and the others
+// go; a mail queued for someone who then unsubscribed is not sent; without
+// e-mail configured, notifications (deadline reminders included) are in
+// the app and switching e-mail on later does not mail the history.
+func TestMailQueueKeepsMoving(t *testing.T) {
+	mp := testmail.Start(t, "--smtp-allowed-recipients", `^(prof|max|late[0-9]+)@example\.org$`)
+	c := newClassroomConfig(t, func(cfg *Config) {
+		cfg.Mailer = mailer.SMTP{Host: "127.0.0.1", Port: mp.SMTPPort, From: "portfolio@lycee.example"}
+		cfg.BaseURL = mailBase + "/"
+	})
+	app := c.app
+	ctx := context.Background()
+	var waiting []store.Notification
+	for i := 0; i < 101; i++ {
+		u := app.addUser("daily"+strconv.Itoa(i)+"@example.org", portfolio.RoleStudent, "SLAM")
+		if err := app.store.SetMailPref(ctx, u.ID, portfolio.MailDaily); err != nil {
+			t.Fatal(err)
+		}
+		waiting = append(waiting, store.Notification{UserID: u.ID, Kind: kindComment, Title: "En attente", URL: "/notifications"})
+	}
+	late := app.addUser("late1@example.org", portfolio.RoleTeacher, "")
+	if err := app.store.Notify(ctx, append(waiting, store.Notification{UserID: late.ID, Kind: kindSubmitted, Title: "Pour le dernier", URL: "/"},
+		store.Notification{UserID: c.lea.ID, Kind: kindComment, Title: "Refusé par le relais", URL: "/"},
+		store.Notification{UserID: c.max.ID, Kind: kindComment, Title: "Pour Max", URL: "/"})); err != nil {
+		t.Fatal(err)
+	}
+	tick(t, app) // before 17:00: the daily digests wait
+	got := mp.Wait(2)
+	if len(to(got, "late1@example.org")) != 1 || len(to(got, "max@example.org")) != 1 {
+		t.Fatalf("the user after a hundred waiting ones got no mail: %+v", got)
+	}
+	q, _ := app.store.MailQueue(ctx)
+	var refused []store.QueuedMail
+	for _, m := range q {
+		if m.To == "lea@example.org" {
+			refused = append(refused, m)
+		}
+	}
+	if len(refused) != 1 || !refused[0].GivenUp || refused[0].Sent || !strings.Contains(refused[0].LastError, "550") {
+		t.Fatalf("the mail refused with 550: %+v", refused)
+	}
+	app.clock.advance(2 * time.Hour)
+	tick(t, app)
+	if q2, _ := app.store.MailQueue(ctx); q2[len(q2)-1].Attempts != refused[0].Attempts && q2[len(q2)-1].To == "lea@example.org" {
+		t.Fatal("a mail given up was tried again")
+	}
+
+	// Queued while the relay is down, then the user unsubscribes: not sent.
+	mp.Stop()
+	if err := app.store.Notify(ctx, []store.Notification{{UserID: c.max.ID, Kind: kindValidated, Title: "Validée", URL: "/"}}); err != nil {
+		t.Fatal(err)
+	}
+	app.clock.advance(2 * time.Hour)
+	tick(t, app)
+	if err := app.store.SetMailPref(ctx, c.max.ID, portfolio.MailNone); err != nil {
+		t.Fatal(err)
+	}
+	mp.Restart()
+	app.clock.advance(2 * time.Hour)
+	tick(t, app)
+	if n := len(to(mp.Messages(), "max@example.org")); n != 0 {
+		t.Fatalf("%d mails to a user who unsubscribed after they were queued", n)
+	}
+
+	// No e-mail configured: reminders in the app, nothing left to mail.
+	plain := newTestApp(t)
+	st := plain.addUser("ines@example.org", portfolio.RoleStudent, "SLAM")
+	cid, err := plain.store.CreateClass(ctx, store.Class{Name: "SIO1", SchoolYear: "2026-2027"})
+	if err == nil {
+		err = plain.store.Enrol(ctx, cid, st.ID)
+	}
+	if err == nil {
+		_, err = plain.store.DB.Exec(`UPDATE classes SET deadline = ? WHERE id = ?`, plain.clock.now().AddDate(0, 0, 1).Format("2006-01-02"), cid)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	tick(t, plain)
+	wantContains(t, plain.login("ines@example.org").get("/notifications").body, "Date limite de saisie demain")
+	var unmailed int
+	if err := plain.store.DB.QueryRow(`SELECT count(*) FROM notifications WHERE mailed = 0`).Scan(&unmailed); err != nil || unmailed != 0 {
+		t.Fatalf("%d notifications left to mail without e-mail configured (%v)", unmailed, err)
 	}
 }

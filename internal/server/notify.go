@@ -27,15 +27,15 @@ const (
 	kindDeadline    = "deadline"
 )
 
-// kindLabels name the kinds in mails.
-var kindLabels = map[string]string{
-	kindSubmitted:   "Réalisations soumises",
-	kindComment:     "Commentaires",
-	kindValidated:   "Réalisations validées",
-	kindRework:      "Réalisations à reprendre",
-	kindReopened:    "Réalisations rouvertes",
-	kindAttestation: "Attestations de stage",
-	kindDeadline:    "Date limite de saisie",
+// kindCounts name several notifications of one kind, in a mail's subject.
+var kindCounts = map[string]string{
+	kindSubmitted:   "%d réalisations soumises",
+	kindComment:     "%d nouveaux commentaires",
+	kindValidated:   "%d réalisations validées",
+	kindRework:      "%d réalisations à reprendre",
+	kindReopened:    "%d réalisations rouvertes",
+	kindAttestation: "%d décisions sur vos attestations",
+	kindDeadline:    "%d rappels de date limite",
 }
 
 func (s *Server) notify(ctx context.Context, list ...store.Notification) {

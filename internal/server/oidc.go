@@ -199,7 +199,8 @@ func (s *Server) oidcUser(r *http.Request) (portfolio.User, error) {
 		return portfolio.User{}, errOIDC{http.StatusForbidden, "Le service de connexion n'a pas transmis d'adresse e-mail : la connexion est refusée."}
 	}
 	if claim == "email" {
-		if verified, _ := claims["email_verified"].(bool); !verified {
+		// A boolean, or the string "true" some providers send.
+		if v := claims["email_verified"]; v != true && v != "true" {
 			return portfolio.User{}, errOIDC{http.StatusForbidden, "L'adresse " + email + " n'est pas vérifiée par le service de connexion de l'établissement : la connexion est refusée."}
 		}
 	}
@@ -228,6 +229,13 @@ func (s *Server) loginView(email, msg string) web.LoginView {
 	v := web.LoginView{Email: email, Error: msg}
 	if s.oidc != nil {
 		v.SSO = s.oidc.cfg.Label
+		if roles, err := s.store.Setting(context.Background(), ssoSetting); err == nil && roles != "" {
+			var who []string
+			for _, r := range strings.Split(roles, ",") {
+				who = append(who, rolePlural(portfolio.Role(r)))
+			}
+			v.SSOOnly = "Les " + strings.Join(who, " et les ") + " se connectent uniquement avec " + v.SSO + "."
+		}
 	}
 	return v
 }

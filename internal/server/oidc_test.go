@@ -139,8 +139,14 @@ func TestSSORequiredForARole(t *testing.T) {
 	wantContains(t, admin.get("/admin/connexion").body, "Rendre cette connexion obligatoire pour")
 	wantStatus(t, admin.post("/admin/connexion", url.Values{"student": {"1"}}), http.StatusSeeOther)
 	res := app.client().post("/login", url.Values{"email": {"lea@example.org"}, "password": {testPassword}})
-	wantStatus(t, res, http.StatusForbidden)
-	wantContains(t, res.body, "Les étudiants se connectent avec l&#39;ENT du lycée")
+	wantStatus(t, res, http.StatusUnprocessableEntity)
+	wantContains(t, res.body, "Adresse e-mail ou mot de passe incorrect.", "Les étudiants se connectent uniquement avec l&#39;ENT du lycée.")
+	// The same answer with a wrong password: it does not tell that the first was right.
+	wrong := app.client().post("/login", url.Values{"email": {"lea@example.org"}, "password": {"pas-le-bon"}})
+	wantStatus(t, wrong, http.StatusUnprocessableEntity)
+	if strings.ReplaceAll(wrong.body, `value="lea@example.org"`, "") != strings.ReplaceAll(res.body, `value="lea@example.org"`, "") {
+		t.Error("the refusal of a right password differs from a wrong one's")
+	}
 	wantStatus(t, app.client().post("/login", url.Values{"email": {"prof@example.org"}, "password": {testPassword}}), http.StatusSeeOther)
 	// The student still signs in through the provider.
 	if last, status, _, _ := oidcLogin(t, app, "lea", "x", false); status != http.StatusOK || last.Path == "/login" {

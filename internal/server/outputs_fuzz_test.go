@@ -114,7 +114,7 @@ type outputsFixture struct {
 
 func newOutputsFixture(t testing.TB) *outputsFixture {
 	mail := &sentMail{}
-	c := newClassroomConfig(t, func(cfg *Config) { cfg.Mailer = mail })
+	c := newClassroomConfig(t, func(cfg *Config) { cfg.Mailer = mail; cfg.BaseURL = "https://portfolio.lycee.example/" })
 	ctx := context.Background()
 	ines := c.app.addUser("ines@example.org", portfolio.RoleStudent, "SISR")
 	cid, err := c.app.store.CreateClass(ctx, store.Class{Name: "SIO2 SISR 2019", SchoolYear: "2026-2027", Referentiel: "sio-2019", Parcours: "SISR"})

@@ -115,11 +115,12 @@ type PendingMail struct {
 	LastSent      map[string]time.Time
 }
 
-// PendingMails lists the users who have notifications not yet mailed,
-// with them (at most limit users per call).
-func (s *Store) PendingMails(ctx context.Context, limit int) ([]PendingMail, error) {
+// PendingMails lists the users after the user id after who have
+// notifications not yet mailed, with them (at most limit users per call,
+// by user id: call again after the last one to go on).
+func (s *Store) PendingMails(ctx context.Context, after int64, limit int) ([]PendingMail, error) {
 	var ids []int64
-	err := s.each(ctx, `SELECT DISTINCT user_id FROM notifications WHERE mailed = 0 ORDER BY user_id LIMIT ?`, []any{limit},
+	err := s.each(ctx, `SELECT DISTINCT user_id FROM notifications WHERE mailed = 0 AND user_id > ? ORDER BY user_id LIMIT ?`, []any{after, limit},
 		func(rows *sql.Rows) error {
 			var id int64
 			if err := rows.Scan(&id); err != nil {
@@ -218,9 +219,21 @@ func (s *Store) QueueMails(ctx context.Context, now time.Time, mails []Mail, ski
 	})
 }
 
+// SkipUnmailed marks every unmailed notification mailed, without a mail
+// (no e-mail is configured: switching it on later must not mail the
+// whole history).
+func (s *Store) SkipUnmailed(ctx context.Context) error {
+	_, err := s.DB.ExecContext(ctx, `UPDATE notifications SET mailed = 1 WHERE mailed = 0`)
+	return err
+}
+
 // QueuedMail is a mail of the queue.
 type QueuedMail struct {
-	ID          int64
+	ID     int64
+	UserID int64
+	// Skip: its user no longer wants mail (unsubscribed, disabled since it
+	// was queued); To is the user's current address.
+	Skip        bool
 	To          string
 	Subject     string
 	Body        string
@@ -228,16 +241,20 @@ type QueuedMail struct {
 	Attempts    int
 	LastError   string
 	Sent        bool
+	GivenUp     bool
 }
 
 // DueMails lists the queued mails whose next attempt is due, oldest first.
 func (s *Store) DueMails(ctx context.Context, now time.Time, limit int) ([]QueuedMail, error) {
 	var out []QueuedMail
-	err := s.each(ctx, `SELECT id, to_addr, subject, body, unsubscribe, attempts, last_error FROM mail_queue
-		WHERE sent_at = '' AND next_attempt <= ? ORDER BY next_attempt, id LIMIT ?`, []any{now.UTC().Format(time.RFC3339), limit},
+	err := s.each(ctx, `SELECT q.id, coalesce(q.user_id, 0), coalesce(u.email, q.to_addr),
+		coalesce(u.mail_pref = 'none' OR u.disabled, 0), q.subject, q.body, q.unsubscribe, q.attempts, q.last_error
+		FROM mail_queue q LEFT JOIN users u ON u.id = q.user_id
+		WHERE q.sent_at = '' AND q.given_up_at = '' AND q.next_attempt <= ? ORDER BY q.next_attempt, q.id LIMIT ?`,
+		[]any{now.UTC().Format(time.RFC3339), limit},
 		func(rows *sql.Rows) error {
 			var m QueuedMail
-			if err := rows.Scan(&m.ID, &m.To, &m.Subject, &m.Body, &m.Unsubscribe, &m.Attempts, &m.LastError); err != nil {
+			if err := rows.Scan(&m.ID, &m.UserID, &m.To, &m.Skip, &m.Subject, &m.Body, &m.Unsubscribe, &m.Attempts, &m.LastError); err != nil {
 				return err
 			}
 			out = append(out, m)
@@ -249,10 +266,10 @@ func (s *Store) DueMails(ctx context.Context, now time.Time, limit int) ([]Queue
 // MailQueue lists every mail of the queue (for the admin and the tests).
 func (s *Store) MailQueue(ctx context.Context) ([]QueuedMail, error) {
 	var out []QueuedMail
-	err := s.each(ctx, `SELECT id, to_addr, subject, body, unsubscribe, attempts, last_error, sent_at <> '' FROM mail_queue ORDER BY id`, nil,
+	err := s.each(ctx, `SELECT id, to_addr, subject, body, unsubscribe, attempts, last_error, sent_at <> '', given_up_at <> '' FROM mail_queue ORDER BY id`, nil,
 		func(rows *sql.Rows) error {
 			var m QueuedMail
-			if err := rows.Scan(&m.ID, &m.To, &m.Subject, &m.Body, &m.Unsubscribe, &m.Attempts, &m.LastError, &m.Sent); err != nil {
+			if err := rows.Scan(&m.ID, &m.To, &m.Subject, &m.Body, &m.Unsubscribe, &m.Attempts, &m.LastError, &m.Sent, &m.GivenUp); err != nil {
 				return err
 			}
 			out = append(out, m)
@@ -278,10 +295,21 @@ func (s *Store) MailFailed(ctx context.Context, id int64, next time.Time, cause 
 	return err
 }
 
+// MailGivenUp records that a queued mail will never go, and why.
+func (s *Store) MailGivenUp(ctx context.Context, id int64, now time.Time, cause string) error {
+	if len(cause) > 500 {
+		cause = cause[:500]
+	}
+	_, err := s.DB.ExecContext(ctx, `UPDATE mail_queue SET attempts = attempts + 1, last_error = ?, given_up_at = ? WHERE id = ?`,
+		strings.ToValidUTF8(cause, "?"), now.UTC().Format(time.RFC3339), id)
+	return err
+}
+
 // PurgeSentMails deletes the mails sent before the date (the queue is
 // not an archive).
 func (s *Store) PurgeSentMails(ctx context.Context, before time.Time) error {
-	_, err := s.DB.ExecContext(ctx, `DELETE FROM mail_queue WHERE sent_at <> '' AND sent_at < ?`, before.UTC().Format(time.RFC3339))
+	b := before.UTC().Format(time.RFC3339)
+	_, err := s.DB.ExecContext(ctx, `DELETE FROM mail_queue WHERE (sent_at <> '' AND sent_at < ?) OR (given_up_at <> '' AND given_up_at < ?)`, b, b)
 	return err
 }
 

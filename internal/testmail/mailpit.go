@@ -42,6 +42,7 @@ func binary() (string, error) {
 type Mailpit struct {
 	t        testing.TB
 	bin      string
+	args     []string
 	SMTPPort int
 	HTTPPort int
 	mu       sync.Mutex
@@ -57,14 +58,15 @@ func freePort(t testing.TB) int {
 	return ln.Addr().(*net.TCPAddr).Port
 }
 
-// Start runs a Mailpit for the test, stopped at its end.
-func Start(t testing.TB) *Mailpit {
+// Start runs a Mailpit for the test, stopped at its end; args are more
+// of its options (such as --smtp-allowed-recipients).
+func Start(t testing.TB, args ...string) *Mailpit {
 	t.Helper()
 	bin, err := binary()
 	if err != nil {
 		t.Fatal(err)
 	}
-	m := &Mailpit{t: t, bin: bin, SMTPPort: freePort(t), HTTPPort: freePort(t)}
+	m := &Mailpit{t: t, bin: bin, args: args, SMTPPort: freePort(t), HTTPPort: freePort(t)}
 	m.Restart()
 	t.Cleanup(m.Stop)
 	return m
@@ -76,8 +78,9 @@ func (m *Mailpit) Restart() {
 	m.t.Helper()
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	cmd := exec.Command(m.bin, "--smtp", "127.0.0.1:"+strconv.Itoa(m.SMTPPort), "--listen", "127.0.0.1:"+strconv.Itoa(m.HTTPPort),
-		"--disable-version-check", "--smtp-auth-accept-any", "--smtp-auth-allow-insecure", "--quiet")
+	args := append([]string{"--smtp", "127.0.0.1:" + strconv.Itoa(m.SMTPPort), "--listen", "127.0.0.1:" + strconv.Itoa(m.HTTPPort),
+		"--disable-version-check", "--smtp-auth-accept-any", "--smtp-auth-allow-insecure", "--quiet"}, m.args...)
+	cmd := exec.Command(m.bin, args...)
 	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
 	if err := cmd.Start(); err != nil {
 		m.t.Fatalf("start mailpit: %v", err)
