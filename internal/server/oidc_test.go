@@ -136,6 +136,7 @@ func TestSSORequiredForARole(t *testing.T) {
 	app.addUser("prof@example.org", portfolio.RoleTeacher, "")
 	app.addUser("admin@example.org", portfolio.RoleAdmin, "")
 	admin := app.login("admin@example.org")
+	wantContains(t, admin.get("/admin/users").body, `href="/admin/connexion"`)
 	wantContains(t, admin.get("/admin/connexion").body, "Rendre cette connexion obligatoire pour")
 	wantStatus(t, admin.post("/admin/connexion", url.Values{"student": {"1"}}), http.StatusSeeOther)
 	res := app.client().post("/login", url.Values{"email": {"lea@example.org"}, "password": {testPassword}})
@@ -156,6 +157,8 @@ func TestSSORequiredForARole(t *testing.T) {
 	wantStatus(t, app.login("prof@example.org").get("/admin/connexion"), http.StatusForbidden)
 	plain := newTestApp(t)
 	plain.addUser("admin@example.org", portfolio.RoleAdmin, "")
-	wantStatus(t, plain.login("admin@example.org").get("/admin/connexion"), http.StatusNotFound)
+	plainAdmin := plain.login("admin@example.org")
+	wantStatus(t, plainAdmin.get("/admin/connexion"), http.StatusNotFound)
+	wantNotContains(t, plainAdmin.get("/admin/users").body, `href="/admin/connexion"`)
 	wantNotContains(t, plain.client().get("/login").body, "sso-login")
 }

@@ -238,6 +238,7 @@ func (s *Server) page(r *http.Request, title, active string) web.Page {
 		User:   currentUser(r.Context()),
 		Flash:  s.sessions.PopString(r.Context(), "flash"),
 		Active: active,
+		SSO:    s.oidc != nil,
 	}
 }
 
