@@ -102,3 +102,11 @@ func ficheFacts(r portfolio.Realisation) [][2]string {
 	}
 	return out
 }
+
+// UpperFirst capitalises the first letter of s.
+func UpperFirst(s string) string {
+	for i, r := range s {
+		return strings.ToUpper(string(r)) + s[i+utf8.RuneLen(r):]
+	}
+	return s
+}

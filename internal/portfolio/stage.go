@@ -148,6 +148,15 @@ func (k StageKind) AttestationLabel() string {
 	return "attestation de stage"
 }
 
+// Agreement is the ending a participle takes after AttestationLabel:
+// « signée » for an attestation, « signé » for a certificat.
+func (k StageKind) Agreement() string {
+	if k == KindAlternance {
+		return ""
+	}
+	return "e"
+}
+
 // TheAttestation is AttestationLabel with its article: « l'attestation de
 // stage », « le certificat de travail ».
 func (k StageKind) TheAttestation() string {

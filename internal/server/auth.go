@@ -68,7 +68,7 @@ func (s *Server) showLogin(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	// After choosing a password, the login page has the address filled in.
-	s.render(w, r, http.StatusOK, web.LoginPage(s.page(r, "Connexion", ""), s.loginView(searchQuery(r.URL.Query().Get("email")), "")))
+	s.render(w, r, http.StatusOK, web.LoginPage(s.page(r, "Connexion", ""), s.loginView(r.Context(), searchQuery(r.URL.Query().Get("email")), "")))
 }
 
 func (s *Server) login(w http.ResponseWriter, r *http.Request) {
@@ -81,7 +81,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 	}
 	password := r.PostForm.Get("password")
 	fail := func(status int, msg string) {
-		s.render(w, r, status, web.LoginPage(s.page(r, "Connexion", ""), s.loginView(email, msg)))
+		s.render(w, r, status, web.LoginPage(s.page(r, "Connexion", ""), s.loginView(r.Context(), email, msg)))
 	}
 	if email == "" || password == "" {
 		fail(http.StatusUnprocessableEntity, "Saisissez votre adresse e-mail et votre mot de passe.")
@@ -167,7 +167,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 // wait, rather than holding the connection.
 func (s *Server) tooManyLogins(w http.ResponseWriter, r *http.Request, email string, wait time.Duration, msg string) {
 	w.Header().Set("Retry-After", strconv.Itoa(max(1, int(math.Ceil(wait.Seconds())))))
-	s.render(w, r, http.StatusTooManyRequests, web.LoginPage(s.page(r, "Connexion", ""), s.loginView(email, msg)))
+	s.render(w, r, http.StatusTooManyRequests, web.LoginPage(s.page(r, "Connexion", ""), s.loginView(r.Context(), email, msg)))
 }
 
 func (s *Server) logout(w http.ResponseWriter, r *http.Request) {

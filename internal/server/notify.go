@@ -6,6 +6,7 @@ import (
 
 	"github.com/portfolio-sio/portfolio/internal/portfolio"
 	"github.com/portfolio-sio/portfolio/internal/store"
+	"github.com/portfolio-sio/portfolio/web"
 )
 
 // Notifications (issue #16): what concerns each user — for a teacher, the
@@ -98,15 +99,13 @@ func (s *Server) afterComment(ctx context.Context, viewer, student *portfolio.Us
 
 // afterDecision notifies the student of an attestation's decision.
 func (s *Server) afterDecision(ctx context.Context, student *portfolio.User, st portfolio.Stage, status portfolio.AttestationStatus) {
-	verb := "acceptée"
+	verb := "accepté"
 	if status == portfolio.AttestationRejected {
-		verb = "refusée"
+		verb = "refusé"
 	}
-	if st.Kind == portfolio.KindAlternance {
-		verb = map[string]string{"acceptée": "accepté", "refusée": "refusé"}[verb]
-	}
+	verb += st.Kind.Agreement()
 	s.notify(ctx, store.Notification{UserID: student.ID, Kind: kindAttestation,
-		Title: upperFirst(st.Kind.AttestationLabel()) + " " + verb + " : " + st.Organisation, URL: "/stages/" + strconv.FormatInt(st.ID, 10)})
+		Title: web.UpperFirst(st.Kind.AttestationLabel()) + " " + verb + " : " + st.Organisation, URL: "/stages/" + strconv.FormatInt(st.ID, 10)})
 }
 
 // deadlineReminders notifies the students of the classes whose deadline

@@ -220,16 +220,16 @@ func clip(s string, n int) string {
 
 // oidcRefuse shows the login page with the refusal.
 func (s *Server) oidcRefuse(w http.ResponseWriter, r *http.Request, status int, msg string) {
-	s.render(w, r, status, web.LoginPage(s.page(r, "Connexion", ""), s.loginView("", msg)))
+	s.render(w, r, status, web.LoginPage(s.page(r, "Connexion", ""), s.loginView(r.Context(), "", msg)))
 }
 
 // loginView is the login page's view: the e-mail typed, a message, and
 // the school's provider when configured.
-func (s *Server) loginView(email, msg string) web.LoginView {
+func (s *Server) loginView(ctx context.Context, email, msg string) web.LoginView {
 	v := web.LoginView{Email: email, Error: msg}
 	if s.oidc != nil {
 		v.SSO = s.oidc.cfg.Label
-		if roles, err := s.store.Setting(context.Background(), ssoSetting); err == nil && roles != "" {
+		if roles, err := s.store.Setting(ctx, ssoSetting); err == nil && roles != "" {
 			var who []string
 			for _, r := range strings.Split(roles, ",") {
 				who = append(who, rolePlural(portfolio.Role(r)))

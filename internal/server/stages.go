@@ -229,9 +229,9 @@ func (s *Server) saveStage(w http.ResponseWriter, r *http.Request) {
 	}
 	switch {
 	case old.ID == 0:
-		s.flash(ctx, "Stage enregistré. Tenez son carnet de bord semaine par semaine et déposez "+st.Kind.TheAttestation()+" signé"+feminine(st.Kind)+".")
+		s.flash(ctx, "Stage enregistré. Tenez son carnet de bord semaine par semaine et déposez "+st.Kind.TheAttestation()+" signé"+st.Kind.Agreement()+".")
 	case reopened > 0:
-		s.flash(ctx, "Stage modifié. "+upperFirst(st.Kind.TheAttestation())+", accepté"+feminine(st.Kind)+" pour l'ancienne version, repasse en vérification chez votre enseignant.")
+		s.flash(ctx, "Stage modifié. "+web.UpperFirst(st.Kind.TheAttestation())+", accepté"+st.Kind.Agreement()+" pour l'ancienne version, repasse en vérification chez votre enseignant.")
 	default:
 		s.flash(ctx, "Stage modifié.")
 	}
@@ -239,24 +239,8 @@ func (s *Server) saveStage(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, c.stageURL(id), http.StatusSeeOther)
 }
 
-// upperFirst capitalises the first letter.
-func upperFirst(s string) string {
-	for i, r := range s {
-		return strings.ToUpper(string(r)) + s[i+len(string(r)):]
-	}
-	return s
-}
-
 // maxStages bounds the stages and periods one student records.
 const maxStages = 20
-
-// feminine agrees a participle with attestation (e) or certificat.
-func feminine(k portfolio.StageKind) string {
-	if k == portfolio.KindAlternance {
-		return ""
-	}
-	return "e"
-}
 
 // stageChangeProblem is the field and message refusing a change of a
 // stage, or two empty strings: its réalisations must still lie within its dates and its
@@ -380,7 +364,7 @@ func (s *Server) deleteStage(w http.ResponseWriter, r *http.Request) {
 		return
 	} else if accepted && !c.staff {
 		s.errorPage(w, r, http.StatusConflict, "Attestation acceptée",
-			upperFirst(st.Kind.TheAttestation())+" de ce stage a été accepté"+feminine(st.Kind)+" par votre enseignant : le stage ne peut plus être supprimé. Corrigez-le plutôt, ou demandez à votre enseignant.")
+			web.UpperFirst(st.Kind.TheAttestation())+" de ce stage a été accepté"+st.Kind.Agreement()+" par votre enseignant : le stage ne peut plus être supprimé. Corrigez-le plutôt, ou demandez à votre enseignant.")
 		return
 	}
 	if err := s.store.DeleteStage(r.Context(), c.student.ID, st.ID); err != nil {
@@ -528,7 +512,7 @@ func (s *Server) uploadAttestation(w http.ResponseWriter, r *http.Request) {
 		s.serverError(w, r, err)
 		return
 	} else if accepted {
-		fail(upperFirst(st.Kind.TheAttestation()) + " de ce stage est déjà accepté" + feminine(st.Kind) + " : il n'y a rien d'autre à déposer.")
+		fail(web.UpperFirst(st.Kind.TheAttestation()) + " de ce stage est déjà accepté" + st.Kind.Agreement() + " : il n'y a rien d'autre à déposer.")
 		return
 	}
 	switch {
