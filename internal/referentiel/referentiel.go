@@ -24,7 +24,8 @@ type Referentiel struct {
 
 	// Tree is the référentiel when its data file is in the Tree form (every
 	// shipped one). The fields above are its first-form view: filled for
-	// the "processus" layout of the tableau (2011), empty for the Grid.
+	// référentiels with the "processus" working view of the tableau (2011),
+	// empty for the others.
 	Tree *Tree `json:"-"`
 
 	activities  []*Activity
@@ -94,6 +95,17 @@ type Type struct {
 	Code  string `json:"code"`
 	Title string `json:"title"`
 	Short string `json:"short"`
+	// Tableau is the wording the official tableau prints, when it differs
+	// from Title (2011: typographic apostrophes, « Elaboration »).
+	Tableau string `json:"tableau,omitempty"`
+}
+
+// TableauTitle is the type's wording on the official tableau.
+func (t Type) TableauTitle() string {
+	if t.Tableau != "" {
+		return t.Tableau
+	}
+	return t.Title
 }
 
 // Band groups the rows of the tableau by where the situation happened.
@@ -145,7 +157,7 @@ func LoadAll(fsys fs.FS) (map[string]*Referentiel, error) {
 // activity's first two notes are its ressources and résultats attendus.
 func fromTree(t *Tree) (*Referentiel, error) {
 	r := &Referentiel{Code: t.Code, Title: t.Title, Tree: t}
-	if t.Tableau.Layout == "processus" {
+	if t.Tableau.Working == "processus" {
 		if len(t.Levels) != 4 || t.tick != 2 {
 			return nil, errors.New("tableau: the processus layout needs four levels, the third one ticked")
 		}
@@ -185,13 +197,16 @@ func fromTree(t *Tree) (*Referentiel, error) {
 	return r, nil
 }
 
-// Grid is the référentiel's tree when its tableau is drawn as the Grid
-// (BuildGrid), nil when it has the first drawing (BuildTableau).
-func (r *Referentiel) Grid() *Tree {
-	if r.Tree != nil && r.Tree.Tableau.Layout == "" {
-		return r.Tree
-	}
-	return nil
+// Grid is the référentiel's tree, whose tableau the official documents
+// draw (BuildGrid); nil for a référentiel in the first form, which has
+// the working view only.
+func (r *Referentiel) Grid() *Tree { return r.Tree }
+
+// Working reports whether the tableau page shows the product's working
+// view (BuildTableau: processes, totals, gaps) rather than the official
+// grid; its « document de travail » PDF is then offered too.
+func (r *Referentiel) Working() bool {
+	return r.Tree == nil || r.Tree.Tableau.Working == "processus"
 }
 
 // Parse decodes and validates one référentiel in the first form of the

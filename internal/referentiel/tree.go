@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 )
 
@@ -115,37 +116,71 @@ type Cadre struct {
 
 // TableauSpec is the official tableau de synthèse of the référentiel, as
 // its model prints it: every fixed text, which nodes are its columns, its
-// bands and which parts it has. Texts may hold {session}, {epreuve}.
+// bands and which parts it has. Texts may hold {session}, {epreuve},
+// {parcours}. Every référentiel's official documents (PDF, XLSX) are drawn
+// from it (portfolio.BuildGrid).
 type TableauSpec struct {
-	// Layout is how the tableau is drawn: "" for the Grid (BuildGrid and
-	// its drawings), "processus" for the first drawing of the product
-	// (BuildTableau: activity columns under their processes, the four
-	// types, totals and attestation), which issue #17 moves onto the Grid.
-	Layout    string      `json:"layout,omitempty"`
-	Sheet     string      `json:"sheet"`
-	Title     string      `json:"title"`
-	Session   string      `json:"session"`
-	Subtitle  string      `json:"subtitle"`
-	Fields    []FieldSpec `json:"fields"`
+	// Working names the product's own working view of the tableau, drawn
+	// besides the official one: "processus" (2011: portfolio.BuildTableau,
+	// activity columns under their processes, totals and gaps) for the
+	// HTML page and the « document de travail » PDF; "" for none (the page
+	// shows the official grid).
+	Working string `json:"working,omitempty"`
+	Sheet   string `json:"sheet"`
+	Title   string `json:"title"`
+	Session string `json:"session"`
+	// SessionBlank stands for the session year in Title when the
+	// student's is not known (empty: the session text is left out).
+	SessionBlank string      `json:"session_blank,omitempty"`
+	Subtitle     string      `json:"subtitle"`
+	Fields       []FieldSpec `json:"fields"`
+	// FieldsLine puts the identification fields on one line, in order
+	// (2011), rather than the model's rows of name, centre, option, URL.
+	FieldsLine bool `json:"fields_line,omitempty"`
+	// OptionBox draws the parcours as boxes (« ☒ SISR ▢ SLAM »); without
+	// boxes the option field is its label followed by the parcours code.
 	OptionBox struct {
 		Unchecked string `json:"unchecked"`
 		Checked   string `json:"checked"`
 	} `json:"option_box"`
+	// Corner is the diagonal header cell (2019). A model without it
+	// heads the situation column with SituationLabel and puts
+	// ColumnsLabel over the période and the columns, TypesLabel over the
+	// types.
 	Corner struct {
 		Above string `json:"above"`
 		Below string `json:"below"`
 	} `json:"corner"`
-	Period PeriodSpec `json:"period"`
+	SituationLabel string     `json:"situation_label,omitempty"`
+	ColumnsLabel   string     `json:"columns_label,omitempty"`
+	TypesLabel     string     `json:"types_label,omitempty"`
+	Period         PeriodSpec `json:"period"`
 	// Columns name nodes whose ticked-level descendants (or themselves,
 	// at that level) are the columns, in order.
 	Columns []string `json:"columns"`
-	// ColumnLabel is what heads a column: its "title" or its "code".
-	ColumnLabel  string     `json:"column_label"`
+	// ColumnLabel is what heads a column: its "title", its "code", or
+	// ColumnFormat filled with both ("code_title").
+	ColumnLabel  string `json:"column_label"`
+	ColumnFormat string `json:"column_format,omitempty"` // with {code} and {title}
+	// ColumnTitles are the titles the model prints where they differ
+	// from the référentiel's (shortened, or cut with an ellipsis).
+	ColumnTitles map[string]string `json:"column_titles,omitempty"`
+	// Rotate turns the headers of the types, the période and the columns
+	// 90°, as a landscape model prints them.
+	Rotate bool `json:"rotate,omitempty"`
+	// DetailBullet heads each detail the model lists under its column
+	// (2019's items); empty when the model lists none (2011).
 	DetailBullet string     `json:"detail_bullet"`
 	Bands        []BandSpec `json:"bands"`
-	Types        bool       `json:"types"`
-	Totals       bool       `json:"totals"`
-	Attestation  string     `json:"attestation"`
+	// Types: the model has a column per type of situation (Tree.Types),
+	// headed by the type's tableau wording.
+	Types bool `json:"types"`
+	// Attestation is the teacher's sentence under the grid, with
+	// {teacher} and {centre}, filled with AttestationBlank when not
+	// known; AttestationRows blank rows follow it.
+	Attestation      string `json:"attestation"`
+	AttestationBlank string `json:"attestation_blank,omitempty"`
+	AttestationRows  int    `json:"attestation_rows,omitempty"`
 	// RequireAllColumns: the exam requires every column covered.
 	RequireAllColumns bool   `json:"require_all_columns"`
 	Paper             string `json:"paper"`
@@ -163,15 +198,41 @@ type PeriodSpec struct {
 	Label     string `json:"label"`
 	Precision string `json:"precision"` // "day" or "month"
 	Format    string `json:"format"`    // with {start} and {end}
+	// Same is the format when start and end print the same (empty: Format).
+	Same string `json:"same,omitempty"`
 }
 
 // BandSpec is a band of the tableau: its title, the cadres whose
-// réalisations it holds, and the rows of the blank model.
+// réalisations it holds, and the rows of the blank model. A cadre that is
+// not tied to a year (2011's alternance) may be in two bands of different
+// Year: a réalisation goes to the band of its year. Slot names what
+// follows the title, as SlotFormat (« {value} »): the "centre" de
+// formation, or the "organisation" of the band's réalisations.
 type BandSpec struct {
-	Code   string   `json:"code"`
-	Title  string   `json:"title"`
-	Cadres []string `json:"cadres"`
-	Rows   int      `json:"rows"`
+	Code       string   `json:"code"`
+	Title      string   `json:"title"`
+	Cadres     []string `json:"cadres"`
+	Rows       int      `json:"rows"`
+	Year       int      `json:"year,omitempty"`
+	Slot       string   `json:"slot,omitempty"`
+	SlotFormat string   `json:"slot_format,omitempty"`
+}
+
+// BandOf is the index of the band of a réalisation of the cadre in its
+// year of training (1 or 2; 0 when not known: the later band), -1 for a
+// cadre in no band.
+func (tb *TableauSpec) BandOf(cadre string, year int) int {
+	found := -1
+	for i, b := range tb.Bands {
+		if !slices.Contains(b.Cadres, cadre) {
+			continue
+		}
+		if b.Year == 0 || b.Year == year {
+			return i
+		}
+		found = i
+	}
+	return found
 }
 
 // Epreuve is the exam that assesses a bloc, for the sessions From to To
@@ -443,14 +504,25 @@ func (t *Tree) validateSpecs() error {
 			}
 		}
 	}
-	switch {
-	case tb.Layout != "" && tb.Layout != "processus":
-		return fmt.Errorf("tableau: layout %q (empty for the grid, or processus)", tb.Layout)
 	// What each drawing has, so that the data says what is drawn.
-	case tb.Layout == "" && (tb.Types || tb.Totals || tb.Attestation != ""):
-		return errors.New("tableau: the grid has no types columns, totals row or attestation")
-	case tb.Layout == "processus" && (!tb.Types || !tb.Totals || tb.Attestation == "" || len(t.Types) == 0):
-		return errors.New("tableau: the processus layout has the types columns (and types), a totals row and an attestation")
+	switch {
+	case tb.Working != "" && tb.Working != "processus":
+		return fmt.Errorf("tableau: working view %q (empty, or processus)", tb.Working)
+	case tb.Types && len(t.Types) == 0:
+		return errors.New("tableau: types columns need the types")
+	case tb.Types && tb.TypesLabel == "":
+		return errors.New("tableau: types columns need their label (types_label)")
+	case tb.Corner.Below == "" && (tb.SituationLabel == "" || tb.ColumnsLabel == ""):
+		return errors.New("tableau: either the diagonal corner or the situation and columns labels")
+	case tb.Attestation == "" && (tb.AttestationRows != 0 || tb.AttestationBlank != ""):
+		return errors.New("tableau: attestation rows without an attestation")
+	case tb.ColumnLabel == "code_title" && (!strings.Contains(tb.ColumnFormat, "{code}") || !strings.Contains(tb.ColumnFormat, "{title}")):
+		return errors.New("tableau: column_format needs {code} and {title}")
+	}
+	for code, title := range tb.ColumnTitles {
+		if !t.hasCode(code) || strings.TrimSpace(title) == "" {
+			return fmt.Errorf("tableau: column title of %q: an existing code and a title are required", code)
+		}
 	}
 	types := map[string]bool{}
 	for _, ty := range t.Types {
@@ -482,30 +554,50 @@ func (t *Tree) validateSpecs() error {
 	if !strings.Contains(tb.Period.Format, "{start}") || !strings.Contains(tb.Period.Format, "{end}") {
 		return errors.New("tableau: the période format needs {start} and {end}")
 	}
-	if tb.ColumnLabel != "title" && tb.ColumnLabel != "code" {
-		return fmt.Errorf("tableau: column_label %q (title or code)", tb.ColumnLabel)
+	if tb.ColumnLabel != "title" && tb.ColumnLabel != "code" && tb.ColumnLabel != "code_title" {
+		return fmt.Errorf("tableau: column_label %q (title, code or code_title)", tb.ColumnLabel)
 	}
 	if (tb.Paper != "A3" && tb.Paper != "A4") || (tb.Orientation != "portrait" && tb.Orientation != "landscape") {
 		return fmt.Errorf("tableau: paper %q %q (A3 or A4, portrait or landscape)", tb.Paper, tb.Orientation)
 	}
-	banded := map[string]string{}
+	// A cadre is in one band, or in bands of different years.
+	banded := map[string]map[int]string{}
 	for _, b := range tb.Bands {
-		if b.Code == "" || b.Title == "" || len(b.Cadres) == 0 || b.Rows < 0 {
+		if b.Code == "" || b.Title == "" || len(b.Cadres) == 0 || b.Rows < 0 || b.Year < 0 || b.Year > 2 {
 			return fmt.Errorf("tableau: band %q needs a title and cadres", b.Code)
+		}
+		switch b.Slot {
+		case "":
+			if b.SlotFormat != "" {
+				return fmt.Errorf("tableau: band %s has a slot format and no slot", b.Code)
+			}
+		case "centre", "organisation":
+			if !strings.Contains(b.SlotFormat, "{value}") {
+				return fmt.Errorf("tableau: band %s: slot_format needs {value}", b.Code)
+			}
+		default:
+			return fmt.Errorf("tableau: band %s: slot %q (centre or organisation)", b.Code, b.Slot)
 		}
 		for _, c := range b.Cadres {
 			if !cadres[c] {
 				return fmt.Errorf("tableau: band %s holds the unknown cadre %q", b.Code, c)
 			}
-			if other, dup := banded[c]; dup {
-				return fmt.Errorf("tableau: cadre %s is in bands %s and %s", c, other, b.Code)
+			years := banded[c]
+			if years == nil {
+				years = map[int]string{}
+				banded[c] = years
 			}
-			banded[c] = b.Code
+			for y, other := range years {
+				if y == 0 || b.Year == 0 || y == b.Year {
+					return fmt.Errorf("tableau: cadre %s is in bands %s and %s", c, other, b.Code)
+				}
+			}
+			years[b.Year] = b.Code
 		}
 	}
 	for _, c := range t.Cadres {
-		if _, ok := banded[c.Code]; !ok {
-			return fmt.Errorf("tableau: cadre %s is in no band", c.Code)
+		if years := banded[c.Code]; len(years) == 0 || len(years) > 1 && (years[1] == "" || years[2] == "") {
+			return fmt.Errorf("tableau: cadre %s is in no band (or, in several, not in one of each year)", c.Code)
 		}
 	}
 	for i, e := range t.Epreuves {

@@ -25,8 +25,8 @@ func TestTree2011IsTheFirstForm(t *testing.T) {
 		t.Fatal(err)
 	}
 	tree := load(t)
-	if tree.Tree == nil || tree.Grid() != nil {
-		t.Fatal("sio-2011 is not a Tree with the processus layout")
+	if tree.Tree == nil || tree.Grid() == nil || !tree.Working() {
+		t.Fatal("sio-2011 is not a Tree with the processus working view")
 	}
 	if tree.Code != first.Code || tree.Title != first.Title {
 		t.Errorf("code/title %q %q", tree.Code, tree.Title)

@@ -129,7 +129,7 @@ func TestParseTreeRefusesBadData(t *testing.T) {
 		"cadres": [{"code": "f", "label": "F"}, {"code": "s", "label": "S"}],
 		"form": {"legend": "L", "hint": "H", "section": "{code}", "how": "{code}", "unknown_tick": "U", "unknown_detail": "U",
 			"detail_needs_tick": "{tick} {detail}", "details_need_ticks": "D", "no_parcours": "N", "none_ticked": "N"}, "coverage": ["B1"],
-		"tableau": {"title": "T", "columns": ["B1"], "column_label": "title", "period": {"precision": "day", "format": "{start} au {end}"},
+		"tableau": {"title": "T", "corner": {"above": "A", "below": "B"}, "columns": ["B1"], "column_label": "title", "period": {"precision": "day", "format": "{start} au {end}"},
 			"bands": [{"code": "f", "title": "F", "cadres": ["f"]}, {"code": "s", "title": "S", "cadres": ["s"]}], "paper": "A4", "orientation": "portrait"},
 		"epreuves": [{"bloc": "B1", "from": 2022, "to": 2024, "code": "E4", "title": "E"}, {"bloc": "B1", "from": 2025, "code": "E5", "title": "E"}],
 		"nodes": [{"code": "B1", "title": "Bloc", "children": [{"code": "B1.1", "title": "C", "children": [{"code": "B1.1.1", "title": "I"}]}]}]}`
@@ -153,6 +153,15 @@ func TestParseTreeRefusesBadData(t *testing.T) {
 		"cadre in no band":     strings.Replace(good, `"cadres": ["s"]`, `"cadres": ["f"]`, 1),
 		"overlapping épreuves": strings.Replace(good, `"from": 2025`, `"from": 2024`, 1),
 		"bad precision":        strings.Replace(good, `"precision": "day"`, `"precision": "week"`, 1),
+		"no corner nor labels": strings.Replace(good, `"corner": {"above": "A", "below": "B"}, `, ``, 1),
+		"types without types":  strings.Replace(good, `"paper": "A4"`, `"types": true, "types_label": "S", "paper": "A4"`, 1),
+		"two bands, same year": strings.Replace(good, `"cadres": ["s"]}`, `"cadres": ["s"]}, {"code": "t", "title": "T", "cadres": ["s"]}`, 1),
+		"one year of two":      strings.Replace(good, `"cadres": ["s"]}`, `"cadres": ["s"], "year": 1}, {"code": "t", "title": "T", "cadres": ["s"], "year": 1}`, 1),
+		"slot without value":   strings.Replace(good, `"cadres": ["s"]}`, `"cadres": ["s"], "slot": "organisation", "slot_format": " à "}`, 1),
+		"unknown slot":         strings.Replace(good, `"cadres": ["s"]}`, `"cadres": ["s"], "slot": "tuteur", "slot_format": " {value}"}`, 1),
+		"attestation rows":     strings.Replace(good, `"paper": "A4"`, `"attestation_rows": 2, "paper": "A4"`, 1),
+		"bad column format":    strings.Replace(good, `"column_label": "title"`, `"column_label": "code_title", "column_format": "{code}"`, 1),
+		"unknown column title": strings.Replace(good, `"column_label": "title"`, `"column_label": "title", "column_titles": {"B9": "X"}`, 1),
 	} {
 		if _, err := referentiel.ParseTree([]byte(bad)); err == nil {
 			t.Errorf("%s: accepted", name)
