@@ -118,8 +118,14 @@ func GridCSV(w io.Writer, g portfolio.Grid) error {
 		put(strings.TrimSpace(f.Label), f.Value)
 	}
 	put()
-	head := []string{"Situations", strings.ReplaceAll(g.CornerBelow, "\n", " "), "Productions", g.PeriodLabel}
-	items := []string{"", "", "", ""}
+	situation := g.SituationLabel
+	if situation == "" {
+		situation = strings.ReplaceAll(g.CornerBelow, "\n", " ")
+	}
+	head := []string{"Situations", situation, "Productions"}
+	head = append(head, g.Types...)
+	head = append(head, g.PeriodLabel)
+	items := make([]string, len(head))
 	for _, c := range g.Columns {
 		head = append(head, c.Label)
 		items = append(items, strings.Join(c.Details, "\n"))
@@ -132,12 +138,20 @@ func GridCSV(w io.Writer, g portfolio.Grid) error {
 			if row.Pending {
 				title += " " + portfolio.PendingMark
 			}
-			rec := []string{b.Title, title, productions(row.Productions), row.Period}
+			rec := []string{b.Title, title, productions(row.Productions)}
+			for _, on := range row.Types {
+				rec = append(rec, mark(on))
+			}
+			rec = append(rec, row.Period)
 			for _, on := range row.Marks {
 				rec = append(rec, mark(on))
 			}
 			put(rec...)
 		}
+	}
+	if g.Attestation != "" {
+		put()
+		put(g.Attestation)
 	}
 	put()
 	put("Généré le", g.GeneratedAt.Format("02/01/2006 15:04"))

@@ -1,6 +1,7 @@
 package export
 
 import (
+	"cmp"
 	"fmt"
 	"io"
 	"strconv"
@@ -9,8 +10,9 @@ import (
 	"github.com/portfolio-sio/portfolio/internal/portfolio"
 )
 
-// GridPDF draws the official tableau drawn as a Grid (sio-2019) as
-// its spreadsheet model prints: portrait (A4 unless asked A3, or the
+// GridPDF draws the official tableau drawn as a Grid as its spreadsheet
+// model prints. A model with turned headers (sio-2011) is drawn by
+// sheetPDF; the sio-2019 one here: portrait (A4 unless asked A3, or the
 // orientation the grid says), the model's column proportions (réalisation
 // 70.4, période 10.9, each competence 18.7), title and identification
 // rows, the diagonal header, the période turned 90°, the competences with
@@ -45,12 +47,18 @@ func GridPDF(w io.Writer, g portfolio.Grid, paper Paper) (err error) {
 			name = f.Value
 		}
 	}
-	p.SetTitle(strings.TrimSpace(g.Subtitle)+" — "+name, true)
+	p.SetTitle(strings.TrimSpace(cmp.Or(strings.TrimSpace(g.Subtitle), g.Title))+" — "+name, true)
 	p.SetAuthor(name, true)
 	p.SetCreator("Portfolio SIO", true)
 	p.SetCreationDate(g.GeneratedAt.UTC())
 	p.SetModificationDate(g.GeneratedAt.UTC())
 	p.AliasNbPages("{nb}")
+	if g.Rotate { // a landscape spreadsheet model, headers turned (2011)
+		if err := sheetPDF(p, g); err != nil {
+			return err
+		}
+		return p.Output(w)
+	}
 
 	usable := pw - 2*margin
 	units := 70.4 + 10.9 + 18.7*float64(len(g.Columns))

@@ -155,6 +155,13 @@ func (d *pdfDoc) title() {
 	d.font("B", l.font*1.75)
 	f.CellFormat(d.tableW, l.font*0.8, d.t.Title, "", 1, "L", false, 0, "")
 	f.Ln(1)
+	if d.t.Note != "" {
+		d.font("B", l.font)
+		f.SetTextColor(150, 40, 20)
+		f.MultiCell(d.tableW, l.font*0.5, d.t.Note, "", "L", false)
+		f.SetTextColor(0, 0, 0)
+		f.Ln(1)
+	}
 	h := d.t.Header
 	fields := [][2]string{
 		{"Session", orDash(h.Session)}, {"Nom et prénom", orDash(h.Name)}, {"Numéro de candidat", orDash(h.Candidate)},
@@ -487,7 +494,7 @@ func (d *pdfDoc) footerBlocks() {
 	if f.GetY()+need > d.bottom {
 		f.AddPage()
 	}
-	d.paragraph("", l.font, t.Attestation+".")
+	d.paragraph("", l.font, strings.TrimSuffix(t.Attestation, ".")+".")
 	if len(t.Validators) > 0 {
 		d.paragraph("", l.font, "Réalisations validées par : "+joinNames(t.Validators)+".")
 	}

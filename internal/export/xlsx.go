@@ -38,18 +38,30 @@ func XLSX(w io.Writer, g portfolio.Grid) (err error) {
 		return err
 	}
 	x := &xlsxDoc{f: f, sheet: sheet, last: 2 + len(g.Columns)}
+	if g.Rotate {
+		x.last = 2 + len(g.Types) + len(g.Columns)
+	}
 	if x.last < 5 {
 		x.last = 5
 	}
 	if err := x.styles(); err != nil {
 		return err
 	}
-	x.header(g)
-	x.columnHeaders(g)
-	for _, b := range g.Bands {
-		x.band(g, b)
+	if g.Rotate { // the landscape model with turned headers (2011)
+		x.turnedHeader(g)
+		for _, b := range g.Bands {
+			x.band(g, b)
+		}
+		x.closeTable()
+		x.attestation(g)
+	} else {
+		x.header(g)
+		x.columnHeaders(g)
+		for _, b := range g.Bands {
+			x.band(g, b)
+		}
+		x.closeTable()
 	}
-	x.closeTable()
 	if x.err != nil {
 		return x.err
 	}
@@ -90,6 +102,7 @@ type xlsxDoc struct {
 	err   error
 
 	title, identity, corner, period, compHead, items, bandTitle, cell, mark, bordered int
+	group, turned, situation, sentence                                                int
 }
 
 func col(n int) string {
@@ -130,6 +143,11 @@ func (x *xlsxDoc) styles() error {
 		{&x.cell, excelize.Style{Font: font(11, true, false), Alignment: wrapLeft, Border: all}},
 		{&x.mark, excelize.Style{Font: font(16, false, false), Alignment: centre, Border: all}},
 		{&x.bordered, excelize.Style{Font: font(11, false, false), Alignment: centre, Border: all}},
+		{&x.group, excelize.Style{Font: font(12, true, false), Alignment: centre, Border: all}},
+		{&x.turned, excelize.Style{Font: font(9, false, false), Border: all,
+			Alignment: &excelize.Alignment{Horizontal: "center", Vertical: "bottom", TextRotation: 90, WrapText: true}}},
+		{&x.situation, excelize.Style{Font: font(12, true, false), Alignment: centre, Border: all}},
+		{&x.sentence, excelize.Style{Font: font(11, false, false), Alignment: wrapLeft, Border: all}},
 	} {
 		id, err := x.f.NewStyle(&s.style)
 		if err != nil {
@@ -206,13 +224,22 @@ func (x *xlsxDoc) band(g portfolio.Grid, b portfolio.GridBand) {
 	x.put(1, x.row, x.last, x.row, b.Title, x.bandTitle)
 	x.check(x.f.SetRowHeight(x.sheet, x.row, 36))
 	x.row++
+	types := 0 // the types' columns come before the période's
+	perLine := 65
+	if g.Rotate {
+		types, perLine = len(g.Types), 40
+	}
+	first := 3 + types // first column of the marks
 	rows := max(len(b.Rows), b.Blank)
 	for i := range rows {
 		r := x.row
 		x.put(1, r, 1, r, "", x.cell)
-		x.put(2, r, 2, r, "", x.bordered)
+		for c := range types {
+			x.put(2+c, r, 2+c, r, "", x.mark)
+		}
+		x.put(2+types, r, 2+types, r, "", x.bordered)
 		for c := range g.Columns {
-			x.put(3+c, r, 3+c, r, "", x.mark)
+			x.put(first+c, r, first+c, r, "", x.mark)
 		}
 		x.check(x.f.SetRowHeight(x.sheet, r, 30))
 		if i < len(b.Rows) {
@@ -225,14 +252,82 @@ func (x *xlsxDoc) band(g portfolio.Grid, b portfolio.GridBand) {
 				text += "\n" + p.Title + " : " + p.URL
 			}
 			x.put(1, r, 1, r, text, x.cell)
-			x.put(2, r, 2, r, row.Period, x.bordered)
-			x.check(x.f.SetRowHeight(x.sheet, r, rowHeight(text)))
+			for c, on := range row.Types {
+				if on && c < types {
+					x.put(2+c, r, 2+c, r, "X", x.mark)
+				}
+			}
+			x.put(2+types, r, 2+types, r, row.Period, x.bordered)
+			x.check(x.f.SetRowHeight(x.sheet, r, rowHeight(text, perLine)))
 			for c, on := range row.Marks {
 				if on {
-					x.put(3+c, r, 3+c, r, "X", x.mark)
+					x.put(first+c, r, first+c, r, "X", x.mark)
 				}
 			}
 		}
+		x.row++
+	}
+}
+
+// turnedHeader draws the first rows of a model whose headers are turned
+// 90° (2011): the title with the session, the identification line, the
+// group row (« Situations obligatoires » over the types, « Compétences mises
+// en œuvre » over the période and the columns) and the turned headers.
+func (x *xlsxDoc) turnedHeader(g portfolio.Grid) {
+	f, n, types := x.f, x.last, len(g.Types)
+	x.check(f.SetColWidth(x.sheet, "A", "A", 48))
+	if types > 0 {
+		x.check(f.SetColWidth(x.sheet, col(2), col(1+types), 9))
+	}
+	x.check(f.SetColWidth(x.sheet, col(2+types), col(2+types), 8))
+	x.check(f.SetColWidth(x.sheet, col(3+types), col(n), 5.5))
+	x.put(1, 1, n, 1, g.Title, x.title)
+	// The name over the situation and the types, the option over the
+	// période and a third of the columns, the number over the rest.
+	ends := []int{1 + types, 2 + types + len(g.Columns)/3, n}
+	start := 1
+	for i, fl := range g.Fields {
+		end := n
+		if i < len(ends) && i < len(g.Fields)-1 {
+			end = ends[i]
+		}
+		if start > n {
+			break
+		}
+		x.put(start, 2, end, 2, fl.Line(), x.identity)
+		start = end + 1
+	}
+	x.put(1, 3, 1, 3, "", x.situation)
+	if types > 0 {
+		x.put(2, 3, 1+types, 3, g.TypesLabel, x.group)
+	}
+	x.put(2+types, 3, n, 3, g.ColumnsLabel, x.group)
+	x.put(1, 4, 1, 4, g.SituationLabel, x.situation)
+	for i, t := range g.Types {
+		x.put(2+i, 4, 2+i, 4, t, x.turned)
+	}
+	x.put(2+types, 4, 2+types, 4, g.PeriodLabel, x.turned)
+	for i, c := range g.Columns {
+		x.put(3+types+i, 4, 3+types+i, 4, c.Label, x.turned)
+	}
+	for r, h := range []float64{30, 26, 22, 260} {
+		x.check(f.SetRowHeight(x.sheet, r+1, h))
+	}
+	x.row = 5
+}
+
+// attestation writes the model's attestation sentence across the sheet
+// and its blank rows under it.
+func (x *xlsxDoc) attestation(g portfolio.Grid) {
+	if g.Attestation == "" {
+		return
+	}
+	x.put(1, x.row, x.last, x.row, g.Attestation, x.sentence)
+	x.check(x.f.SetRowHeight(x.sheet, x.row, 30))
+	x.row++
+	for range g.AttestationRows {
+		x.put(1, x.row, x.last, x.row, "", x.sentence)
+		x.check(x.f.SetRowHeight(x.sheet, x.row, 24))
 		x.row++
 	}
 }
@@ -263,13 +358,13 @@ func (x *xlsxDoc) closeTable() {
 }
 
 // rowHeight is the height, in points, of a réalisation row: its text
-// wrapped in column A (about 65 characters a line at 11 pt), three lines
-// at least so that the période (two lines in column B) shows whole, and
-// Excel's limit of 409 at most.
-func rowHeight(text string) float64 {
+// wrapped in column A (perLine characters a line at 11 pt: about 65 in the
+// 2019 model), three lines at least so that the période (two lines in its
+// column) shows whole, and Excel's limit of 409 at most.
+func rowHeight(text string, perLine int) float64 {
 	lines := 0
 	for _, l := range strings.Split(text, "\n") {
-		lines += max(1, (utf8.RuneCountInString(l)+64)/65)
+		lines += max(1, (utf8.RuneCountInString(l)+perLine-1)/perLine)
 	}
 	return min(409, float64(max(lines, 3))*14.5)
 }

@@ -1,6 +1,7 @@
 package portfolio
 
 import (
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -9,12 +10,13 @@ import (
 	"github.com/portfolio-sio/portfolio/internal/referentiel"
 )
 
-// Grid is the official tableau de synthèse of a référentiel whose tableau
-// has the grid layout (sio-2019), ready to draw: every text resolved, one
-// row per réalisation inside its band, one mark per column. The HTML page,
-// the PDF, the CSV and the XLSX only draw it. It is built by BuildGrid, a pure
-// function of the référentiel, the student and their entries; what
-// differs between référentiels is in their data file, never here.
+// Grid is the official tableau de synthèse of a référentiel as its model
+// prints it (sio-2019, sio-2011), ready to draw: every text resolved, one
+// row per réalisation inside its band, one mark per type and per column.
+// The PDF, the XLSX (and for sio-2019 the HTML page and the CSV) only draw
+// it. It is built by BuildGrid, a pure function of the référentiel, the
+// student and their entries; what differs between référentiels is in
+// their data file, never here.
 type Grid struct {
 	Sheet       string // the spreadsheet's sheet name
 	Title       string
@@ -22,11 +24,23 @@ type Grid struct {
 	Subtitle    string
 	Fields      []GridField
 	Options     []GridOption // the parcours boxes of the « Option » field
+	FieldsLine  bool         // the fields on one line (else the model's rows)
 	CornerAbove string       // the diagonal header cell, above the line
 	CornerBelow string       // and below it
+	// Without a corner: the situation column's header, and the headers
+	// over the types and over the période and columns.
+	SituationLabel, TypesLabel, ColumnsLabel string
+	// Types are the headers of the types columns (none when the model
+	// has no such columns).
+	Types       []string
 	PeriodLabel string
 	Columns     []GridColumn
+	Rotate      bool // headers turned 90°
 	Bands       []GridBand
+	// Attestation is the teacher's sentence under the grid, filled in,
+	// followed by AttestationRows blank rows ("" for none).
+	Attestation     string
+	AttestationRows int
 	// Missing are the columns no row marks; the exam requires all of
 	// them when Complete is asked. Shown on the page, not in the
 	// official documents.
@@ -82,6 +96,7 @@ type GridRow struct {
 	Title       string
 	Productions []Production
 	Period      string
+	Types       []bool // one per Grid.Types
 	Marks       []bool // one per Grid.Columns
 	Pending     bool   // shown though not validated yet
 }
@@ -97,6 +112,13 @@ type GridEntry struct {
 	// under them (a ticked detail marks its parent's column).
 	Ticks   []string
 	Pending bool
+	// Types are the codes of its types of situation; Year its year of
+	// training (0: not known); Organisation where it was done;
+	// Validator the name of the teacher who validated it.
+	Types        []string
+	Year         int
+	Organisation string
+	Validator    string
 }
 
 // BuildGrid builds the official tableau of a Tree référentiel for a
@@ -118,16 +140,27 @@ func BuildGrid(tree *referentiel.Tree, student User, entries []GridEntry, now ti
 			epreuve = e.Code
 		}
 	}
-	fill := strings.NewReplacer("{session}", session, "{epreuve}", epreuve)
+	titleSession := session
+	if titleSession == "" {
+		titleSession = spec.SessionBlank
+	}
+	fill := strings.NewReplacer("{session}", session, "{epreuve}", epreuve, "{parcours}", student.Parcours)
 	g := Grid{
-		Sheet: strings.TrimSpace(fill.Replace(spec.Sheet)), Title: fill.Replace(spec.Title),
-		Session: fill.Replace(spec.Session), Subtitle: fill.Replace(spec.Subtitle),
+		Sheet:   strings.TrimSpace(fill.Replace(spec.Sheet)),
+		Title:   strings.NewReplacer("{session}", titleSession, "{epreuve}", epreuve, "{parcours}", student.Parcours).Replace(spec.Title),
+		Session: fill.Replace(spec.Session), Subtitle: fill.Replace(spec.Subtitle), FieldsLine: spec.FieldsLine,
 		CornerAbove: spec.Corner.Above, CornerBelow: spec.Corner.Below, PeriodLabel: spec.Period.Label,
-		Complete: spec.RequireAllColumns, Paper: spec.Paper, Landscape: spec.Orientation == "landscape",
+		SituationLabel: spec.SituationLabel, TypesLabel: spec.TypesLabel, ColumnsLabel: spec.ColumnsLabel,
+		Rotate: spec.Rotate, Complete: spec.RequireAllColumns, Paper: spec.Paper, Landscape: spec.Orientation == "landscape",
 		GeneratedAt: now,
 	}
 	if session == "" {
 		g.Session = strings.TrimSpace(strings.ReplaceAll(spec.Session, "{session}", ""))
+	}
+	if spec.Types {
+		for _, t := range tree.Types {
+			g.Types = append(g.Types, t.TableauTitle())
+		}
 	}
 	for _, f := range spec.Fields {
 		v := ""
@@ -141,6 +174,10 @@ func BuildGrid(tree *referentiel.Tree, student User, entries []GridEntry, now ti
 		case "url":
 			v = student.PortfolioURL
 		case "option":
+			if spec.OptionBox.Checked == "" { // « Option SISR »
+				v = student.Parcours
+				break
+			}
 			for _, p := range tree.Parcours {
 				box := spec.OptionBox.Unchecked
 				if p.Code == student.Parcours {
@@ -155,38 +192,88 @@ func BuildGrid(tree *referentiel.Tree, student User, entries []GridEntry, now ti
 	// The column of each code: a column node's own code, and its details'.
 	col := map[string]int{}
 	for i, n := range columns {
-		c := GridColumn{Code: n.Code, Label: n.Title}
-		if spec.ColumnLabel == "code" {
+		title := n.Title
+		if t, ok := spec.ColumnTitles[n.Code]; ok {
+			title = t
+		}
+		c := GridColumn{Code: n.Code, Label: title}
+		switch spec.ColumnLabel {
+		case "code":
 			c.Label = n.Code
+		case "code_title":
+			c.Label = strings.NewReplacer("{code}", n.Code, "{title}", title).Replace(spec.ColumnFormat)
 		}
 		col[n.Code] = i
 		for _, d := range n.Children {
-			c.Details = append(c.Details, spec.DetailBullet+d.Title)
+			if spec.DetailBullet != "" { // the model lists them under the column
+				c.Details = append(c.Details, spec.DetailBullet+d.Title)
+			}
 			col[d.Code] = i
 		}
 		g.Columns = append(g.Columns, c)
 	}
-	band := map[string]int{}
-	for i, b := range spec.Bands {
+	for _, b := range spec.Bands {
 		g.Bands = append(g.Bands, GridBand{Code: b.Code, Title: b.Title, Blank: b.Rows})
-		for _, c := range b.Cadres {
-			band[c] = i
-		}
+	}
+	typeIdx := map[string]int{}
+	for i, t := range tree.Types {
+		typeIdx[t.Code] = i
 	}
 	covered := make([]bool, len(columns))
+	orgs := make([][]string, len(spec.Bands)) // the organisations of each band, in order
+	validators := map[string]bool{}
 	for _, e := range entries {
-		bi, ok := band[e.Cadre]
-		if !ok {
+		bi := spec.BandOf(e.Cadre, e.Year)
+		if bi < 0 {
 			continue
 		}
 		row := GridRow{ID: e.ID, Title: e.Title, Productions: e.Productions, Pending: e.Pending,
 			Period: formatPeriod(spec.Period, e.Start, e.End), Marks: make([]bool, len(columns))}
+		if len(g.Types) > 0 {
+			row.Types = make([]bool, len(g.Types))
+			for _, code := range e.Types {
+				if i, ok := typeIdx[code]; ok {
+					row.Types[i] = true
+				}
+			}
+		}
 		for _, code := range e.Ticks {
 			if i, ok := col[code]; ok {
 				row.Marks[i], covered[i] = true, true
 			}
 		}
 		g.Bands[bi].Rows = append(g.Bands[bi].Rows, row)
+		if o := strings.TrimSpace(e.Organisation); o != "" && !slices.Contains(orgs[bi], o) {
+			orgs[bi] = append(orgs[bi], o)
+		}
+		if !e.Pending && e.Validator != "" {
+			validators[e.Validator] = true
+		}
+	}
+	for i, b := range spec.Bands {
+		value := ""
+		switch b.Slot {
+		case "centre":
+			value = strings.TrimSpace(student.Centre)
+		case "organisation":
+			value = strings.Join(orgs[i], " ; ")
+		}
+		if value != "" {
+			g.Bands[i].Title += strings.ReplaceAll(b.SlotFormat, "{value}", value)
+		}
+	}
+	if spec.Attestation != "" {
+		teacher, centre := spec.AttestationBlank, spec.AttestationBlank
+		if len(validators) == 1 { // the one teacher who validated every row signs
+			for name := range validators {
+				teacher = name
+			}
+		}
+		if c := strings.TrimSpace(student.Centre); c != "" {
+			centre = c
+		}
+		g.Attestation = strings.NewReplacer("{teacher}", teacher, "{centre}", centre).Replace(spec.Attestation)
+		g.AttestationRows = spec.AttestationRows
 	}
 	for i, c := range g.Columns {
 		if !covered[i] {
@@ -209,13 +296,19 @@ func formatPeriod(p referentiel.PeriodSpec, start, end time.Time) string {
 	if end.IsZero() {
 		end = start
 	}
-	return strings.NewReplacer("{start}", start.Format(layout), "{end}", end.Format(layout)).Replace(p.Format)
+	a, b := start.Format(layout), end.Format(layout)
+	format := p.Format
+	if a == b && p.Same != "" {
+		format = p.Same
+	}
+	return strings.NewReplacer("{start}", a, "{end}", b).Replace(format)
 }
 
-// GridEntries are the réalisations a Tree référentiel's tableau shows (as
-// for BuildTableau: the validated ones less those hidden, plus those the
-// student chose to show), in the order of their périodes.
-func GridEntries(reals []Realisation) []GridEntry {
+// GridEntries are the réalisations of the student a Tree référentiel's
+// tableau shows (as for BuildTableau: the validated ones less those
+// hidden, plus those the student chose to show), in the order of their
+// périodes.
+func GridEntries(student User, reals []Realisation) []GridEntry {
 	var out []GridEntry
 	for i := range reals {
 		r := &reals[i]
@@ -223,7 +316,8 @@ func GridEntries(reals []Realisation) []GridEntry {
 			continue
 		}
 		e := GridEntry{ID: r.ID, Title: r.Title, Productions: r.Productions, Cadre: string(r.Cadre),
-			Start: r.StartDate(), End: r.EndDate(), Pending: r.Status != StatusValidated}
+			Start: r.StartDate(), End: r.EndDate(), Pending: r.Status != StatusValidated, Types: r.Types,
+			Year: r.TrainingYear(student.SessionYear), Organisation: r.OrganisationName(), Validator: r.ValidatorName}
 		for _, a := range r.Activities {
 			e.Ticks = append(e.Ticks, a.Code)
 			e.Ticks = append(e.Ticks, a.Competences...)

@@ -300,8 +300,36 @@ type Realisation struct {
 	Fiche        int
 
 	// StageID is the stage the réalisation was done in (0: none); its
-	// cadre then follows the stage's year and kind.
-	StageID int64
+	// cadre then follows the stage's year and kind. StageOrganisation and
+	// StageYear are that stage's (read with the réalisation).
+	StageID           int64
+	StageOrganisation string
+	StageYear         int
+}
+
+// TrainingYear is the year of training (1 or 2) the réalisation belongs
+// to, 0 when not known: its stage's year; else the year its période starts
+// in, counted back from the student's session (the second year starts on
+// 1 September of the year before the session); else 0.
+func (r *Realisation) TrainingYear(session int) int {
+	switch {
+	case r.StageID != 0 && r.StageYear > 0:
+		return r.StageYear
+	case session == 0 || r.Start.IsZero():
+		return 0
+	case r.StartDate().Before(time.Date(session-1, time.September, 1, 0, 0, 0, 0, time.UTC)):
+		return 1
+	}
+	return 2
+}
+
+// OrganisationName is where the réalisation was done, for the tableau's
+// band: its stage's organisation, else its own organisation field.
+func (r *Realisation) OrganisationName() string {
+	if r.StageID != 0 && r.StageOrganisation != "" {
+		return r.StageOrganisation
+	}
+	return r.Organisation
 }
 
 // StartDate and EndDate are the first and last days of the période: the

@@ -215,7 +215,7 @@ func TestBuildTableau(t *testing.T) {
 	}
 
 	empty := portfolio.BuildTableau(r, portfolio.User{Parcours: "SISR"}, nil, now)
-	if len(empty.Columns) != 43 || len(empty.Gaps) != 43 || len(empty.Bands) != 3 {
+	if len(empty.Columns) != 48 || len(empty.Gaps) != 48 || len(empty.Bands) != 3 {
 		t.Errorf("empty SISR tableau: %d columns %d gaps %d bands", len(empty.Columns), len(empty.Gaps), len(empty.Bands))
 	}
 }

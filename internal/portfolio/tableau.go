@@ -3,21 +3,30 @@ package portfolio
 import (
 	"sort"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/portfolio-sio/portfolio/internal/referentiel"
 )
 
-// TableauTitle is the official title of the grid.
-const TableauTitle = "BTS Services informatiques aux organisations — Tableau de synthèse"
+// TableauTitle is the title of the working view of the tableau (the HTML
+// page and the « document de travail » PDF of a référentiel whose tableau
+// has the "processus" working view): not the official sheet, which is
+// the Grid.
+const TableauTitle = "Tableau de synthèse — document de travail"
 
-// Attestation is the teacher's attestation sentence under the grid.
+// WorkingNote says what the working view is, on the page and the PDF.
+const WorkingNote = "Document de travail (totaux, activités à couvrir, processus) : ce n’est pas le tableau officiel. Le tableau à remettre est le PDF ou le tableur « format officiel »."
+
+// Attestation is the teacher's attestation sentence under the working
+// view of a référentiel in the first form.
 const Attestation = "Je soussigné(e) …, formateur/formatrice, certifie que le candidat a bien effectué les activités présentées dans ce tableau"
 
 // Tableau is the tableau de synthèse of one student: everything the HTML
 // page, the PDF and the CSV draw, and nothing they need to compute.
 type Tableau struct {
 	Title       string
+	Note        string // what a working view is (WorkingNote), when there is an official grid
 	Header      TableauHeader
 	Types       []referentiel.Type
 	Groups      []ColumnGroup // process headers over the activity columns
@@ -94,8 +103,10 @@ func BuildTableau(ref *referentiel.Referentiel, student User, reals []Realisatio
 		Attestation: Attestation,
 		GeneratedAt: now,
 	}
-	if ref.Tree != nil { // the texts of its data file
-		t.Title, t.Attestation = ref.Tree.Tableau.Title, ref.Tree.Tableau.Attestation
+	if ref.Tree != nil { // the official sentence, its blanks left for the hand
+		spec := ref.Tree.Tableau
+		t.Note = WorkingNote
+		t.Attestation = strings.NewReplacer("{teacher}", spec.AttestationBlank, "{centre}", spec.AttestationBlank).Replace(spec.Attestation)
 	}
 	t.Header = TableauHeader{
 		Name:      student.OfficialName(),
@@ -185,7 +196,13 @@ func BuildTableau(ref *referentiel.Referentiel, student User, reals []Realisatio
 				t.Totals[i]++
 			}
 		}
-		byBand[string(r.Cadre)] = append(byBand[string(r.Cadre)], row)
+		band := string(r.Cadre)
+		if ref.Tree != nil { // the band of the official sheet (2011's alternance: by year)
+			if i := ref.Tree.Tableau.BandOf(band, r.TrainingYear(student.SessionYear)); i >= 0 {
+				band = ref.Tree.Tableau.Bands[i].Code
+			}
+		}
+		byBand[band] = append(byBand[band], row)
 		t.RowCount++
 	}
 	for _, b := range ref.Bands {

@@ -21,7 +21,9 @@ const realisationColumns = `id, student_id, title, description, contexte, cadre,
 	status_reason, coalesce(validated_by, 0),
 	coalesce((SELECT first_name || ' ' || last_name FROM users WHERE users.id = validated_by), ''),
 	on_tableau, deadline_exempt, start_day, end_day, organisation, lieu, conditions, ressources,
-	acces, fiche, coalesce(stage_id, 0)`
+	acces, fiche, coalesce(stage_id, 0),
+	coalesce((SELECT organisation FROM stages WHERE stages.id = stage_id), ''),
+	coalesce((SELECT year FROM stages WHERE stages.id = stage_id), 0)`
 
 // ListRealisations returns a student's réalisations, complete (types,
 // activities, competences, productions), most recent période first. It
@@ -89,7 +91,8 @@ func scanRealisation(row interface{ Scan(...any) error }) (portfolio.Realisation
 	err := row.Scan(&r.ID, &r.StudentID, &r.Title, &r.Description, &r.Contexte, &r.Cadre,
 		&start, &end, &r.Modalite, &r.Team, &r.Status, &r.Version, &created, &updated, &changed,
 		&r.StatusReason, &r.ValidatedBy, &r.ValidatorName, &r.Tableau, &r.DeadlineExempt,
-		&r.StartDay, &r.EndDay, &r.Organisation, &r.Place, &r.Conditions, &r.Resources, &r.Access, &r.Fiche, &r.StageID)
+		&r.StartDay, &r.EndDay, &r.Organisation, &r.Place, &r.Conditions, &r.Resources, &r.Access, &r.Fiche, &r.StageID,
+		&r.StageOrganisation, &r.StageYear)
 	if errors.Is(err, sql.ErrNoRows) {
 		return r, portfolio.ErrNotFound
 	}

@@ -86,18 +86,16 @@ func (s *Store) SaveStage(ctx context.Context, st portfolio.Stage, cadre portfol
 			}
 			reopened, _ = res.RowsAffected()
 		}
-		if cadre == "" {
-			return nil
+		if cadre != "" {
+			_, err = tx.ExecContext(ctx, `UPDATE realisations SET cadre = ?, version = version + 1,
+				updated_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now') WHERE stage_id = ? AND cadre <> ?`, cadre, st.ID, cadre)
+			if err != nil {
+				return err
+			}
 		}
-		res, err = tx.ExecContext(ctx, `UPDATE realisations SET cadre = ?, version = version + 1,
-			updated_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now') WHERE stage_id = ? AND cadre <> ?`, cadre, st.ID, cadre)
-		if err != nil {
-			return err
-		}
-		if n, _ := res.RowsAffected(); n > 0 {
-			return refreshCoverage(ctx, tx, st.StudentID)
-		}
-		return nil
+		// The tableau prints the stage's organisation and follows its
+		// year: its cached pages and PDFs are stale.
+		return refreshCoverage(ctx, tx, st.StudentID)
 	})
 	return st.ID, reopened, err
 }
@@ -128,12 +126,18 @@ func (s *Store) DeleteStage(ctx context.Context, studentID, id int64) error {
 	if err != nil {
 		return err
 	}
-	res, err := s.DB.ExecContext(ctx, `DELETE FROM stages WHERE id = ? AND student_id = ?`, id, studentID)
+	err = s.inTx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `DELETE FROM stages WHERE id = ? AND student_id = ?`, id, studentID)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return portfolio.ErrNotFound
+		}
+		return refreshCoverage(ctx, tx, studentID) // its réalisations lose its organisation
+	})
 	if err != nil {
 		return err
-	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return portfolio.ErrNotFound
 	}
 	return s.dropUnreferenced(ctx, hashes)
 }
