@@ -542,8 +542,11 @@ func exportTableau(ctx context.Context, args []string, stdout, stderr io.Writer)
 		if !ok {
 			ref = refs["sio-2011"]
 		}
-		if tree := ref.Grid(); tree != nil {
-			g := portfolio.BuildGrid(tree, u, portfolio.GridEntries(reals), now)
+		// The official sheet, as PDF or XLSX; the CSV is the official
+		// grid's too, except for a référentiel with a working view (2011),
+		// whose CSV is that view's (totals, activities to cover).
+		if tree := ref.Grid(); tree != nil && (*format != "csv" || !ref.Working()) {
+			g := portfolio.BuildGrid(tree, u, portfolio.GridEntries(u, reals), now)
 			p := paper
 			if *paperFlag == "" {
 				p, _ = export.ParsePaper(tree.Tableau.Paper)

@@ -241,11 +241,12 @@ func sisr(y int) []item {
 		}},
 		{status: portfolio.StatusValidated, in: portfolio.RealisationInput{
 			Title:       "Supervision du réseau avec Zabbix",
-			Description: "Déploiement de Zabbix, modèles SNMP pour les commutateurs et alertes par messagerie.",
+			Description: "Déploiement de Zabbix, modèles SNMP pour les commutateurs et alertes par messagerie ; documentation technique de la supervision.",
 			Cadre:       "formation", Types: []string{"T1"},
 			Start: month(y+1, 2), End: month(y+1, 3), Modalite: "seul",
-			Activities:  []string{"A1.3.2", "A2.1.2", "A5.1.3"},
-			Competences: []string{"C2.1.2.1", "C5.1.3.1"},
+			// A4.1.9 is one of the five P4 columns of the official SISR sheet.
+			Activities:  []string{"A1.3.2", "A2.1.2", "A5.1.3", "A4.1.9"},
+			Competences: []string{"C2.1.2.1", "C5.1.3.1", "C4.1.9.1"},
 		}},
 		{status: portfolio.StatusSubmitted, in: portfolio.RealisationInput{
 			Title:       "Traitement des demandes d'assistance au service informatique",

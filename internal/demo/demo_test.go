@@ -65,7 +65,7 @@ func TestDemoHasBothReferentiels(t *testing.T) {
 				t.Errorf("%s: %q période %s", c.email, r.Title, r.PeriodText())
 			}
 		}
-		g := portfolio.BuildGrid(refs["sio-2019"].Tree, u, portfolio.GridEntries(reals), now)
+		g := portfolio.BuildGrid(refs["sio-2019"].Tree, u, portfolio.GridEntries(u, reals), now)
 		if (len(g.Missing) == 0) != c.complete || fiches != c.fiches {
 			t.Errorf("%s: missing %v, %d fiches", c.email, g.Missing, fiches)
 		}

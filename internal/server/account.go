@@ -257,7 +257,7 @@ func (s *Server) personalDataZIP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if tree := s.ref(u).Grid(); tree != nil {
-		g := portfolio.BuildGrid(tree, *u, portfolio.GridEntries(reals), s.now())
+		g := portfolio.BuildGrid(tree, *u, portfolio.GridEntries(*u, reals), s.now())
 		paper, _ := export.ParsePaper(tree.Tableau.Paper)
 		err = s.withPDFSlot(ctx, func() error { return export.GridPDF(pw, g, paper) })
 	} else {

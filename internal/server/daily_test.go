@@ -260,8 +260,8 @@ func TestTableau2011NamesTheCandidateNOMPrenom(t *testing.T) {
 	lea := c.app.login("lea@example.org")
 	page := lea.get("/tableau")
 	wantStatus(t, page, http.StatusOK)
-	wantContains(t, page.body, "<dt>Nom et prénom</dt><dd>LEA Prénom</dd>", "Télécharger le PDF (A3, format officiel)",
-		"PDF réduit en A4 (texte plus petit)")
+	wantContains(t, page.body, "<dt>Nom et prénom</dt><dd>LEA Prénom</dd>", "Tableau officiel (PDF A3 paysage)",
+		"Tableau officiel en A4 paysage", "Tableau officiel (tableur XLSX)", "Document de travail (PDF)", "Tableau de synthèse — document de travail")
 	wantContains(t, lea.get("/tableau.csv").body, "Nom et prénom;LEA Prénom")
 	for _, path := range []string{"/tableau.pdf", "/tableau.pdf?paper=A4"} {
 		res := lea.get(path)

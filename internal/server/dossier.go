@@ -67,7 +67,7 @@ func (s *Server) buildDossier(ctx context.Context, student portfolio.User) ([]do
 	}
 	// 1. The tableau de synthèse.
 	if tree := ref.Grid(); tree != nil {
-		g := portfolio.BuildGrid(tree, student, portfolio.GridEntries(reals), now)
+		g := portfolio.BuildGrid(tree, student, portfolio.GridEntries(student, reals), now)
 		paper, _ := export.ParsePaper(tree.Tableau.Paper)
 		if err := pdfFile(prefix+"_1_tableau_de_synthese.pdf", func(w io.Writer) error { return export.GridPDF(w, g, paper) }); err != nil {
 			return nil, err

@@ -245,7 +245,7 @@ func (s *Server) runClassExport(job *exportJob, students []portfolio.User, paper
 			return
 		}
 		if tree := s.ref(&st).Grid(); tree != nil {
-			g := portfolio.BuildGrid(tree, st, portfolio.GridEntries(reals), now)
+			g := portfolio.BuildGrid(tree, st, portfolio.GridEntries(st, reals), now)
 			items = append(items, export.StudentTableau{Student: st, Grid: &g})
 			continue
 		}

@@ -133,8 +133,8 @@ func (s *Server) juryPortfolio(w http.ResponseWriter, r *http.Request) {
 	student.PortfolioURL = juryURL(s.siteURL(r), l.Token)
 	base := "/jury/" + l.Token
 	v := web.JuryView{Student: student, Base: base, Scheme: s.ref(&student).Scheme(student.Parcours)}
-	if tree := s.ref(&student).Grid(); tree != nil {
-		g := portfolio.BuildGrid(tree, student, portfolio.GridEntries(reals), s.now())
+	if tree := s.ref(&student).Grid(); tree != nil && !s.ref(&student).Working() {
+		g := portfolio.BuildGrid(tree, student, portfolio.GridEntries(student, reals), s.now())
 		v.Grid, v.Parcours = &g, student.Parcours
 		if student.SessionYear > 0 {
 			v.Session = strconv.Itoa(student.SessionYear)

@@ -248,10 +248,10 @@ func (fx *outputsFixture) check(t *testing.T, text string) {
 		path string
 	}{
 		{lea, "/realisations"}, {lea, real}, {lea, "/tableau"}, {lea, "/tableau.pdf"}, {lea, "/tableau.pdf?paper=A4"},
-		{lea, "/tableau.csv"}, {lea, "/partage"}, {lea, "/compte"}, {lea, "/compte/donnees.zip"},
+		{lea, "/tableau.csv"}, {lea, "/tableau.xlsx"}, {lea, "/tableau.xlsx?paper=A4"}, {lea, "/tableau-travail.pdf"}, {lea, "/partage"}, {lea, "/compte"}, {lea, "/compte/donnees.zip"},
 		{prof, "/"}, {prof, fmt.Sprintf("/classes/%d", c.classID)}, {prof, fmt.Sprintf("/classes/%d/couverture.csv", c.classID)},
 		{prof, fmt.Sprintf("/classes/%d/couverture.xlsx", c.classID)}, {prof, student + "/"}, {prof, student + "/tableau"},
-		{prof, student + "/tableau.pdf"}, {prof, student + "/tableau.csv"}, {prof, staffReal},
+		{prof, student + "/tableau.pdf"}, {prof, student + "/tableau.csv"}, {prof, student + "/tableau.xlsx"}, {prof, student + "/tableau-travail.pdf"}, {prof, staffReal},
 		{adm, "/admin/users"}, {adm, "/admin/users?q=" + q}, {adm, user}, {adm, "/admin/classes"}, {adm, class},
 		{adm, class + "?q=" + q}, {adm, "/admin/audit"},
 		{anon, "/jury/" + token}, {anon, "/jury/" + token + "/tableau.pdf"},

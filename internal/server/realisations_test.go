@@ -396,9 +396,10 @@ func TestTableauCSV(t *testing.T) {
 		t.Errorf("content type %q", ct)
 	}
 	wantContains(t, res.header.Get("Content-Disposition"), `filename="LEA_Prenom_tableau.csv"`)
-	wantContains(t, res.body, "\ufeffBTS Services informatiques", "'=HYPERLINK", ";A3.2.1;", "Situations vécues en formation")
-	// SISR: 43 activity columns, no P4 activity.
-	wantNotContains(t, res.body, "A4.1.1")
+	wantContains(t, res.body, "\ufeffTableau de synthèse — document de travail", "'=HYPERLINK", ";A3.2.1;", "SITUATIONS VÉCUES EN FORMATION")
+	// SISR: the model's 48 activity columns, five of P4 but not A4.1.1.
+	wantContains(t, res.body, ";A4.1.2;", ";A4.1.9;")
+	wantNotContains(t, res.body, "A4.1.1;")
 }
 
 func TestTableauWithoutParcoursShowsEveryActivity(t *testing.T) {

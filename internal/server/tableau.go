@@ -86,7 +86,7 @@ func (s *Server) grid(r *http.Request, src tableauSource) (portfolio.Grid, []por
 		return portfolio.Grid{}, nil, err
 	}
 	tree := s.ref(&src.student).Grid()
-	return portfolio.BuildGrid(tree, src.student, portfolio.GridEntries(reals), src.at), reals, nil
+	return portfolio.BuildGrid(tree, src.student, portfolio.GridEntries(src.student, reals), src.at), reals, nil
 }
 
 // studentTableau builds the tableau of a student from the database.
@@ -128,7 +128,7 @@ func (s *Server) renderTableau(w http.ResponseWriter, r *http.Request, student *
 		s.serverError(w, r, err)
 		return
 	}
-	if s.ref(student).Grid() != nil {
+	if !s.ref(student).Working() {
 		s.renderGridPage(w, r, src, base, rowURL, active)
 		return
 	}
@@ -140,7 +140,7 @@ func (s *Server) renderTableau(w http.ResponseWriter, r *http.Request, student *
 		}
 		return web.TableauGrid(web.TableauView{T: t, EditURL: rowURL}).Render(r.Context(), buf)
 	}, func(p web.Page, grid templ.Component) templ.Component {
-		return web.TableauPage(p, portfolio.TableauTitle, base, grid)
+		return web.TableauPage(p, web.TableauPageView{Title: portfolio.TableauTitle, Base: base, Official: s.ref(student).Grid() != nil}, grid)
 	})
 }
 
@@ -172,7 +172,7 @@ func (s *Server) renderGridPage(w http.ResponseWriter, r *http.Request, src tabl
 }
 
 func (s *Server) writeTableauCSV(w http.ResponseWriter, r *http.Request, student *portfolio.User) {
-	if s.ref(student).Grid() != nil {
+	if !s.ref(student).Working() {
 		s.writeGridFile(w, r, student, "csv", "text/csv; charset=utf-8", export.GridCSV)
 		return
 	}
@@ -200,13 +200,61 @@ func (s *Server) studentTableauXLSX(w http.ResponseWriter, r *http.Request) {
 }
 
 // writeTableauXLSX is the tableau filled in like the circulaire's
-// spreadsheet model, for référentiels whose tableau is the Grid.
+// spreadsheet model, printed on the model's paper unless ?paper= asks.
 func (s *Server) writeTableauXLSX(w http.ResponseWriter, r *http.Request, student *portfolio.User) {
-	if s.ref(student).Grid() == nil {
+	tree := s.ref(student).Grid()
+	if tree == nil {
 		s.notFound(w, r)
 		return
 	}
-	s.writeGridFile(w, r, student, "xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", export.XLSX)
+	paper := gridPaper(r, tree)
+	s.writeGridFile(w, r, student, "xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", func(w io.Writer, g portfolio.Grid) error {
+		g.Paper = string(paper)
+		return export.XLSX(w, g)
+	})
+}
+
+func (s *Server) workingPDF(w http.ResponseWriter, r *http.Request) {
+	s.writeWorkingPDF(w, r, currentUser(r.Context()))
+}
+
+func (s *Server) studentWorkingPDF(w http.ResponseWriter, r *http.Request) {
+	s.writeWorkingPDF(w, r, routeStudent(r.Context()))
+}
+
+// writeWorkingPDF is the « document de travail »: the working view of the
+// tableau (processes, totals, activities to cover) as a PDF, for the
+// référentiels that have one; not the official sheet.
+func (s *Server) writeWorkingPDF(w http.ResponseWriter, r *http.Request, student *portfolio.User) {
+	ref := s.ref(student)
+	if !ref.Working() || ref.Grid() == nil {
+		s.notFound(w, r)
+		return
+	}
+	src, err := s.tableauSource(r, student)
+	if err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	paper := paperParam(r)
+	pdf, err := s.pages.get(src.key("working|"+string(paper)), func() ([]byte, error) {
+		t, err := s.tableau(r, src)
+		if err != nil {
+			return nil, err
+		}
+		var buf bytes.Buffer
+		err = s.renderPDF(r.Context(), &buf, t, paper)
+		return buf.Bytes(), err
+	})
+	if err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	name := strings.TrimSuffix(export.FileName(*student, "pdf"), ".pdf") + "_document_de_travail.pdf"
+	w.Header().Set("Content-Type", "application/pdf")
+	w.Header().Set("Content-Disposition", `attachment; filename="`+name+`"`)
+	w.Header().Set("Content-Length", strconv.Itoa(len(pdf)))
+	_, _ = w.Write(pdf)
 }
 
 // writeGridFile answers with a file drawn from the student's grid.
