@@ -275,9 +275,11 @@ func TestGridCSV(t *testing.T) {
 
 // BenchmarkGridOutputs measures drawing the 2019 tableau of a student
 // with 24 réalisations (more than the model's 24 blank rows fill) as PDF
-// (A4), XLSX and CSV, and the fiche descriptive PDF.
+// (A4), XLSX and CSV, and the fiche descriptive PDF; and the official 2011
+// sheet of a SISR student with 24 réalisations (48 columns) as PDF (A3)
+// and XLSX.
 func BenchmarkGridOutputs(b *testing.B) {
-	g, fiche := sampleGrid(b, 24), sampleFiche(b, 2026)
+	g, fiche, g11 := sampleGrid(b, 24), sampleFiche(b, 2026), sampleGrid2011(b, "SISR", 24)
 	for _, o := range []struct {
 		name string
 		draw func(io.Writer) error
@@ -286,6 +288,8 @@ func BenchmarkGridOutputs(b *testing.B) {
 		{"xlsx", func(w io.Writer) error { return export.XLSX(w, g) }},
 		{"csv", func(w io.Writer) error { return export.GridCSV(w, g) }},
 		{"fiche", func(w io.Writer) error { return export.FichePDF(w, fiche) }},
+		{"2011-pdf-a3", func(w io.Writer) error { return export.GridPDF(w, g11, export.A3) }},
+		{"2011-xlsx", func(w io.Writer) error { return export.XLSX(w, g11) }},
 	} {
 		b.Run(o.name, func(b *testing.B) {
 			var buf bytes.Buffer
