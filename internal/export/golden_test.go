@@ -18,7 +18,8 @@ var update = flag.Bool("update", false, "rewrite the golden images")
 // TestPDFGoldenImage renders page 1 of fixed tableaux with pdftoppm and
 // compares each with its committed reference, so a layout regression
 // fails: the working document of the 2011 tableau (SLAM) and the official
-// 2011 sheet, SLAM and SISR, on A3. After a deliberate layout change:
+// 2011 sheet, SLAM and SISR, on A3, and SISR with 24 réalisations on A4.
+// After a deliberate layout change:
 // go test ./internal/export -run Golden -update, and look at the images in
 // testdata (beside the model's layout, shared/seeds/sio-2011/TABLEAU.md)
 // before committing them.
@@ -30,8 +31,9 @@ func TestPDFGoldenImage(t *testing.T) {
 		{"tableau-slam-page1.png", func(path string) {
 			copyFile(t, writePDF(t, sampleTableau(t, "SLAM", 12), export.A3), path)
 		}},
-		{"officiel-2011-slam-a3.png", func(path string) { writeGridPDF(t, sampleGrid2011(t, "SLAM", 9), path) }},
-		{"officiel-2011-sisr-a3.png", func(path string) { writeGridPDF(t, sampleGrid2011(t, "SISR", 9), path) }},
+		{"officiel-2011-slam-a3.png", func(path string) { writeGridPDF(t, sampleGrid2011(t, "SLAM", 9), path, export.A3) }},
+		{"officiel-2011-sisr-a3.png", func(path string) { writeGridPDF(t, sampleGrid2011(t, "SISR", 9), path, export.A3) }},
+		{"officiel-2011-sisr-a4-24.png", func(path string) { writeGridPDF(t, sampleGrid2011(t, "SISR", 24), path, export.A4) }},
 	} {
 		t.Run(c.golden, func(t *testing.T) {
 			path := filepath.Join(t.TempDir(), "t.pdf")
@@ -90,10 +92,10 @@ func copyFile(t *testing.T, from, to string) {
 	}
 }
 
-func writeGridPDF(t *testing.T, g portfolio.Grid, path string) {
+func writeGridPDF(t *testing.T, g portfolio.Grid, path string, paper export.Paper) {
 	t.Helper()
 	var buf bytes.Buffer
-	if err := export.GridPDF(&buf, g, ""); err != nil {
+	if err := export.GridPDF(&buf, g, paper); err != nil {
 		t.Fatal(err)
 	}
 	if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {

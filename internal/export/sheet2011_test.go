@@ -253,6 +253,26 @@ func TestSheet2011IsTheModel(t *testing.T) {
 					t.Errorf("%s is not turned 90°", ref)
 				}
 			}
+			// The model's thicker rules: left of the types, of the période
+			// and of each domain's first activity (A1.1.1, A1.2.1…).
+			left := func(ref string) int {
+				id, _ := f.GetCellStyle(sheet, ref)
+				st, err := f.GetStyle(id)
+				if err != nil {
+					t.Fatal(err)
+				}
+				for _, b := range st.Border {
+					if b.Type == "left" {
+						return b.Style
+					}
+				}
+				return 0
+			}
+			for ref, want := range map[string]int{"B4": 2, "F4": 2, "G4": 2, "H4": 1, "J4": 2, "B6": 2, "G6": 2, "H6": 1} {
+				if got := left(ref); got != want {
+					t.Errorf("%s left border %d, want %d", ref, got, want)
+				}
+			}
 			layout, err := f.GetPageLayout(sheet)
 			if err != nil || *layout.Size != 8 || *layout.Orientation != "landscape" || *layout.FitToWidth != 1 || *layout.FitToHeight != 1 {
 				t.Errorf("page layout %+v, %v (want A3 landscape, one page)", layout, err)
@@ -317,5 +337,54 @@ func TestSheet2011OpensInLibreOffice(t *testing.T) {
 	}
 	if dir := os.Getenv("KEEP"); dir != "" {
 		_ = os.WriteFile(filepath.Join(dir, "tableau2011-lo.pdf"), mustRead(t, pdf), 0o644)
+	}
+}
+
+// TestSheet2011Fits: a long name is written whole; 24 réalisations (the
+// 18 blank rows of the model and more) fit on the one page of A3 and A4;
+// a row not validated leaves the attestation's teacher blank (nobody
+// validated every row).
+func TestSheet2011Fits(t *testing.T) {
+	g := sampleGrid2011(t, "SISR", 24)
+	for i := range g.Fields {
+		if g.Fields[i].Key == "name" {
+			g.Fields[i].Value = "DE SAINT-EXUPÉRY Marie-Charlotte Anne-Sophie"
+		}
+	}
+	for _, paper := range []export.Paper{export.A3, export.A4} {
+		var buf bytes.Buffer
+		if err := export.GridPDF(&buf, g, paper); err != nil {
+			t.Fatal(err)
+		}
+		path := filepath.Join(t.TempDir(), "t.pdf")
+		if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if info := poppler(t, "pdfinfo", path); !regexp.MustCompile(`Pages:\s+1\n`).MatchString(info) {
+			t.Errorf("%s: 24 réalisations on more than one page:\n%s", paper, info)
+		}
+		text := strings.Join(strings.Fields(poppler(t, "pdftotext", "-raw", path, "-")), " ")
+		if !strings.Contains(text, "NOM et Prénom du candidat : DE SAINT-EXUPÉRY Marie-Charlotte Anne-Sophie") {
+			t.Errorf("%s: the name is cut: %.300s", paper, text)
+		}
+	}
+
+	all, err := referentiel.LoadAll(refdata.FS)
+	if err != nil {
+		t.Fatal(err)
+	}
+	student := portfolio.User{LastName: "Martin", FirstName: "Léa", Parcours: "SLAM", Centre: "Lycée"}
+	entries := []portfolio.GridEntry{{ID: 1, Title: "A", Cadre: "formation", Validator: "Paul Durand"},
+		{ID: 2, Title: "B", Cadre: "formation", Validator: "Paul Durand"}}
+	if got := portfolio.BuildGrid(all["sio-2011"].Tree, student, entries, time.Now()).Attestation; !strings.HasPrefix(got, "Je soussigné-e Paul Durand, ") {
+		t.Errorf("one teacher validated every row: %q", got)
+	}
+	entries = append(entries, portfolio.GridEntry{ID: 3, Title: "C", Cadre: "formation", Pending: true})
+	if got := portfolio.BuildGrid(all["sio-2011"].Tree, student, entries, time.Now()).Attestation; !strings.HasPrefix(got, "Je soussigné-e …, ") {
+		t.Errorf("a row not validated: %q", got)
+	}
+	entries[2] = portfolio.GridEntry{ID: 3, Title: "C", Cadre: "formation", Validator: "Claire Dubois"}
+	if got := portfolio.BuildGrid(all["sio-2011"].Tree, student, entries, time.Now()).Attestation; !strings.HasPrefix(got, "Je soussigné-e …, ") {
+		t.Errorf("two teachers: %q", got)
 	}
 }

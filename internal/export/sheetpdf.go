@@ -47,12 +47,36 @@ func sheetPDF(p pen, g portfolio.Grid) error {
 	d.header()
 	d.sizeHeaders()
 	d.headers()
+	d.fit()
 	d.sizeFillers()
 	for i, b := range g.Bands {
 		d.drawBand(i, b)
 	}
 	d.attestation()
 	return p.Error()
+}
+
+// rules draws the model's thicker rules over a part of the table from
+// y, h high: around the types and the période, and between domains.
+func (d *sheetDoc) rules(y, h float64) {
+	p, s := d.p, d.s
+	x := d.x0 + d.titleW
+	xs := []float64{d.x0, x}
+	x += float64(len(d.g.Types)) * d.typeW
+	xs = append(xs, x)
+	x += d.periodW
+	for i, c := range d.g.Columns {
+		if i == 0 || c.Group != d.g.Columns[i-1].Group {
+			xs = append(xs, x)
+		}
+		x += d.colW
+	}
+	xs = append(xs, x)
+	p.SetLineWidth(0.6 * s)
+	for _, x := range xs {
+		p.Line(x, y, x, y+h)
+	}
+	p.SetLineWidth(0.2 * s)
 }
 
 type sheetDoc struct {
@@ -83,17 +107,21 @@ func (d *sheetDoc) header() {
 	d.font("B", max(10*s, 8))
 	h := 7 * s
 	if g.FieldsLine {
-		// As the model: the name over the situation and the types, the
-		// option over the période and a third of the activities, the
-		// number over the rest.
-		widths := []float64{d.titleW + float64(len(g.Types))*d.typeW, d.periodW + d.colW*float64(len(g.Columns)/3)}
-		widths = append(widths, d.width-widths[0]-widths[1])
+		// As the model, on one line: each field but the first as wide as
+		// its text (and a gap), the first (the name) all the rest; only a
+		// name longer than that is cut.
+		gap := 12 * s
+		widths := make([]float64, len(g.Fields))
+		rest := d.width
+		for i := len(g.Fields) - 1; i > 0; i-- {
+			widths[i] = min(p.GetStringWidth(Drawable(g.Fields[i].Line()))+gap, d.width/3)
+			rest -= widths[i]
+		}
+		if len(widths) > 0 {
+			widths[0] = rest
+		}
 		for i, f := range g.Fields {
-			w := d.width - (p.GetX() - d.x0)
-			if i < len(widths) && i < len(g.Fields)-1 {
-				w = widths[i]
-			}
-			p.CellFormat(w, h, fitText(p, f.Line(), w-2), "", 0, "L", false, 0, "")
+			p.CellFormat(widths[i], h, fitText(p, f.Line(), widths[i]-2), "", 0, "L", false, 0, "")
 		}
 		p.Ln(h)
 	} else {
@@ -223,6 +251,7 @@ func (d *sheetDoc) headers() {
 	for _, c := range g.Columns {
 		draw(c.Label, d.colW, false)
 	}
+	d.rules(y, d.headH)
 	p.SetXY(d.x0, y+d.headH)
 }
 
@@ -249,9 +278,50 @@ func (d *sheetDoc) rowLines(r portfolio.GridRow) (title, prods []string) {
 	return title, prods
 }
 
+// rowHeight is the height of a réalisation's row: its lines (two at
+// least), or those of its période in its narrow column.
 func (d *sheetDoc) rowHeight(r portfolio.GridRow) float64 {
 	title, prods := d.rowLines(r)
-	return max(float64(len(title)+len(prods))*lineH(d.body)+1.5*d.s, 7*d.s)
+	return max(float64(max(2, len(title)+len(prods)))*lineH(d.body)+1*d.s, float64(len(d.periodLines(r.Period)))*lineH(d.body*0.85)+1*d.s)
+}
+
+// fit does what the model's « fit to one page » does in a spreadsheet:
+// when the réalisations do not fit on the page, their text gets smaller,
+// down to 5 pt on A3 (4.6 pt on A4); beyond that they continue on the
+// next page.
+func (d *sheetDoc) fit() {
+	floor := max(5*d.s, 4.6)
+	room := d.bottom - d.p.GetY()
+	for d.body > floor {
+		need := d.attestationH()
+		for _, b := range d.g.Bands {
+			need += d.bandH(b.Title)
+			for _, r := range b.Rows {
+				need += d.rowHeight(r)
+			}
+		}
+		if need <= room {
+			return
+		}
+		d.body = max(floor, d.body-0.25)
+	}
+}
+
+// periodLines is the période as its column holds it: one line, or two
+// (« 10/25 – » over « 12/25 »).
+func (d *sheetDoc) periodLines(period string) []string {
+	if period == "" {
+		return nil
+	}
+	d.font("", d.body*0.85)
+	w := d.periodW - 1*d.s
+	if d.p.GetStringWidth(Drawable(period)) <= w {
+		return []string{period}
+	}
+	if i := strings.LastIndex(period, " "); i > 0 && d.p.GetStringWidth(Drawable(period[:i])) <= w {
+		return []string{period[:i], period[i+1:]}
+	}
+	return d.p.SplitText(period, w)
 }
 
 // bandLines are a band title's lines across the whole width.
@@ -271,7 +341,7 @@ func (d *sheetDoc) attestationH() float64 {
 	}
 	d.font("", d.body)
 	n := len(d.p.SplitText(d.g.Attestation, d.width-3*d.s))
-	return float64(n)*lineH(d.body) + 3*d.s + float64(d.g.AttestationRows)*6*d.s
+	return float64(n)*lineH(d.body) + 3*d.s + float64(d.g.AttestationRows)*5*d.s
 }
 
 // sizeFillers sets the height of the model's blank rows so that the
@@ -354,7 +424,7 @@ func (d *sheetDoc) drawBand(band int, b portfolio.GridBand) {
 		d.ensure(h)
 		y := p.GetY()
 		p.Rect(d.x0, y, d.titleW, h, "D")
-		ty := y + 0.75*s
+		ty := y + 0.5*s
 		for j, l := range append(title, prods...) {
 			size, style := d.body, "B"
 			if j >= len(title) {
@@ -376,10 +446,9 @@ func (d *sheetDoc) drawBand(band int, b portfolio.GridBand) {
 			p.CellFormat(d.typeW, h, mark, "1", 0, "C", false, 0, "")
 			x += d.typeW
 		}
-		d.font("", d.body*0.85)
 		p.Rect(x, y, d.periodW, h, "D")
 		if row.Period != "" {
-			lines := p.SplitText(row.Period, d.periodW-1*s)
+			lines := d.periodLines(row.Period)
 			lh := lineH(d.body * 0.85)
 			p.SetXY(x+0.5*s, y+(h-float64(len(lines))*lh)/2)
 			p.MultiCell(d.periodW-1*s, lh, strings.Join(lines, "\n"), "", "C", false)
@@ -395,6 +464,7 @@ func (d *sheetDoc) drawBand(band int, b portfolio.GridBand) {
 			p.CellFormat(d.colW, h, mark, "1", 0, "C", false, 0, "")
 			x += d.colW
 		}
+		d.rules(y, h)
 		p.SetXY(d.x0, y+h)
 	}
 	d.band = ""
@@ -417,8 +487,8 @@ func (d *sheetDoc) attestation() {
 	p.MultiCell(d.width-3*s, lineH(d.body), strings.Join(lines, "\n"), "", "L", false)
 	y += h
 	for range d.g.AttestationRows {
-		p.Rect(d.x0, y, d.width, 6*s, "D")
-		y += 6 * s
+		p.Rect(d.x0, y, d.width, 5*s, "D")
+		y += 5 * s
 	}
 	p.SetXY(d.x0, y)
 }

@@ -102,7 +102,12 @@ type xlsxDoc struct {
 	err   error
 
 	title, identity, corner, period, compHead, items, bandTitle, cell, mark, bordered int
-	group, turned, situation, sentence                                                int
+	group, turned, situation, sentence, title18                                       int
+	// thick are the columns that start with the model's thicker rule on
+	// their left (2011: the types, the période, each domain), and
+	// thickened the left-medium variants of styles, made once.
+	thick     map[int]bool
+	thickened map[int]int
 }
 
 func col(n int) string {
@@ -148,6 +153,7 @@ func (x *xlsxDoc) styles() error {
 			Alignment: &excelize.Alignment{Horizontal: "center", Vertical: "bottom", TextRotation: 90, WrapText: true}}},
 		{&x.situation, excelize.Style{Font: font(12, true, false), Alignment: centre, Border: all}},
 		{&x.sentence, excelize.Style{Font: font(11, false, false), Alignment: wrapLeft, Border: all}},
+		{&x.title18, excelize.Style{Font: font(18, true, false), Alignment: centre}},
 	} {
 		id, err := x.f.NewStyle(&s.style)
 		if err != nil {
@@ -159,14 +165,44 @@ func (x *xlsxDoc) styles() error {
 }
 
 // put writes a text into the cell range from (c1, r) to (c2, r2), merged
-// when it is more than one cell, with a style.
+// when it is more than one cell, with a style (its left rule thicker on
+// the columns that have one).
 func (x *xlsxDoc) put(c1, r, c2, r2 int, text string, style int) {
 	a, b := cellRef(c1, r), cellRef(c2, r2)
 	if a != b {
 		x.check(x.f.MergeCell(x.sheet, a, b))
 	}
 	x.check(x.f.SetCellStr(x.sheet, a, cellText(text)))
+	if x.thick[c1] && c1 == c2 {
+		style = x.thicker(style)
+	}
 	x.check(x.f.SetCellStyle(x.sheet, a, b, style))
+}
+
+// thicker is the style with a medium left border.
+func (x *xlsxDoc) thicker(style int) int {
+	if id, ok := x.thickened[style]; ok {
+		return id
+	}
+	st, err := x.f.GetStyle(style)
+	x.check(err)
+	if err != nil {
+		return style
+	}
+	borders := []excelize.Border{{Type: "left", Color: "000000", Style: 2}}
+	for _, b := range st.Border {
+		if b.Type != "left" {
+			borders = append(borders, b)
+		}
+	}
+	st.Border = borders
+	id, err := x.f.NewStyle(st)
+	x.check(err)
+	if x.thickened == nil {
+		x.thickened = map[int]int{}
+	}
+	x.thickened[style] = id
+	return id
 }
 
 func (x *xlsxDoc) header(g portfolio.Grid) {
@@ -222,7 +258,9 @@ func (x *xlsxDoc) columnHeaders(g portfolio.Grid) {
 
 func (x *xlsxDoc) band(g portfolio.Grid, b portfolio.GridBand) {
 	x.put(1, x.row, x.last, x.row, b.Title, x.bandTitle)
-	x.check(x.f.SetRowHeight(x.sheet, x.row, 36))
+	// 36 pt: one line of 14 pt bold; a longer title (organisations) wraps
+	// across the sheet (about 120 characters a line on the 2011 model).
+	x.check(x.f.SetRowHeight(x.sheet, x.row, min(409, 36*float64(max(1, (utf8.RuneCountInString(b.Title)+119)/120)))))
 	x.row++
 	types := 0 // the types' columns come before the période's
 	perLine := 65
@@ -281,21 +319,32 @@ func (x *xlsxDoc) turnedHeader(g portfolio.Grid) {
 	}
 	x.check(f.SetColWidth(x.sheet, col(2+types), col(2+types), 8))
 	x.check(f.SetColWidth(x.sheet, col(3+types), col(n), 5.5))
-	x.put(1, 1, n, 1, g.Title, x.title)
+	x.put(1, 1, n, 1, g.Title, x.title18) // Arial 18 bold, as the model
 	// The name over the situation and the types, the option over the
-	// période and a third of the columns, the number over the rest.
+	// période and a third of the columns, the number over the rest; the
+	// row as high as the longest needs (18 pt bold: about half a
+	// character a unit of column width).
 	ends := []int{1 + types, 2 + types + len(g.Columns)/3, n}
-	start := 1
+	widths := []float64{48 + 9*float64(types), 8 + 5.5*float64(len(g.Columns)/3), 5.5 * float64(len(g.Columns)-len(g.Columns)/3)}
+	start, lines := 1, 1
 	for i, fl := range g.Fields {
-		end := n
+		end, w := n, widths[len(widths)-1]
 		if i < len(ends) && i < len(g.Fields)-1 {
-			end = ends[i]
+			end, w = ends[i], widths[i]
 		}
 		if start > n {
 			break
 		}
 		x.put(start, 2, end, 2, fl.Line(), x.identity)
+		perLine := max(1, int(w*0.5))
+		lines = max(lines, (utf8.RuneCountInString(fl.Line())+perLine-1)/perLine)
 		start = end + 1
+	}
+	x.thick = map[int]bool{2: true, 2 + types: true}
+	for i, c := range g.Columns {
+		if i == 0 || c.Group != g.Columns[i-1].Group {
+			x.thick[3+types+i] = true
+		}
 	}
 	x.put(1, 3, 1, 3, "", x.situation)
 	if types > 0 {
@@ -310,7 +359,7 @@ func (x *xlsxDoc) turnedHeader(g portfolio.Grid) {
 	for i, c := range g.Columns {
 		x.put(3+types+i, 4, 3+types+i, 4, c.Label, x.turned)
 	}
-	for r, h := range []float64{30, 26, 22, 260} {
+	for r, h := range []float64{30, min(409, 26*float64(lines)), 22, 260} {
 		x.check(f.SetRowHeight(x.sheet, r+1, h))
 	}
 	x.row = 5

@@ -79,6 +79,7 @@ type GridColumn struct {
 	Code    string
 	Label   string
 	Details []string
+	Group   string // the code of its parent node (2011: its domain)
 }
 
 // GridBand is a band of rows; Blank is the number of empty rows of the
@@ -197,6 +198,9 @@ func BuildGrid(tree *referentiel.Tree, student User, entries []GridEntry, now ti
 			title = t
 		}
 		c := GridColumn{Code: n.Code, Label: title}
+		if n.Parent != nil {
+			c.Group = n.Parent.Code
+		}
 		switch spec.ColumnLabel {
 		case "code":
 			c.Label = n.Code
@@ -246,7 +250,9 @@ func BuildGrid(tree *referentiel.Tree, student User, entries []GridEntry, now ti
 		if o := strings.TrimSpace(e.Organisation); o != "" && !slices.Contains(orgs[bi], o) {
 			orgs[bi] = append(orgs[bi], o)
 		}
-		if !e.Pending && e.Validator != "" {
+		if e.Pending || e.Validator == "" {
+			validators[""] = true // a row no teacher validated: nobody signs for all
+		} else {
 			validators[e.Validator] = true
 		}
 	}
@@ -264,7 +270,7 @@ func BuildGrid(tree *referentiel.Tree, student User, entries []GridEntry, now ti
 	}
 	if spec.Attestation != "" {
 		teacher, centre := spec.AttestationBlank, spec.AttestationBlank
-		if len(validators) == 1 { // the one teacher who validated every row signs
+		if len(validators) == 1 && !validators[""] { // the one teacher who validated every row signs
 			for name := range validators {
 				teacher = name
 			}

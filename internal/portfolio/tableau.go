@@ -16,7 +16,7 @@ import (
 const TableauTitle = "Tableau de synthèse — document de travail"
 
 // WorkingNote says what the working view is, on the page and the PDF.
-const WorkingNote = "Document de travail (totaux, activités à couvrir, processus) : ce n’est pas le tableau officiel. Le tableau à remettre est le PDF ou le tableur « format officiel »."
+const WorkingNote = "Document de travail (totaux, activités à couvrir, processus) : ce n’est pas le tableau officiel. Le tableau à remettre est le « Tableau officiel » (PDF ou tableur XLSX)."
 
 // Attestation is the teacher's attestation sentence under the working
 // view of a référentiel in the first form.
