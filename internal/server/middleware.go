@@ -38,7 +38,8 @@ func (s *Server) recoverer(next http.Handler) http.Handler {
 
 // loadUser puts the session's user, if any, in the request context. A
 // session whose user no longer exists, was disabled, or changed password
-// since the session opened is ended.
+// since the session opened is ended; so is a password session of a role
+// that must sign in with the school's account.
 func (s *Server) loadUser(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		id := s.sessions.GetInt64(r.Context(), "user_id")
@@ -48,6 +49,16 @@ func (s *Server) loadUser(next http.Handler) http.Handler {
 		}
 		u, err := s.store.UserByID(r.Context(), id)
 		stale := err == nil && (u.Disabled || s.sessions.GetInt64(r.Context(), "epoch") != u.SessionEpoch)
+		if err == nil && !stale && !s.sessions.GetBool(r.Context(), "sso") {
+			// A password session of a role that must now sign in with
+			// the school's account ends.
+			required, rerr := s.ssoRequired(r.Context(), u.Role)
+			if rerr != nil {
+				s.serverError(w, r, rerr)
+				return
+			}
+			stale = required
+		}
 		if errors.Is(err, portfolio.ErrNotFound) || stale {
 			if err := s.sessions.Destroy(r.Context()); err != nil {
 				s.serverError(w, r, err)

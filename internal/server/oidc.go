@@ -128,6 +128,7 @@ func (s *Server) oidcCallback(w http.ResponseWriter, r *http.Request) {
 	}
 	s.sessions.Put(r.Context(), "user_id", u.ID)
 	s.sessions.Put(r.Context(), "epoch", u.SessionEpoch)
+	s.sessions.Put(r.Context(), "sso", true) // kept when the role must use the provider
 	ctx := context.WithValue(r.Context(), userKey, &u)
 	s.audit(r.WithContext(ctx), "login", u.Email, "OpenID Connect")
 	http.Redirect(w, r, "/", http.StatusSeeOther)
@@ -245,12 +246,22 @@ func (s *Server) loginView(ctx context.Context, email, msg string) web.LoginView
 const ssoSetting = "sso_required_roles"
 
 // ssoRequired reports whether the role must sign in with the provider.
+// The setting is read once, then kept in memory (setSSO updates both):
+// every request of a logged-in user asks it (loadUser).
 func (s *Server) ssoRequired(ctx context.Context, role portfolio.Role) (bool, error) {
-	v, err := s.store.Setting(ctx, ssoSetting)
-	if err != nil {
-		return false, err
+	if s.oidc == nil {
+		return false, nil
 	}
-	for _, r := range strings.Split(v, ",") {
+	v := s.ssoRoles.Load()
+	if v == nil {
+		setting, err := s.store.Setting(ctx, ssoSetting)
+		if err != nil {
+			return false, err
+		}
+		s.ssoRoles.CompareAndSwap(nil, &setting)
+		v = s.ssoRoles.Load()
+	}
+	for _, r := range strings.Split(*v, ",") {
 		if r == string(role) {
 			return true, nil
 		}
@@ -300,10 +311,14 @@ func (s *Server) setSSO(w http.ResponseWriter, r *http.Request) {
 			roles = append(roles, string(role))
 		}
 	}
-	if err := s.store.SetSetting(r.Context(), ssoSetting, strings.Join(roles, ",")); err != nil {
+	setting := strings.Join(roles, ",")
+	if err := s.store.SetSetting(r.Context(), ssoSetting, setting); err != nil {
 		s.serverError(w, r, err)
 		return
 	}
+	// From the next request, the password sessions of these roles end
+	// (loadUser).
+	s.ssoRoles.Store(&setting)
 	s.audit(r, "sso_required", strings.Join(roles, ","), "")
 	s.flash(r.Context(), "Réglage enregistré.")
 	http.Redirect(w, r, "/admin/connexion", http.StatusSeeOther)

@@ -138,8 +138,27 @@ func TestSSORequiredForARole(t *testing.T) {
 	admin := app.login("admin@example.org")
 	wantContains(t, admin.get("/admin/users").body, `href="/admin/connexion"`)
 	wantContains(t, admin.get("/admin/connexion").body, "Rendre cette connexion obligatoire pour")
+	// Sessions opened before: the student's by password, by the
+	// provider, the teacher's by password.
+	byPassword, teacher := app.login("lea@example.org"), app.login("prof@example.org")
+	_, status, _, jar := oidcLogin(t, app, "lea", "x", false)
+	if status != http.StatusOK {
+		t.Fatalf("student through the provider: %d", status)
+	}
+	byProvider := app.client()
+	byProvider.http.Jar = jar
+	for _, c := range []*client{byPassword, byProvider, teacher} {
+		wantStatus(t, c.get("/compte"), http.StatusOK)
+	}
 	wantStatus(t, admin.post("/admin/connexion", url.Values{"student": {"1"}}), http.StatusSeeOther)
-	res := app.client().post("/login", url.Values{"email": {"lea@example.org"}, "password": {testPassword}})
+	// The student's password session ends at its next request; the others go on.
+	res := byPassword.get("/compte")
+	if res.status != http.StatusSeeOther || !strings.HasPrefix(res.header.Get("Location"), "/login") {
+		t.Errorf("the password session of a student goes on: %d %s", res.status, res.header.Get("Location"))
+	}
+	wantStatus(t, byProvider.get("/compte"), http.StatusOK)
+	wantStatus(t, teacher.get("/compte"), http.StatusOK)
+	res = app.client().post("/login", url.Values{"email": {"lea@example.org"}, "password": {testPassword}})
 	wantStatus(t, res, http.StatusUnprocessableEntity)
 	wantContains(t, res.body, "Adresse e-mail ou mot de passe incorrect.", "Les étudiants se connectent uniquement avec l&#39;ENT du lycée.")
 	// The same answer with a wrong password: it does not tell that the first was right.

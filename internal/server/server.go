@@ -16,6 +16,7 @@ import (
 	"runtime/debug"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/a-h/templ"
@@ -90,6 +91,7 @@ type Server struct {
 	baseURL  string
 	mailer   Mailer
 	oidc     *oidcClient
+	ssoRoles atomic.Pointer[string] // the ssoSetting, once read (ssoRequired)
 	maxFile  int64
 	quota    int64
 	proxies  []*net.IPNet
