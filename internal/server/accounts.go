@@ -582,7 +582,7 @@ func (s *Server) codeActivation(w http.ResponseWriter, r *http.Request) {
 		s.render(w, r, http.StatusUnprocessableEntity, web.CodePage(page, v))
 		return
 	}
-	address := "ip:" + clientIP(r)
+	address := addressKey(clientIP(r))
 	leave, ok := s.limiter.enter(address)
 	if !ok {
 		w.Header().Set("Retry-After", "1")

@@ -767,3 +767,47 @@ func TestAdminListsArePaginated(t *testing.T) {
 		t.Errorf("classes page 2: %d of %d classes", len(got), len(all))
 	}
 }
+
+// TestLimiterCountsAnIPv6NetworkAsOneAddress: behind the proxy, wrong
+// passwords from many addresses of one IPv6 /64 (one subscriber's) count
+// as one address's: the next one from that network waits; another
+// network, or an IPv4 address, does not.
+func TestLimiterCountsAnIPv6NetworkAsOneAddress(t *testing.T) {
+	proxies, err := ParseTrustedProxies("127.0.0.1/32")
+	if err != nil {
+		t.Fatal(err)
+	}
+	app := newTestAppConfig(t, "sqlite", func(cfg *Config) { cfg.TrustedProxies = proxies })
+	c := app.client()
+	login := func(from string, i int) int {
+		t.Helper()
+		form := url.Values{"email": {fmt.Sprintf("personne%d@example.org", i)}, "password": {"pas-le-bon"}}
+		req, err := http.NewRequest(http.MethodPost, app.server.URL+"/login", strings.NewReader(form.Encode()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.Header.Set("X-Forwarded-For", from)
+		return c.do(req).status
+	}
+	for i := range addrSlowAfter {
+		if got := login(fmt.Sprintf("2001:db8:1:2::%x", i+1), i); got != http.StatusUnprocessableEntity {
+			t.Fatalf("failure %d: status %d", i+1, got)
+		}
+	}
+	if got := login("2001:db8:1:2:ffff::1", 100); got != http.StatusTooManyRequests {
+		t.Errorf("another address of the same /64: %d, want 429", got)
+	}
+	if got := login("2001:db8:1:3::1", 101); got != http.StatusUnprocessableEntity {
+		t.Errorf("another /64: %d, want 422", got)
+	}
+	if got := login("198.51.100.7", 102); got != http.StatusUnprocessableEntity {
+		t.Errorf("an IPv4 address: %d, want 422", got)
+	}
+	for ip, want := range map[string]string{"2001:db8:1:2::5": "ip:2001:db8:1:2::/64", "::ffff:198.51.100.7": "ip:::ffff:198.51.100.7",
+		"198.51.100.7": "ip:198.51.100.7", "n'importe quoi": "ip:n'importe quoi"} {
+		if got := addressKey(ip); got != want {
+			t.Errorf("addressKey(%q) = %q, want %q", ip, got, want)
+		}
+	}
+}

@@ -87,7 +87,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 		fail(http.StatusUnprocessableEntity, "Saisissez votre adresse e-mail et votre mot de passe.")
 		return
 	}
-	address := "ip:" + clientIP(r)
+	address := addressKey(clientIP(r))
 	leave, ok := s.limiter.enter(address)
 	if !ok {
 		s.tooManyLogins(w, r, email, time.Second,

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"net/netip"
 	"sync"
 	"time"
 )
@@ -49,6 +50,22 @@ const (
 	forgetAfter       = 30 * time.Minute
 	maxLoginsInFlight = 8
 )
+
+// addressKey is the limiter's key of a client address: the address
+// itself for IPv4, its /64 network for IPv6 (a single subscriber usually
+// has a whole /64, so counting each of its addresses apart would let it
+// try without end).
+func addressKey(ip string) string {
+	a, err := netip.ParseAddr(ip)
+	if err != nil || a.Unmap().Is4() {
+		return "ip:" + ip
+	}
+	p, err := a.Prefix(64)
+	if err != nil {
+		return "ip:" + ip
+	}
+	return "ip:" + p.String()
+}
 
 // isAddress tells the per-address keys from the per-account ones.
 func isAddress(key string) bool { return len(key) > 3 && key[:3] == "ip:" }
