@@ -307,7 +307,7 @@ func addFileToZip(zw *zip.Writer, st *store.Store, e store.Evidence, name string
 	}
 	defer f.Close()
 	// Stored as is: PDF, images and ZIP do not compress further.
-	w, err := zw.CreateHeader(&zip.FileHeader{Name: name, Method: zip.Store, Modified: e.CreatedAt})
+	w, err := zw.CreateHeader(&zip.FileHeader{Name: name, Method: zip.Store, Modified: e.CreatedAt.Local()}) // in the --timezone zone, as the other entries
 	if err != nil {
 		return err
 	}
