@@ -1,6 +1,7 @@
 package portfolio_test
 
 import (
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -217,5 +218,38 @@ func TestBuildTableau(t *testing.T) {
 	empty := portfolio.BuildTableau(r, portfolio.User{Parcours: "SISR"}, nil, now)
 	if len(empty.Columns) != 48 || len(empty.Gaps) != 48 || len(empty.Bands) != 3 {
 		t.Errorf("empty SISR tableau: %d columns %d gaps %d bands", len(empty.Columns), len(empty.Gaps), len(empty.Bands))
+	}
+}
+
+// TestWorkingTableauBands: the working view's bands follow the official
+// sheet's: the centre after the formation band, the stages' organisations
+// after theirs, an apprentice's year-1 réalisation in the year-1 band.
+func TestWorkingTableauBands(t *testing.T) {
+	r := ref(t)
+	mk := func(id int64, cadre, start string, stageYear int, org string) portfolio.Realisation {
+		in := portfolio.RealisationInput{Title: "R", Cadre: cadre, Types: []string{"T1"}, Start: start, End: start, Modalite: "seul", Activities: []string{"A1.1.1"}}
+		x, errs := in.Validate(r)
+		if errs != nil {
+			t.Fatal(errs)
+		}
+		x.ID, x.Status, x.ValidatorName = id, portfolio.StatusValidated, "Claire Dubois"
+		if stageYear > 0 {
+			x.StageID, x.StageYear, x.StageOrganisation = id, stageYear, org
+		}
+		return x
+	}
+	reals := []portfolio.Realisation{mk(1, "formation", "2025-10", 0, ""), mk(2, "stage1", "2026-05", 1, "Mairie de Rennes"),
+		mk(3, "alternance", "2026-03", 0, ""), mk(4, "alternance", "2026-10", 2, "Société Apprentie")}
+	student := portfolio.User{LastName: "Moreau", FirstName: "Léa", Parcours: "SLAM", SessionYear: 2027, Centre: "Lycée Jean Jaurès"}
+	tab := portfolio.BuildTableau(r, student, reals, time.Now())
+	var got []string
+	for _, b := range tab.Bands {
+		got = append(got, b.Title+": "+strconv.Itoa(len(b.Rows)))
+	}
+	want := []string{"SITUATIONS VÉCUES EN FORMATION à Lycée Jean Jaurès: 1",
+		"SITUATIONS VÉCUES OU OBSERVÉES EN STAGE DE PREMIERE ANNEE DANS L'ORGANISATION … Mairie de Rennes: 2",
+		"SITUATIONS VÉCUES OU OBSERVÉES EN STAGE DE DEUXIEME ANNEE DANS L'ORGANISATION … Société Apprentie: 1"}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("bands\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 }

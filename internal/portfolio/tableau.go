@@ -1,6 +1,7 @@
 package portfolio
 
 import (
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -170,6 +171,7 @@ func BuildTableau(ref *referentiel.Referentiel, student User, reals []Realisatio
 	})
 
 	byBand := map[string][]Row{}
+	orgs := map[string][]string{} // the organisations of each band's réalisations
 	for _, r := range sorted {
 		row := Row{
 			ID:          r.ID,
@@ -203,6 +205,9 @@ func BuildTableau(ref *referentiel.Referentiel, student User, reals []Realisatio
 			}
 		}
 		byBand[band] = append(byBand[band], row)
+		if o := strings.TrimSpace(r.OrganisationName()); o != "" && !slices.Contains(orgs[band], o) {
+			orgs[band] = append(orgs[band], o)
+		}
 		t.RowCount++
 	}
 	for _, b := range ref.Bands {
@@ -210,7 +215,23 @@ func BuildTableau(ref *referentiel.Referentiel, student User, reals []Realisatio
 		if len(rows) == 0 && !alwaysShownBands[b.Code] {
 			continue
 		}
-		t.Bands = append(t.Bands, BandRows{Code: b.Code, Title: b.Title, Rows: rows})
+		title := b.Title
+		if ref.Tree != nil { // what follows the title on the official sheet
+			for _, spec := range ref.Tree.Tableau.Bands {
+				value := ""
+				switch {
+				case spec.Code != b.Code:
+				case spec.Slot == "centre":
+					value = strings.TrimSpace(student.Centre)
+				case spec.Slot == "organisation":
+					value = strings.Join(orgs[b.Code], " ; ")
+				}
+				if value != "" {
+					title += strings.ReplaceAll(spec.SlotFormat, "{value}", value)
+				}
+			}
+		}
+		t.Bands = append(t.Bands, BandRows{Code: b.Code, Title: title, Rows: rows})
 	}
 	for i, c := range t.Columns {
 		if t.Totals[i] == 0 {
