@@ -178,17 +178,31 @@ func (fx *outputsFixture) check(t *testing.T, text string) {
 			for k := range f {
 				if k != "version" && k != "activity" && k != "competence" && k != "types" && k != "cadre" && k != "start" &&
 					k != "end" && k != "modalite" && k != "production_url" && k != "email" && k != "role" && k != "parcours" &&
-					k != "session" && k != "school_year" && k != "candidate" {
+					k != "session" && k != "school_year" && k != "candidate" && k != "stage" {
 					f.Set(k, accepted(f.Get(k), max))
 				}
 			}
 		}
 	}
 
+	// Her stage, whose organisation the official 2011 sheet prints after
+	// its band's title (#17); the réalisation is done in it.
+	if _, err := c.app.store.DB.Exec(`DELETE FROM stages WHERE student_id = ?`, c.lea.ID); err != nil {
+		t.Fatal(err)
+	}
+	stageLoc := send(t, lea, "/stages", stageForm("1", text, "2025-10-01", "2025-12-19"), func(f url.Values) {
+		f.Set("organisation", accepted(text, portfolio.MaxStageLine))
+	})
+	stageID := locationID.FindStringSubmatch(stageLoc)
+	if stageID == nil {
+		t.Fatalf("stage created at %q", stageLoc)
+	}
+
 	// The student's réalisation, with every free text.
 	in := sampleInput(text)
 	in.Description, in.Contexte, in.Modalite, in.Team = text, text, "equipe", text
 	form := formOf(in)
+	form.Set("stage", stageID[1])
 	form.Set("how.A1.1.1", text)
 	form.Add("production_title", text)
 	form.Add("production_url", "https://example.org/p")
@@ -261,6 +275,15 @@ func (fx *outputsFixture) check(t *testing.T, text string) {
 			t.Fatalf("GET %s: status %d\n%.1500s", get.path, res.status, res.body)
 		}
 		wellFormed(t, get.path, res)
+	}
+	// The official 2011 sheet: the title, and the stage's organisation
+	// after its band's title (#17).
+	saved := c.realisation(t, mustAtoi(t, id))
+	if saved.StageOrganisation == "" || saved.Cadre != "stage1" {
+		t.Fatalf("the réalisation is not in the stage: %q %q", saved.Cadre, saved.StageOrganisation)
+	}
+	for _, path := range []string{"/tableau.pdf", "/tableau.pdf?paper=A4", "/tableau.xlsx"} {
+		survives(t, path, lea.get(path), saved.Title, saved.StageOrganisation)
 	}
 	res = prof.post(fmt.Sprintf("/classes/%d/activation-sheet", c.classID), url.Values{})
 	wantStatus(t, res, http.StatusOK)
@@ -354,35 +377,8 @@ func (fx *outputsFixture) check2019(t *testing.T, text string, line func(int) fu
 			t.Fatalf("GET %s: status %d\n%.1500s", get.path, res.status, res.body)
 		}
 		wellFormed(t, get.path, res)
-		switch {
-		case strings.HasPrefix(res.header.Get("Content-Type"), "text/html") && get.path != "/realisations":
-			if !strings.Contains(res.body, html.EscapeString(r.Title)) {
-				t.Fatalf("%s: the page lacks the title, escaped: %q", get.path, html.EscapeString(r.Title))
-			}
-		case strings.HasPrefix(res.header.Get("Content-Type"), "application/pdf"):
-			if w := latinWord.FindString(norm.NFC.String(r.Title)); w != "" && !strings.Contains(strings.Join(strings.Fields(pdfText(t, []byte(res.body))), ""), w) {
-				t.Fatalf("%s: the PDF lacks %q of the title", get.path, w)
-			}
-		}
-		if strings.HasSuffix(get.path, ".xlsx") {
-			x, err := excelize.OpenReader(strings.NewReader(res.body))
-			if err != nil {
-				t.Fatalf("%s: %v", get.path, err)
-			}
-			rows, err := x.GetRows(x.GetSheetName(0))
-			if err != nil {
-				t.Fatalf("%s: %v", get.path, err)
-			}
-			want := strings.NewReplacer("\uFFFE", "", "\uFFFF", "").Replace(r.Title)
-			found := false
-			for _, row := range rows {
-				for _, cell := range row {
-					found = found || strings.Contains(cell, want)
-				}
-			}
-			if !found {
-				t.Fatalf("%s: the title %q is in no cell", get.path, want)
-			}
+		if get.path != "/realisations" {
+			survives(t, get.path, res, r.Title)
 		}
 	}
 }
@@ -534,4 +530,44 @@ func mustAtoi(t *testing.T, s string) int64 {
 		t.Fatalf("id %q", s)
 	}
 	return id
+}
+
+// survives checks that texts a user typed are in an output: escaped in a
+// page, each text's first Latin word in a PDF's text (its font draws no
+// other script), whole in a cell of a spreadsheet.
+func survives(t *testing.T, path string, res response, texts ...string) {
+	t.Helper()
+	for _, text := range texts {
+		switch {
+		case strings.HasPrefix(res.header.Get("Content-Type"), "text/html"):
+			if !strings.Contains(res.body, html.EscapeString(text)) {
+				t.Fatalf("%s: the page lacks %q, escaped", path, html.EscapeString(text))
+			}
+		case strings.HasPrefix(res.header.Get("Content-Type"), "application/pdf"):
+			if w := latinWord.FindString(norm.NFC.String(text)); w != "" && !strings.Contains(strings.Join(strings.Fields(pdfText(t, []byte(res.body))), ""), w) {
+				t.Fatalf("%s: the PDF lacks %q of %q", path, w, text)
+			}
+		}
+		if strings.HasSuffix(path, ".xlsx") || strings.Contains(path, ".xlsx?") {
+			x, err := excelize.OpenReader(strings.NewReader(res.body))
+			if err != nil {
+				t.Fatalf("%s: %v", path, err)
+			}
+			rows, err := x.GetRows(x.GetSheetName(0))
+			x.Close()
+			if err != nil {
+				t.Fatalf("%s: %v", path, err)
+			}
+			want := strings.NewReplacer("\uFFFE", "", "\uFFFF", "").Replace(text)
+			found := false
+			for _, row := range rows {
+				for _, cell := range row {
+					found = found || strings.Contains(cell, want)
+				}
+			}
+			if !found {
+				t.Fatalf("%s: %q is in no cell", path, want)
+			}
+		}
+	}
 }
