@@ -271,14 +271,20 @@ func (d *gridDoc) sizeFillers() {
 	}
 	room := d.bottom - d.p.GetY() - need
 	d.fillerH = min(5*d.s, max(3*d.s, room/float64(fillers)))
-	for fit := max(0, int(room/d.fillerH)); fillers > fit; fillers-- {
+	dropBlanks(d.blanks, fillers-max(0, int(room/d.fillerH)))
+}
+
+// dropBlanks leaves out n of the model's blank rows, one at a time from
+// the band that has the most, so that the sheet stays on its page.
+func dropBlanks(blanks []int, n int) {
+	for ; n > 0; n-- {
 		most := 0
-		for i, n := range d.blanks {
-			if n > d.blanks[most] {
+		for i, b := range blanks {
+			if b > blanks[most] {
 				most = i
 			}
 		}
-		d.blanks[most]--
+		blanks[most]--
 	}
 }
 

@@ -365,15 +365,7 @@ func (d *sheetDoc) sizeFillers() {
 	}
 	room := d.bottom - d.p.GetY() - need
 	d.fillerH = min(10*d.s, max(3*d.s, room/float64(fillers)))
-	for fit := max(0, int(room/d.fillerH)); fillers > fit; fillers-- {
-		most := 0
-		for i, n := range d.blanks {
-			if n > d.blanks[most] {
-				most = i
-			}
-		}
-		d.blanks[most]--
-	}
+	dropBlanks(d.blanks, fillers-max(0, int(room/d.fillerH)))
 }
 
 // ensure starts a new page under the repeated headers if h mm do not fit.

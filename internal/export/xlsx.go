@@ -313,19 +313,23 @@ func (x *xlsxDoc) band(g portfolio.Grid, b portfolio.GridBand) {
 // en œuvre » over the période and the columns) and the turned headers.
 func (x *xlsxDoc) turnedHeader(g portfolio.Grid) {
 	f, n, types := x.f, x.last, len(g.Types)
-	x.check(f.SetColWidth(x.sheet, "A", "A", 48))
+	// Column widths (in characters): situation, each type, période, each
+	// activity.
+	const situationW, typeW, periodW, activityW = 48, 9, 8, 5.5
+	x.check(f.SetColWidth(x.sheet, "A", "A", situationW))
 	if types > 0 {
-		x.check(f.SetColWidth(x.sheet, col(2), col(1+types), 9))
+		x.check(f.SetColWidth(x.sheet, col(2), col(1+types), typeW))
 	}
-	x.check(f.SetColWidth(x.sheet, col(2+types), col(2+types), 8))
-	x.check(f.SetColWidth(x.sheet, col(3+types), col(n), 5.5))
+	x.check(f.SetColWidth(x.sheet, col(2+types), col(2+types), periodW))
+	x.check(f.SetColWidth(x.sheet, col(3+types), col(n), activityW))
 	x.put(1, 1, n, 1, g.Title, x.title18) // Arial 18 bold, as the model
 	// The name over the situation and the types, the option over the
 	// période and a third of the columns, the number over the rest; the
 	// row as high as the longest needs (18 pt bold: about half a
 	// character a unit of column width).
-	ends := []int{1 + types, 2 + types + len(g.Columns)/3, n}
-	widths := []float64{48 + 9*float64(types), 8 + 5.5*float64(len(g.Columns)/3), 5.5 * float64(len(g.Columns)-len(g.Columns)/3)}
+	third := len(g.Columns) / 3
+	ends := []int{1 + types, 2 + types + third, n}
+	widths := []float64{situationW + typeW*float64(types), periodW + activityW*float64(third), activityW * float64(len(g.Columns)-third)}
 	start, lines := 1, 1
 	for i, fl := range g.Fields {
 		end, w := n, widths[len(widths)-1]

@@ -257,16 +257,7 @@ func BuildGrid(tree *referentiel.Tree, student User, entries []GridEntry, now ti
 		}
 	}
 	for i, b := range spec.Bands {
-		value := ""
-		switch b.Slot {
-		case "centre":
-			value = strings.TrimSpace(student.Centre)
-		case "organisation":
-			value = strings.Join(orgs[i], " ; ")
-		}
-		if value != "" {
-			g.Bands[i].Title += strings.ReplaceAll(b.SlotFormat, "{value}", value)
-		}
+		g.Bands[i].Title = b.TitleFor(student.Centre, orgs[i])
 	}
 	if spec.Attestation != "" {
 		teacher, centre := spec.AttestationBlank, spec.AttestationBlank

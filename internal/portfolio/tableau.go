@@ -218,16 +218,8 @@ func BuildTableau(ref *referentiel.Referentiel, student User, reals []Realisatio
 		title := b.Title
 		if ref.Tree != nil { // what follows the title on the official sheet
 			for _, spec := range ref.Tree.Tableau.Bands {
-				value := ""
-				switch {
-				case spec.Code != b.Code:
-				case spec.Slot == "centre":
-					value = strings.TrimSpace(student.Centre)
-				case spec.Slot == "organisation":
-					value = strings.Join(orgs[b.Code], " ; ")
-				}
-				if value != "" {
-					title += strings.ReplaceAll(spec.SlotFormat, "{value}", value)
+				if spec.Code == b.Code {
+					title = spec.TitleFor(student.Centre, orgs[b.Code])
 				}
 			}
 		}

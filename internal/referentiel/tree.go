@@ -218,6 +218,22 @@ type BandSpec struct {
 	SlotFormat string   `json:"slot_format,omitempty"`
 }
 
+// TitleFor is the band's title with what follows it on the sheet: the
+// centre, or the organisations (joined by « ; »), as its slot says.
+func (b BandSpec) TitleFor(centre string, organisations []string) string {
+	value := ""
+	switch b.Slot {
+	case "centre":
+		value = strings.TrimSpace(centre)
+	case "organisation":
+		value = strings.Join(organisations, " ; ")
+	}
+	if value == "" {
+		return b.Title
+	}
+	return b.Title + strings.ReplaceAll(b.SlotFormat, "{value}", value)
+}
+
 // BandOf is the index of the band of a réalisation of the cadre in its
 // year of training (1 or 2; 0 when not known: the later band), -1 for a
 // cadre in no band.

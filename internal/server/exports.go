@@ -67,22 +67,33 @@ func (s *Server) sendTableauPDF(w http.ResponseWriter, r *http.Request, src tabl
 			err = s.withPDFSlot(r.Context(), func() error { return export.GridPDF(&buf, g, paper) })
 			return buf.Bytes(), err
 		}
-		t, err := s.tableau(r, src)
-		if err != nil {
-			return nil, err
-		}
-		var buf bytes.Buffer
-		err = s.renderPDF(r.Context(), &buf, t, paper)
-		return buf.Bytes(), err
+		return s.workingTableauPDF(r, src, paper) // a référentiel in the first form has no other
 	})
 	if err != nil {
 		s.serverError(w, r, err)
 		return
 	}
-	w.Header().Set("Content-Type", "application/pdf")
-	w.Header().Set("Content-Disposition", `attachment; filename="`+export.FileName(*student, "pdf")+`"`)
-	w.Header().Set("Content-Length", strconv.Itoa(len(pdf)))
-	_, _ = w.Write(pdf)
+	sendAttachment(w, "application/pdf", export.FileName(*student, "pdf"), pdf)
+}
+
+// workingTableauPDF draws the working view of a tableau (BuildTableau) as a
+// PDF.
+func (s *Server) workingTableauPDF(r *http.Request, src tableauSource, paper export.Paper) ([]byte, error) {
+	t, err := s.tableau(r, src)
+	if err != nil {
+		return nil, err
+	}
+	var buf bytes.Buffer
+	err = s.renderPDF(r.Context(), &buf, t, paper)
+	return buf.Bytes(), err
+}
+
+// sendAttachment answers with a file to download.
+func sendAttachment(w http.ResponseWriter, mime, name string, b []byte) {
+	w.Header().Set("Content-Type", mime)
+	w.Header().Set("Content-Disposition", `attachment; filename="`+name+`"`)
+	w.Header().Set("Content-Length", strconv.Itoa(len(b)))
+	_, _ = w.Write(b)
 }
 
 // renderPDF draws a PDF, at most as many at once as there are CPUs: a PDF

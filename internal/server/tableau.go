@@ -238,23 +238,13 @@ func (s *Server) writeWorkingPDF(w http.ResponseWriter, r *http.Request, student
 	}
 	paper := paperParam(r)
 	pdf, err := s.pages.get(src.key("working|"+string(paper)), func() ([]byte, error) {
-		t, err := s.tableau(r, src)
-		if err != nil {
-			return nil, err
-		}
-		var buf bytes.Buffer
-		err = s.renderPDF(r.Context(), &buf, t, paper)
-		return buf.Bytes(), err
+		return s.workingTableauPDF(r, src, paper)
 	})
 	if err != nil {
 		s.serverError(w, r, err)
 		return
 	}
-	name := strings.TrimSuffix(export.FileName(*student, "pdf"), ".pdf") + "_document_de_travail.pdf"
-	w.Header().Set("Content-Type", "application/pdf")
-	w.Header().Set("Content-Disposition", `attachment; filename="`+name+`"`)
-	w.Header().Set("Content-Length", strconv.Itoa(len(pdf)))
-	_, _ = w.Write(pdf)
+	sendAttachment(w, "application/pdf", strings.TrimSuffix(export.FileName(*student, "pdf"), ".pdf")+"_document_de_travail.pdf", pdf)
 }
 
 // writeGridFile answers with a file drawn from the student's grid.
