@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 
 	"golang.org/x/text/unicode/norm"
 
@@ -174,15 +175,22 @@ func productions(ps []portfolio.Production) string {
 	return strings.Join(parts, " | ")
 }
 
-// cell neutralises spreadsheet formulas: a cell starting with = + - @ (or
-// a tab or carriage return) gets a leading apostrophe, so a title typed by
-// a student can never run as a formula on a teacher's machine.
+// cell neutralises spreadsheet formulas: a cell starting with = + - @,
+// their fullwidth and small forms (＝ ＋ － ＠, ﹦ ﹢ ﹣ ﹫, which a
+// spreadsheet may fold to the ASCII ones), or a tab or carriage return gets a leading apostrophe,
+// so a title typed by a student can never run as a formula on a teacher's
+// machine.
 func cell(s string) string {
-	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
+	r, _ := utf8.DecodeRuneInString(s)
+	if s != "" && strings.ContainsRune(formulaStarts, r) {
 		return "'" + s
 	}
 	return s
 }
+
+// formulaStarts are the first characters that make a spreadsheet read a
+// cell as a formula.
+const formulaStarts = "=+-@\t\r\uFF1D\uFF0B\uFF0D\uFF20\uFE66\uFE62\uFE63\uFE6B"
 
 // FileName is the ASCII-safe download name of a student's tableau,
 // NOM_Prenom_tableau.ext.

@@ -303,3 +303,47 @@ func BenchmarkGridOutputs(b *testing.B) {
 		})
 	}
 }
+
+// TestCSVNeutralisesFormulas: a title starting with any character a
+// spreadsheet reads as the start of a formula, the fullwidth and small
+// forms too (LibreOffice folds them to ASCII), comes out with a leading
+// apostrophe; other titles come out as typed.
+func TestCSVNeutralisesFormulas(t *testing.T) {
+	for _, c := range []struct {
+		title   string
+		neutral bool
+	}{
+		{"=1+1", true}, {"+1", true}, {"-1", true}, {"@SUM(A1)", true}, {"\tx", true}, {"\rx", true},
+		{"＝HYPERLINK(\"https://evil.example\")", true}, {"＋1", true}, {"－1", true}, {"＠SUM(A1)", true},
+		{"﹦1+1", true}, {"﹢1", true}, {"﹣1", true}, {"﹫x", true},
+		{"Installation d'un serveur", false}, {"« =1 »", false}, {"1 = 1", false},
+	} {
+		g := sampleGrid(t, 1)
+		g.Bands[0].Rows[0].Title = c.title
+		var buf bytes.Buffer
+		if err := export.GridCSV(&buf, g); err != nil {
+			t.Fatal(err)
+		}
+		r := csv.NewReader(bytes.NewReader(bytes.TrimPrefix(buf.Bytes(), []byte("\ufeff"))))
+		r.Comma, r.FieldsPerRecord, r.LazyQuotes = ';', -1, true
+		recs, err := r.ReadAll()
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := c.title
+		if c.neutral {
+			want = "'" + c.title
+		}
+		found := false
+		for _, rec := range recs {
+			for _, f := range rec {
+				if f == want {
+					found = true
+				}
+			}
+		}
+		if !found {
+			t.Errorf("title %q: no cell %q in the CSV", c.title, want)
+		}
+	}
+}
