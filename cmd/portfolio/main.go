@@ -195,17 +195,17 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	demoMode := fs.Bool("demo", false, "remplit une base vide de comptes et de réalisations de démonstration (adresses locales seulement)")
 	tz := fs.String("timezone", "Europe/Paris", "fuseau horaire des dates affichées et des dates limites des classes")
 	trusted := fs.String("trusted-proxy", "", "adresses (ou plages CIDR) du proxy inverse dont on croit les en-têtes X-Forwarded-For/-Proto, par exemple 127.0.0.1")
-	baseURL := fs.String("base-url", "", "adresse publique du site (par exemple https://portfolio.lycee.fr), utilisée dans les liens envoyés ; à défaut, l'adresse de chaque requête (les notifications par e-mail l'exigent)")
+	baseURL := fs.String("base-url", "", "adresse publique du site (par exemple https://portfolio.lycee.fr) : les liens envoyés par e-mail et l'adresse de retour OpenID Connect sont construits sur elle, jamais sur l'en-tête Host d'une requête ; sans elle, aucun e-mail ni connexion par l'établissement (avec --demo : l'adresse locale d'écoute)")
 	backupDir := fs.String("backup-dir", "", "sauvegarde dans ce dossier au démarrage puis toutes les 24 heures (aucune si vide)")
 	backupKeep := fs.Int("backup-keep", 14, "nombre de sauvegardes automatiques gardées dans --backup-dir")
-	smtpHost := fs.String("smtp-host", "", "relais SMTP des liens d'activation et de mot de passe oublié, et des notifications par e-mail (avec --base-url) ; aucun envoi si vide ; mot de passe dans $PORTFOLIO_SMTP_PASSWORD")
+	smtpHost := fs.String("smtp-host", "", "relais SMTP des liens d'activation et de mot de passe oublié, et des notifications par e-mail (il faut aussi --base-url) ; aucun envoi si vide ; mot de passe dans $PORTFOLIO_SMTP_PASSWORD")
 	smtpPort := fs.Int("smtp-port", 587, "port du relais SMTP")
 	smtpUser := fs.String("smtp-user", "", "utilisateur SMTP (pas d'authentification si vide)")
 	smtpFrom := fs.String("smtp-from", "", "adresse d'expéditeur des e-mails")
 	maxFileMB := fs.Int("max-file-mb", 20, "taille maximale d'une pièce jointe, en Mo")
 	quotaMB := fs.Int("quota-mb", 500, "espace des pièces jointes par étudiant, en Mo")
 	cacheMB := fs.Int("cache-mb", 32, "mémoire des tableaux, PDF et pages de classe déjà produits, en Mo (0 : aucun cache)")
-	oidcIssuer := fs.String("oidc-issuer", "", "fournisseur OpenID Connect de l'établissement (par exemple https://login.microsoftonline.com/<tenant>/v2.0) : la page de connexion propose « Se connecter avec … » ; secret du client dans $PORTFOLIO_OIDC_CLIENT_SECRET")
+	oidcIssuer := fs.String("oidc-issuer", "", "fournisseur OpenID Connect de l'établissement (par exemple https://login.microsoftonline.com/<tenant>/v2.0) : la page de connexion propose « Se connecter avec … » (il faut aussi --base-url) ; secret du client dans $PORTFOLIO_OIDC_CLIENT_SECRET")
 	oidcClient := fs.String("oidc-client-id", "", "identifiant du client (l'application enregistrée chez le fournisseur)")
 	oidcClaim := fs.String("oidc-email-claim", "email", "revendication du jeton qui porte l'adresse e-mail (email ; preferred_username ou upn avec Microsoft Entra ID)")
 	oidcLabel := fs.String("oidc-label", "le compte de l'établissement", "nom du fournisseur sur le bouton « Se connecter avec … »")
@@ -291,6 +291,10 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		}
 	}
 
+	if *demoMode && *baseURL == "" {
+		// The demo listens on loopback only: its links may name that.
+		*baseURL = "http://" + *addr
+	}
 	cfg := server.Config{
 		Store: st, Referentiels: refs, Logger: logger, SessionCleanup: 30 * time.Minute, BaseURL: *baseURL,
 		MaxFileBytes: int64(*maxFileMB) << 20, QuotaBytes: int64(*quotaMB) << 20, TrustedProxies: proxies,

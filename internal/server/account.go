@@ -86,18 +86,20 @@ func (s *Server) changePassword(w http.ResponseWriter, r *http.Request) {
 const resetMailEvery = 5 * time.Minute
 
 func (s *Server) showForgot(w http.ResponseWriter, r *http.Request) {
-	s.render(w, r, http.StatusOK, web.ForgotPage(s.page(r, "Mot de passe oublié", ""), web.ForgotView{Mailer: s.mailer != nil}))
+	s.render(w, r, http.StatusOK, web.ForgotPage(s.page(r, "Mot de passe oublié", ""), web.ForgotView{Mailer: s.mailing()}))
 }
 
 // forgot e-mails a link to choose a new password, valid an hour and once,
 // to the account's address. The answer is the same whether or not the
-// address has an account (it tells nobody which addresses exist).
+// address has an account (it tells nobody which addresses exist). The
+// link is built on --base-url, never on the request's Host header (which
+// whoever sends the form chooses): without it, the form is off.
 func (s *Server) forgot(w http.ResponseWriter, r *http.Request) {
 	if !s.parseForm(w, r) {
 		return
 	}
-	v := web.ForgotView{Email: strings.TrimSpace(r.PostForm.Get("email")), Mailer: s.mailer != nil}
-	if s.mailer == nil {
+	v := web.ForgotView{Email: strings.TrimSpace(r.PostForm.Get("email")), Mailer: s.mailing()}
+	if !s.mailing() {
 		s.render(w, r, http.StatusOK, web.ForgotPage(s.page(r, "Mot de passe oublié", ""), v))
 		return
 	}
@@ -115,7 +117,7 @@ func (s *Server) forgot(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		if ok {
-			link := s.siteURL(r) + "/activation/" + token
+			link := s.baseURL + "/activation/" + token
 			body := fmt.Sprintf("Bonjour %s,\n\nQuelqu'un (vous, sans doute) a demandé à choisir un nouveau mot de passe pour votre compte Portfolio SIO (%s).\n"+
 				"Ouvrez ce lien, valable une seule fois jusqu'au %s :\n\n%s\n\nSi vous n'avez rien demandé, ignorez ce message : votre mot de passe ne change pas.\n",
 				u.FirstName, u.Email, s.now().Add(store.ResetTTL).Local().Format("02/01/2006 à 15:04"), link)

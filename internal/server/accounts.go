@@ -213,8 +213,9 @@ func (s *Server) createUser(w http.ResponseWriter, r *http.Request) {
 	s.issueLink(w, r, u)
 }
 
-// issueLink creates an activation link for u, e-mails it when SMTP is
-// configured, and shows it once.
+// issueLink creates an activation link for u, e-mails it when e-mails
+// are on (SMTP and --base-url: a mailed link is built on the configured
+// address, never on the request's Host header), and shows it once.
 func (s *Server) issueLink(w http.ResponseWriter, r *http.Request, u portfolio.User) {
 	l, err := s.store.CreateActivation(r.Context(), u.ID, currentUser(r.Context()).ID, s.now())
 	if err != nil {
@@ -222,9 +223,9 @@ func (s *Server) issueLink(w http.ResponseWriter, r *http.Request, u portfolio.U
 		return
 	}
 	s.audit(r, "activation_link", u.Email, "")
-	link := s.siteURL(r) + "/activation/" + l.Token
-	v := web.LinkView{User: u, Link: link, Code: store.FormatCode(l.Code), Site: s.siteURL(r), Expires: s.now().Add(store.ActivationTTL)}
-	if s.mailer != nil {
+	v := web.LinkView{User: u, Link: s.siteURL(r) + "/activation/" + l.Token, Code: store.FormatCode(l.Code), Site: s.siteURL(r), Expires: s.now().Add(store.ActivationTTL)}
+	if s.mailing() {
+		link := s.baseURL + "/activation/" + l.Token
 		if err := s.mailer.Send(r.Context(), mailer.Mail{To: u.Email, Subject: "Portfolio SIO : votre accès", Body: activationMail(u, link, v.Expires)}); err != nil {
 			s.log.Error("activation e-mail", "to", u.Email, "err", err)
 		} else {
@@ -562,8 +563,9 @@ func (s *Server) showCodeActivation(w http.ResponseWriter, r *http.Request) {
 
 // codeActivation checks an e-mail and a short code, then asks for the
 // password (step "password", the code sent again) and sets it. Every try
-// of a code counts in the login limiter, per account and per address, as
-// a password would: a code cannot be guessed faster than a password.
+// of a code counts in a limiter of its own, per code and per address, with
+// the login limiter's rules: a code cannot be guessed faster than a
+// password, and codes typed wrong never slow the logins.
 func (s *Server) codeActivation(w http.ResponseWriter, r *http.Request) {
 	if !s.parseForm(w, r) {
 		return
@@ -583,7 +585,8 @@ func (s *Server) codeActivation(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	address := addressKey(clientIP(r))
-	leave, ok := s.limiter.enter(address)
+	code := "code:" + strings.ToLower(v.Email)
+	leave, ok := s.codeLimiter.enter(address, code)
 	if !ok {
 		w.Header().Set("Retry-After", "1")
 		v.Errors["code"] = "Trop de tentatives en cours depuis votre réseau : réessayez dans quelques secondes."
@@ -591,8 +594,7 @@ func (s *Server) codeActivation(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer leave()
-	keys := []string{"code:" + strings.ToLower(v.Email), address}
-	if wait, locked := s.limiter.attempt(keys...); wait > 0 || !locked.IsZero() {
+	if wait, locked := s.codeLimiter.attempt(code); wait > 0 || !locked.IsZero() {
 		wait = max(wait, locked.Sub(s.now()))
 		w.Header().Set("Retry-After", strconv.Itoa(max(1, int(math.Ceil(wait.Seconds())))))
 		v.Errors["code"] = "Trop de tentatives : réessayez dans " + strconv.Itoa(max(1, int(math.Ceil(wait.Minutes())))) + " minute(s)."
@@ -602,6 +604,11 @@ func (s *Server) codeActivation(w http.ResponseWriter, r *http.Request) {
 	u, err := s.store.CodeUser(r.Context(), v.Email, v.Code, s.now())
 	if errors.Is(err, store.ErrLinkInvalid) {
 		s.audit(r, "activation_code_failed", v.Email, "")
+		hold := s.codeLimiter.failedFrom(address)
+		leave()
+		if !sleepCtx(r.Context(), hold) {
+			return
+		}
 		v.Errors["code"] = "Cette adresse et ce code ne vont pas ensemble, ou le code a déjà servi ou expiré (il est valable 7 jours). Vérifiez-les, ou demandez une nouvelle feuille à votre enseignant."
 		s.render(w, r, http.StatusUnprocessableEntity, web.CodePage(page, v))
 		return
@@ -610,7 +617,7 @@ func (s *Server) codeActivation(w http.ResponseWriter, r *http.Request) {
 		s.serverError(w, r, err)
 		return
 	}
-	s.limiter.succeeded(keys[0], keys[1]) // the code is right: the password step does not count
+	s.codeLimiter.succeed(code) // the code is right: the password step does not count
 	v.Name = u.FirstName
 	if r.PostForm.Get("step") != "password" {
 		s.render(w, r, http.StatusOK, web.CodePage(page, v))

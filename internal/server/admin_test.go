@@ -686,9 +686,12 @@ func TestLoginRefusedAtOnceNotSlept(t *testing.T) {
 		t.Errorf("Retry-After %q", res.header.Get("Retry-After"))
 	}
 
+	// At most maxAttemptsPerAccount attempts at once on one account from
+	// one address: the next on that account is answered 429 at once, one
+	// on another account from the same address goes through.
 	var leaves []func()
-	for range maxLoginsInFlight {
-		leave, ok := c.app.srv.limiter.enter("ip:127.0.0.1")
+	for range maxAttemptsPerAccount {
+		leave, ok := c.app.srv.limiter.enter("ip:127.0.0.1", "account:max@example.org")
 		if !ok {
 			t.Fatal("refused below the cap")
 		}
@@ -700,10 +703,24 @@ func TestLoginRefusedAtOnceNotSlept(t *testing.T) {
 	if res.header.Get("Retry-After") == "" {
 		t.Error("no Retry-After")
 	}
+	wantStatus(t, c.app.client().post("/login", url.Values{"email": {"other@example.org"}, "password": {testPassword}}), http.StatusSeeOther)
 	leaves[0]()
 	leaves[0]() // ending an attempt twice frees one place only
 	wantStatus(t, c.app.client().post("/login", url.Values{"email": {"max@example.org"}, "password": {testPassword}}), http.StatusSeeOther)
 	for _, leave := range leaves[1:] {
+		leave()
+	}
+	// And at most maxLoginsInFlight from one address, whatever the accounts.
+	leaves = nil
+	for i := range maxLoginsInFlight {
+		leave, ok := c.app.srv.limiter.enter("ip:127.0.0.1", fmt.Sprintf("account:%d@example.org", i))
+		if !ok {
+			t.Fatal("refused below the address's cap")
+		}
+		leaves = append(leaves, leave)
+	}
+	wantStatus(t, c.app.client().post("/login", url.Values{"email": {"max@example.org"}, "password": {testPassword}}), http.StatusTooManyRequests)
+	for _, leave := range leaves {
 		leave()
 	}
 }
@@ -777,32 +794,52 @@ func TestLimiterCountsAnIPv6NetworkAsOneAddress(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	app := newTestAppConfig(t, "sqlite", func(cfg *Config) { cfg.TrustedProxies = proxies })
+	const unit = 300 * time.Millisecond
+	app := newTestAppConfig(t, "sqlite", func(cfg *Config) { cfg.TrustedProxies = proxies; cfg.LoginDelay = unit })
+	app.addUser("lea@example.org", portfolio.RoleStudent, "SLAM")
 	c := app.client()
-	login := func(from string, i int) int {
+	login := func(from string, i int, password string) (int, time.Duration) {
 		t.Helper()
-		form := url.Values{"email": {fmt.Sprintf("personne%d@example.org", i)}, "password": {"pas-le-bon"}}
+		email := fmt.Sprintf("personne%d@example.org", i)
+		if i < 0 {
+			email = "lea@example.org"
+		}
+		form := url.Values{"email": {email}, "password": {password}}
 		req, err := http.NewRequest(http.MethodPost, app.server.URL+"/login", strings.NewReader(form.Encode()))
 		if err != nil {
 			t.Fatal(err)
 		}
 		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 		req.Header.Set("X-Forwarded-For", from)
-		return c.do(req).status
+		start := time.Now()
+		return c.do(req).status, time.Since(start)
 	}
 	for i := range addrSlowAfter {
-		if got := login(fmt.Sprintf("2001:db8:1:2::%x", i+1), i); got != http.StatusUnprocessableEntity {
+		if got, _ := login(fmt.Sprintf("2001:db8:1:2::%x", i+1), i, "pas-le-bon"); got != http.StatusUnprocessableEntity {
 			t.Fatalf("failure %d: status %d", i+1, got)
 		}
 	}
-	if got := login("2001:db8:1:2:ffff::1", 100); got != http.StatusTooManyRequests {
-		t.Errorf("another address of the same /64: %d, want 429", got)
+	// The network's next failure is held; a correct password from it is
+	// not refused.
+	if got, took := login("2001:db8:1:2:ffff::1", 100, "pas-le-bon"); got != http.StatusUnprocessableEntity || took < unit {
+		t.Errorf("another address of the same /64: %d after %v, want 422 held at least %v", got, took, unit)
 	}
-	if got := login("2001:db8:1:3::1", 101); got != http.StatusUnprocessableEntity {
+	if got, _ := login("2001:db8:1:2:ffff::2", -1, testPassword); got != http.StatusSeeOther {
+		t.Errorf("a correct password from the same /64: %d, want 303", got)
+	}
+	if n := app.srv.limiter.keys["ip:2001:db8:1:3::/64"]; n != nil {
+		t.Errorf("another /64 has failures: %+v", n)
+	}
+	if got, _ := login("2001:db8:1:3::1", 101, "pas-le-bon"); got != http.StatusUnprocessableEntity {
 		t.Errorf("another /64: %d, want 422", got)
 	}
-	if got := login("198.51.100.7", 102); got != http.StatusUnprocessableEntity {
+	if got, _ := login("198.51.100.7", 102, "pas-le-bon"); got != http.StatusUnprocessableEntity {
 		t.Errorf("an IPv4 address: %d, want 422", got)
+	}
+	for _, k := range []string{"ip:2001:db8:1:3::/64", "ip:198.51.100.7"} {
+		if hold := app.srv.limiter.failedFrom(k); hold != 0 {
+			t.Errorf("%s: its 2nd failure held %v", k, hold)
+		}
 	}
 	for ip, want := range map[string]string{"2001:db8:1:2::5": "ip:2001:db8:1:2::/64", "::ffff:198.51.100.7": "ip:::ffff:198.51.100.7",
 		"198.51.100.7": "ip:198.51.100.7", "n'importe quoi": "ip:n'importe quoi"} {

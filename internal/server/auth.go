@@ -88,21 +88,20 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	address := addressKey(clientIP(r))
-	leave, ok := s.limiter.enter(address)
-	if !ok {
-		s.tooManyLogins(w, r, email, time.Second,
-			"Trop de connexions en cours depuis votre réseau : réessayez dans quelques secondes.")
-		return
-	}
-	defer leave()
 	// A browser that logged in to this account before has a count of its
 	// own, which a lock of the account does not reach (limiter.go).
 	account := s.knownDevice(r, email)
 	if account == "" {
 		account = "account:" + email
 	}
-	keys := []string{account, address}
-	wait, locked := s.limiter.attempt(keys...)
+	leave, ok := s.limiter.enter(address, account)
+	if !ok {
+		s.tooManyLogins(w, r, email, time.Second,
+			"Trop de connexions en cours depuis votre réseau : réessayez dans quelques secondes.")
+		return
+	}
+	defer leave()
+	wait, locked := s.limiter.attempt(account)
 	if !locked.IsZero() {
 		// Not audited: the failures that locked the account were, and a
 		// flood of refusals must not fill the log.
@@ -116,6 +115,18 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 		s.tooManyLogins(w, r, email, wait, "Trop de tentatives de connexion : patientez "+strconv.Itoa(secs)+" seconde(s) avant de réessayer.")
 		return
 	}
+	// A refusal counts against the address too, and from its 21st
+	// failure the answer is held (limiter.go), outside the attempts in
+	// flight.
+	refuse := func(action, detail string) {
+		s.audit(r, action, email, detail)
+		hold := s.limiter.failedFrom(address)
+		leave()
+		if !sleepCtx(r.Context(), hold) {
+			return // the client left
+		}
+		fail(http.StatusUnprocessableEntity, "Adresse e-mail ou mot de passe incorrect.")
+	}
 	u, err := s.store.UserByEmail(r.Context(), email)
 	if err != nil && !errors.Is(err, portfolio.ErrNotFound) {
 		s.serverError(w, r, err)
@@ -123,16 +134,14 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 	}
 	// Check a hash even for unknown accounts: same time either way.
 	if !auth.Check(u.PasswordHash, password) || u.ID == 0 {
-		s.audit(r, "login_failed", email, "")
-		fail(http.StatusUnprocessableEntity, "Adresse e-mail ou mot de passe incorrect.")
+		refuse("login_failed", "")
 		return
 	}
 	if u.Disabled {
 		// The same answer as a wrong password: saying the account is
 		// disabled would tell whoever typed it that the password is right.
 		// The audit log tells the administrator.
-		s.audit(r, "login_refused", email, "compte désactivé")
-		fail(http.StatusUnprocessableEntity, "Adresse e-mail ou mot de passe incorrect.")
+		refuse("login_refused", "compte désactivé")
 		return
 	}
 	if s.oidc != nil {
@@ -145,8 +154,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 			// The same answer as a wrong password (it must not tell that
 			// this one was right); the page says who signs in with the
 			// school's account, for everyone.
-			s.audit(r, "login_refused", email, "connexion par l'établissement obligatoire")
-			fail(http.StatusUnprocessableEntity, "Adresse e-mail ou mot de passe incorrect.")
+			refuse("login_refused", "connexion par l'établissement obligatoire")
 			return
 		}
 	}
@@ -154,13 +162,29 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 		s.serverError(w, r, err)
 		return
 	}
-	s.limiter.succeeded(keys[0], keys[1])
+	s.limiter.succeed(account)
 	s.rememberDevice(w, r, email)
 	s.sessions.Put(r.Context(), "user_id", u.ID)
 	s.sessions.Put(r.Context(), "epoch", u.SessionEpoch)
 	ctx := context.WithValue(r.Context(), userKey, &u)
 	s.audit(r.WithContext(ctx), "login", email, "")
 	http.Redirect(w, r, "/", http.StatusSeeOther)
+}
+
+// sleepCtx waits d, or less if ctx ends first; it reports whether the
+// whole wait passed.
+func sleepCtx(ctx context.Context, d time.Duration) bool {
+	if d <= 0 {
+		return true
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-ctx.Done():
+		return false
+	}
 }
 
 // tooManyLogins refuses a login attempt at once with 429 and the time to

@@ -7,8 +7,9 @@ import (
 )
 
 // loginLimiter slows then refuses logins after repeated failures, without
-// ever holding a connection: an attempt that comes too early is answered
-// at once with 429 and the time to wait (Retry-After).
+// ever holding a connection that may succeed: an attempt on an account
+// that comes too early is answered at once with 429 and the time to wait
+// (Retry-After).
 //
 //   - Per account, from a browser that never logged in to it: from the
 //     3rd failure each attempt must wait a little longer after the last one
@@ -20,14 +21,24 @@ import (
 //     before and holds its signed cookie, see device.go): the same rules
 //     on a count of its own. A student who locks their teacher's account
 //     from another browser does not lock the teacher's own browser.
-//   - Per client address: slowed from the 20th failure, never locked,
-//     since a whole school often shares one address; and at most
-//     maxLoginsInFlight attempts at once, the rest answered 429 at once.
+//   - Per client address, since a whole lycée often shares one: only
+//     failures count, and the address never refuses an attempt, so a
+//     correct password goes through whatever others behind the same
+//     address typed. From the 21st failure in half an hour, the answer to
+//     each further failure from the address is held 1 s, then 2 s… up to
+//     5 s (a timer, no work): guessing from the address slows, the class
+//     does not.
+//   - In flight: at most maxAttemptsPerAccount attempts at once on one
+//     account from one address, and maxLoginsInFlight from one address,
+//     the rest answered 429 at once; a held failure has left both, so an
+//     attacker's held answers never take a student's place.
 //
-// Attempts are counted when they start, so a burst of parallel tries is
-// counted too; a success clears the account's count and gives the address
-// its attempt back. State is in memory: a restart forgives everyone, which
-// is acceptable for a single server.
+// Attempts on an account are counted when they start, so a burst of
+// parallel tries is counted too; a success clears the account's count.
+// Activation codes have a limiter of their own (per code and per
+// address), so that codes typed wrong never slow logins. State is in
+// memory: a restart forgives everyone, which is acceptable for a single
+// server.
 type loginLimiter struct {
 	mu       sync.Mutex
 	keys     map[string]*attempts
@@ -43,12 +54,13 @@ type attempts struct {
 }
 
 const (
-	slowAfter         = 3
-	lockAfter         = 10
-	addrSlowAfter     = 20
-	lockFor           = 15 * time.Minute
-	forgetAfter       = 30 * time.Minute
-	maxLoginsInFlight = 8
+	slowAfter             = 3
+	lockAfter             = 10
+	addrSlowAfter         = 20
+	lockFor               = 15 * time.Minute
+	forgetAfter           = 30 * time.Minute
+	maxLoginsInFlight     = 64
+	maxAttemptsPerAccount = 2
 )
 
 // addressKey is the limiter's key of a client address: the address
@@ -74,34 +86,36 @@ func newLoginLimiter(now func() time.Time, delay time.Duration) *loginLimiter {
 	return &loginLimiter{keys: map[string]*attempts{}, inFlight: map[string]int{}, now: now, delay: delay}
 }
 
-// enter admits one more attempt from the address at once, or refuses it;
-// the returned func ends the attempt.
-func (l *loginLimiter) enter(address string) (leave func(), ok bool) {
+// enter admits one more attempt on an account from an address at once,
+// or refuses it; the returned func ends the attempt (once, whatever the
+// number of calls).
+func (l *loginLimiter) enter(address, account string) (leave func(), ok bool) {
+	pair := address + "|" + account
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if l.inFlight[address] >= maxLoginsInFlight {
+	if l.inFlight[address] >= maxLoginsInFlight || l.inFlight[pair] >= maxAttemptsPerAccount {
 		return nil, false
 	}
 	l.inFlight[address]++
+	l.inFlight[pair]++
 	return sync.OnceFunc(func() {
 		l.mu.Lock()
 		defer l.mu.Unlock()
-		if l.inFlight[address]--; l.inFlight[address] <= 0 {
-			delete(l.inFlight, address)
+		for _, k := range []string{address, pair} {
+			if l.inFlight[k]--; l.inFlight[k] <= 0 {
+				delete(l.inFlight, k)
+			}
 		}
 	}), true
 }
 
-// slowDown is how long after its last failure a key may be tried again.
-func (l *loginLimiter) slowDown(key string, a *attempts) time.Duration {
-	threshold := slowAfter
-	if isAddress(key) {
-		threshold = addrSlowAfter
-	}
-	if a.failures < threshold {
+// slowDown is how long after its last failure an account key may be
+// tried again.
+func (l *loginLimiter) slowDown(a *attempts) time.Duration {
+	if a.failures < slowAfter {
 		return 0
 	}
-	return min(time.Duration(a.failures-threshold+1)*l.delay, 5*l.delay)
+	return min(time.Duration(a.failures-slowAfter+1)*l.delay, 5*l.delay)
 }
 
 // check returns how long the caller must wait before trying (zero: now),
@@ -131,7 +145,7 @@ func (l *loginLimiter) checkLocked(keys []string) (wait time.Duration, locked ti
 		if a.lockedUntil.After(locked) {
 			locked = a.lockedUntil
 		}
-		if w := a.last.Add(l.slowDown(k, a)).Sub(now); w > wait {
+		if w := a.last.Add(l.slowDown(a)).Sub(now); w > wait {
 			wait = w
 		}
 	}
@@ -181,15 +195,21 @@ func (l *loginLimiter) failLocked(keys []string) {
 	}
 }
 
-// succeeded clears the account's key and gives the address its attempt
-// back.
-func (l *loginLimiter) succeeded(account, address string) {
+// failedFrom records a failure from an address and returns how long its
+// answer is to be held: nothing up to addrSlowAfter failures, then one
+// unit more for each, at most five.
+func (l *loginLimiter) failedFrom(address string) time.Duration {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	delete(l.keys, account)
-	if a := l.keys[address]; a != nil && a.failures > 0 {
-		a.failures--
+	if a := l.keys[address]; a != nil && l.now().Sub(a.last) > forgetAfter {
+		delete(l.keys, address)
 	}
+	l.failLocked([]string{address})
+	a := l.keys[address]
+	if a.failures <= addrSlowAfter {
+		return 0
+	}
+	return min(time.Duration(a.failures-addrSlowAfter)*l.delay, 5*l.delay)
 }
 
 // succeed clears a key.

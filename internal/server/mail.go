@@ -45,9 +45,6 @@ const (
 // the mails when a mailer and the site's address are configured (mails
 // link to the site).
 func (s *Server) startMail(every time.Duration) {
-	if s.mailer != nil && s.baseURL == "" {
-		s.log.Warn("notifications par e-mail désactivées : --base-url n'est pas donné (les e-mails ont besoin de l'adresse du site)")
-	}
 	if every <= 0 {
 		every = defaultMailEvery
 	}
@@ -77,7 +74,8 @@ func (s *Server) startMail(every time.Duration) {
 	s.stop = sync.OnceFunc(func() { prev(); close(done); wg.Wait() })
 }
 
-// mailing reports whether notifications are mailed.
+// mailing reports whether e-mails are sent: a relay, and the site's
+// configured address to build their links on.
 func (s *Server) mailing() bool { return s.mailer != nil && s.baseURL != "" }
 
 // mailTick is one round of the loop.

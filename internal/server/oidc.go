@@ -5,7 +5,10 @@ import (
 	"crypto/rand"
 	"encoding/base64"
 	"errors"
+	"fmt"
 	"net/http"
+	"net/netip"
+	"net/url"
 	"strings"
 	"sync"
 	"time"
@@ -60,13 +63,44 @@ func (c *oidcClient) get(ctx context.Context) (*oidc.Provider, *oidc.IDTokenVeri
 	if err != nil {
 		return nil, nil, err
 	}
+	// The browser is sent to the sign-in address the provider's discovery
+	// document gives: only a web address, never javascript: or data:.
+	for _, u := range []string{p.Endpoint().AuthURL, p.Endpoint().TokenURL} {
+		if !webAddress(u) {
+			return nil, nil, fmt.Errorf("discovery document: endpoint %q is neither https nor http on loopback", u)
+		}
+	}
 	c.provider, c.verifier = p, p.Verifier(&oidc.Config{ClientID: c.cfg.ClientID})
 	return c.provider, c.verifier, nil
 }
 
-func (s *Server) oauthConfig(r *http.Request, p *oidc.Provider) *oauth2.Config {
+// oauthConfig is the relying party's configuration. Its redirect address
+// is built on --base-url (sign-in by the provider is off without it),
+// never on the request's Host header.
+func (s *Server) oauthConfig(p *oidc.Provider) *oauth2.Config {
 	return &oauth2.Config{ClientID: s.oidc.cfg.ClientID, ClientSecret: s.oidc.cfg.ClientSecret, Endpoint: p.Endpoint(),
-		RedirectURL: s.siteURL(r) + "/connexion/oidc/retour", Scopes: []string{oidc.ScopeOpenID, "email", "profile"}}
+		RedirectURL: s.baseURL + "/connexion/oidc/retour", Scopes: []string{oidc.ScopeOpenID, "email", "profile"}}
+}
+
+// webAddress reports whether u is an https address, or an http one on a
+// loopback host (a provider on the same machine, as in tests).
+func webAddress(u string) bool {
+	p, err := url.Parse(u)
+	if err != nil || p.Host == "" || p.User != nil {
+		return false
+	}
+	switch p.Scheme {
+	case "https":
+		return true
+	case "http":
+		h := p.Hostname()
+		if h == "localhost" {
+			return true
+		}
+		ip, err := netip.ParseAddr(h)
+		return err == nil && ip.IsLoopback()
+	}
+	return false
 }
 
 func randomToken() string {
@@ -92,7 +126,7 @@ func (s *Server) oidcStart(w http.ResponseWriter, r *http.Request) {
 	s.sessions.Put(r.Context(), "oidc_state", state)
 	s.sessions.Put(r.Context(), "oidc_nonce", nonce)
 	s.sessions.Put(r.Context(), "oidc_verifier", verifier)
-	http.Redirect(w, r, s.oauthConfig(r, p).AuthCodeURL(state, oidc.Nonce(nonce), oauth2.S256ChallengeOption(verifier)), http.StatusFound)
+	http.Redirect(w, r, s.oauthConfig(p).AuthCodeURL(state, oidc.Nonce(nonce), oauth2.S256ChallengeOption(verifier)), http.StatusFound)
 }
 
 // errOIDC is a refusal to show the user, in French.
@@ -155,7 +189,7 @@ func (s *Server) oidcUser(r *http.Request) (portfolio.User, error) {
 	if err != nil {
 		return portfolio.User{}, errOIDC{http.StatusBadGateway, "Le service de connexion de l'établissement ne répond pas : réessayez plus tard."}
 	}
-	tok, err := s.oauthConfig(r, p).Exchange(ctx, q.Get("code"), oauth2.VerifierOption(verifier))
+	tok, err := s.oauthConfig(p).Exchange(ctx, q.Get("code"), oauth2.VerifierOption(verifier))
 	if err != nil {
 		s.log.Warn("oidc code exchange", "err", err)
 		return portfolio.User{}, errOIDC{http.StatusBadGateway, "La connexion n'a pas pu être confirmée auprès du service de l'établissement : recommencez."}

@@ -21,6 +21,7 @@ func oidcApp(t *testing.T, issuerSuffix string, users ...testoidc.User) (*testAp
 	app := newTestAppConfig(t, "sqlite", func(c *Config) {
 		c.OIDC = &OIDCConfig{Issuer: op.Issuer + issuerSuffix, ClientID: op.ClientID, ClientSecret: op.ClientSecret,
 			EmailClaim: "email", Label: "l'ENT du lycée"}
+		c.BaseURL = testSelfURL
 	})
 	op.Serve(app.server.URL+"/connexion/oidc/retour", users...)
 	return app, op

@@ -50,7 +50,7 @@ var resetLink = regexp.MustCompile(`https?://[^\s]+/activation/[A-Za-z0-9_-]+`)
 // page says whom to ask.
 func TestForgotPassword(t *testing.T) {
 	mail := &sentMail{}
-	c := newClassroomConfig(t, func(cfg *Config) { cfg.Mailer = mail })
+	c := newClassroomConfig(t, func(cfg *Config) { cfg.Mailer = mail; cfg.BaseURL = "https://portfolio.lycee.example" })
 	anon := c.app.client()
 	wantContains(t, anon.get("/login").body, `href="/mot-de-passe-oublie"`)
 	sent := func() []string {

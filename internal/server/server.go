@@ -46,13 +46,16 @@ type Config struct {
 	// LoginDelay is the unit of the slow-down after failed logins (1 s
 	// when zero).
 	LoginDelay time.Duration
-	// BaseURL is the public address of the site, for the links handed to
-	// students (activation); empty means the address of the request.
+	// BaseURL is the public address of the site. Every link the server
+	// mails and the OpenID Connect redirect address are built on it, never
+	// on a request's Host header: without it, e-mails and OIDC are off.
+	// Addresses shown on a logged-in user's page (activation sheet, jury
+	// link) prefer it, else follow the request.
 	BaseURL string
-	// Mailer sends activation links by e-mail when set (SMTP configured),
-	// and the notifications when BaseURL is set too.
+	// Mailer sends activation and reset links and the notifications by
+	// e-mail, when BaseURL is set too.
 	Mailer Mailer
-	// OIDC, when set, offers « Se connecter avec … » (oidc.go).
+	// OIDC, when set with BaseURL, offers « Se connecter avec … » (oidc.go).
 	OIDC *OIDCConfig
 	// MailEvery is how often the mail loop groups and sends notification
 	// e-mails (30 s when zero; negative: no loop, the tests run its rounds).
@@ -88,16 +91,18 @@ type Server struct {
 	stop     func()
 	exports  exportJobs
 	limiter  *loginLimiter
-	baseURL  string
-	mailer   Mailer
-	oidc     *oidcClient
-	ssoRoles atomic.Pointer[string] // the ssoSetting, once read (ssoRequired)
-	maxFile  int64
-	quota    int64
-	proxies  []*net.IPNet
-	pdfSlots chan struct{}
-	cache    *realisationCache
-	pages    *pageCache
+	// codeLimiter counts the activation codes' tries apart from logins.
+	codeLimiter *loginLimiter
+	baseURL     string
+	mailer      Mailer
+	oidc        *oidcClient
+	ssoRoles    atomic.Pointer[string] // the ssoSetting, once read (ssoRequired)
+	maxFile     int64
+	quota       int64
+	proxies     []*net.IPNet
+	pdfSlots    chan struct{}
+	cache       *realisationCache
+	pages       *pageCache
 	// dataExports holds the ids of students downloading their data.
 	dataExports    sync.Map
 	requestTimeout time.Duration
@@ -125,13 +130,25 @@ func New(cfg Config) *Server {
 		cfg.LoginDelay = time.Second
 	}
 	s.limiter = newLoginLimiter(s.now, cfg.LoginDelay)
+	s.codeLimiter = newLoginLimiter(s.now, cfg.LoginDelay)
 	s.requestTimeout = cfg.RequestTimeout
 	if s.requestTimeout <= 0 {
 		s.requestTimeout = DefaultRequestTimeout
 	}
 	s.baseURL = strings.TrimSuffix(cfg.BaseURL, "/")
 	s.mailer = cfg.Mailer
-	if cfg.OIDC != nil && cfg.OIDC.Issuer != "" {
+	// What needs the site's configured address is off without it, and
+	// the log says so at start: a mailed link or the provider's redirect
+	// address is never built on a request's Host header.
+	switch {
+	case s.mailer == nil:
+		s.log.Info("e-mails désactivés : aucun relais SMTP (--smtp-host) ; « mot de passe oublié » renvoie vers un administrateur, les liens d'activation sont à remettre en main propre, les notifications restent dans l'application")
+	case s.baseURL == "":
+		s.log.Warn("e-mails désactivés : --base-url n'est pas donné, et les liens envoyés par e-mail ne sont construits que sur lui ; « mot de passe oublié », l'envoi des liens d'activation et les notifications par e-mail sont coupés")
+	}
+	if cfg.OIDC != nil && cfg.OIDC.Issuer != "" && s.baseURL == "" {
+		s.log.Warn("connexion par l'établissement (OpenID Connect) désactivée : --base-url n'est pas donné, et l'adresse de retour donnée au fournisseur n'est construite que sur lui")
+	} else if cfg.OIDC != nil && cfg.OIDC.Issuer != "" {
 		o := *cfg.OIDC
 		if o.EmailClaim == "" {
 			o.EmailClaim = "email"

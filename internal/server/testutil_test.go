@@ -40,6 +40,9 @@ type testApp struct {
 
 const testPassword = "motdepasse-de-test"
 
+// testSelfURL as Config.BaseURL stands for the test server's own address.
+const testSelfURL = "http://test-server.invalid"
+
 func newTestApp(t testing.TB) *testApp {
 	t.Helper()
 	return newTestAppDriver(t, "sqlite")
@@ -75,8 +78,15 @@ func newTestAppConfig(t testing.TB, driver string, change func(*Config)) *testAp
 	if change != nil {
 		change(&cfg)
 	}
+	// The listener first, so that a test may give the server its own
+	// address as --base-url (testSelfURL).
+	ts := httptest.NewUnstartedServer(nil)
+	if cfg.BaseURL == testSelfURL {
+		cfg.BaseURL = "http://" + ts.Listener.Addr().String()
+	}
 	srv := New(cfg)
-	ts := httptest.NewServer(srv.Handler())
+	ts.Config.Handler = srv.Handler()
+	ts.Start()
 	t.Cleanup(func() {
 		ts.Close()
 		srv.Close()
