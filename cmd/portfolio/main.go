@@ -22,6 +22,7 @@ import (
 
 	"github.com/portfolio-sio/portfolio/internal/auth"
 	"github.com/portfolio-sio/portfolio/internal/demo"
+	"github.com/portfolio-sio/portfolio/internal/docjob"
 	"github.com/portfolio-sio/portfolio/internal/export"
 	"github.com/portfolio-sio/portfolio/internal/mailer"
 	"github.com/portfolio-sio/portfolio/internal/portfolio"
@@ -49,6 +50,11 @@ Utilisation :
 `
 
 func main() {
+	// The server runs the work on uploaded documents in a child process:
+	// this binary again, with this variable set (internal/docjob).
+	if os.Getenv(docjob.EnvVar) == "1" {
+		os.Exit(docjob.Main(os.Stdin, os.Stdout))
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	err := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
 	stop()

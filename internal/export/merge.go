@@ -22,6 +22,10 @@ type MergePart struct {
 	Name string // for errors
 	Mime string // "application/pdf", "image/jpeg", "image/png"
 	Data []byte
+	// Uploaded marks a document a user sent (an attestation): MergeDossier
+	// checks it with CheckPart and leaves it out, named, when it fails.
+	// Documents the server drew are not checked.
+	Uploaded bool
 }
 
 // maxImagePixels bounds an image part: a phone photo is 12 to 50
@@ -62,6 +66,57 @@ func MergePDF(w io.Writer, parts []MergePart) error {
 	}
 	_, err := w.Write(out.Bytes())
 	return err
+}
+
+// PartProblem is a document left out of a merged dossier, and why, in
+// French.
+type PartProblem struct {
+	Name   string
+	Reason string
+}
+
+// MergeDossier writes one PDF of the parts in order. An uploaded part that
+// fails CheckPart, or that the merge cannot read, is left out and named in
+// problems: the other documents still come out.
+func MergeDossier(w io.Writer, parts []MergePart) (problems []PartProblem, err error) {
+	var readers []io.ReadSeeker
+	for _, part := range parts {
+		if part.Uploaded {
+			checked, err := CheckPart(part)
+			if err != nil {
+				problems = append(problems, PartProblem{Name: part.Name, Reason: reason(err)})
+				continue
+			}
+			part = checked
+		}
+		data, err := partPDF(part)
+		if err != nil {
+			if !part.Uploaded {
+				return problems, &PartError{Name: part.Name, Err: err}
+			}
+			problems = append(problems, PartProblem{Name: part.Name, Reason: "le document est illisible"})
+			continue
+		}
+		readers = append(readers, bytes.NewReader(data))
+	}
+	if len(readers) == 0 {
+		return problems, errors.New("merge: no readable document")
+	}
+	var out bytes.Buffer
+	if err := mergeRaw(readers, &out); err != nil {
+		return problems, fmt.Errorf("merge: %w", err)
+	}
+	_, err = w.Write(out.Bytes())
+	return problems, err
+}
+
+// reason is the French reason of a refusal.
+func reason(err error) string {
+	var r *Refusal
+	if errors.As(err, &r) {
+		return r.Reason
+	}
+	return "le document est illisible"
 }
 
 // partPDF is the part as a PDF pdfcpu has read and validated, or why not.

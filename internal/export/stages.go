@@ -389,3 +389,27 @@ func (s *sheet) productions(prods []portfolio.Production, size float64) {
 		}
 	}
 }
+
+// NoticePDF is the first page of a merged dossier when documents had to
+// be left out: which, and why, so that the reader knows something is
+// missing and the student what to upload again.
+func NoticePDF(w io.Writer, student portfolio.User, problems []PartProblem, at time.Time) (err error) {
+	defer catch(&err)
+	s, err := newSheet("Documents non inclus — "+student.OfficialName(), student.OfficialName(), at)
+	if err != nil {
+		return err
+	}
+	s.title("Documents non inclus dans ce dossier", at)
+	s.text("", 10, 0, "Candidat : "+student.OfficialName(), false)
+	s.gap(3)
+	s.text("", 10, 0, "Les documents suivants, déposés dans Portfolio SIO, n'ont pas pu être assemblés dans ce PDF. Les autres documents du dossier suivent.", false)
+	s.gap(2)
+	items := make([]string, len(problems))
+	for i, p := range problems {
+		items[i] = p.Name + " : " + p.Reason + "."
+	}
+	s.bullets(10, 2, items)
+	s.gap(3)
+	s.text("", 10, 0, "Le candidat doit déposer de nouveau chaque document concerné, numérisé en PDF ou en image (JPEG, PNG).", false)
+	return s.finish(w)
+}

@@ -18,6 +18,7 @@ import (
 	"github.com/chromedp/chromedp/kb"
 
 	"github.com/portfolio-sio/portfolio/internal/demo"
+	"github.com/portfolio-sio/portfolio/internal/docjob"
 )
 
 // The browser tests drive Debian's chromium through chromedp. One browser
@@ -33,6 +34,11 @@ var shared struct {
 }
 
 func TestMain(m *testing.M) {
+	// The server starts its own binary, this test binary here, for the
+	// work on uploaded documents (internal/docjob).
+	if os.Getenv(docjob.EnvVar) == "1" {
+		os.Exit(docjob.Main(os.Stdin, os.Stdout))
+	}
 	code := m.Run()
 	if shared.cancel != nil {
 		shared.cancel()

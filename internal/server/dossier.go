@@ -6,7 +6,6 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -35,9 +34,10 @@ import (
 
 // dossierFile is one file of a dossier.
 type dossierFile struct {
-	name string
-	mime string
-	data []byte
+	name     string
+	mime     string
+	data     []byte
+	uploaded bool // a user's file (an attestation), not drawn by the server
 }
 
 // studentPrefix is NOM_Prenom, ASCII-safe.
@@ -45,17 +45,21 @@ func studentPrefix(u portfolio.User) string {
 	return strings.TrimSuffix(export.FileName(u, "x"), "_tableau.x")
 }
 
-// buildDossier makes a student's dossier, in the jury's order.
-func (s *Server) buildDossier(ctx context.Context, student portfolio.User) ([]dossierFile, error) {
+// buildDossier makes a student's dossier, in the jury's order. An
+// uploaded attestation is checked again as the merge will read it (files
+// stored before the checks at upload existed go through them here): one
+// that fails is left out and named in problems, the rest still comes out.
+func (s *Server) buildDossier(ctx context.Context, student portfolio.User) ([]dossierFile, []export.PartProblem, error) {
 	student.PasswordHash = ""
 	now := s.now()
 	prefix := studentPrefix(student)
 	ref := s.ref(&student)
 	reals, err := s.store.ListRealisations(ctx, student.ID, store.RealisationFilter{})
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	var files []dossierFile
+	var problems []export.PartProblem
 	var buf bytes.Buffer
 	pdfFile := func(name string, draw func(io.Writer) error) error {
 		buf.Reset()
@@ -70,18 +74,18 @@ func (s *Server) buildDossier(ctx context.Context, student portfolio.User) ([]do
 		g := portfolio.BuildGrid(tree, student, portfolio.GridEntries(student, reals), now)
 		paper, _ := export.ParsePaper(tree.Tableau.Paper)
 		if err := pdfFile(prefix+"_1_tableau_de_synthese.pdf", func(w io.Writer) error { return export.GridPDF(w, g, paper) }); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		buf.Reset()
 		if err := export.XLSX(&buf, g); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		files = append(files, dossierFile{name: prefix + "_1_tableau_de_synthese.xlsx",
 			mime: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", data: bytes.Clone(buf.Bytes())})
 	} else {
 		t := portfolio.BuildTableau(ref, student, reals, now)
 		if err := pdfFile(prefix+"_1_tableau_de_synthese.pdf", func(w io.Writer) error { return export.PDF(w, t, export.A3) }); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 	}
 	// 2. The fiches descriptives, by number.
@@ -99,18 +103,18 @@ func (s *Server) buildDossier(ctx context.Context, student portfolio.User) ([]do
 			}
 			f, _ := portfolio.BuildFiche(tree, student, portfolio.FicheEntryOf(tree, re))
 			if err := pdfFile(prefix+"_2_fiche_"+strconv.Itoa(n)+".pdf", func(w io.Writer) error { return export.FichePDF(w, f) }); err != nil {
-				return nil, err
+				return nil, nil, err
 			}
 		}
 	}
 	// 3. The accepted attestations, as uploaded.
 	stages, err := s.store.Stages(ctx, student.ID)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	atts, err := s.store.Attestations(ctx, student.ID)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	for _, st := range stages {
 		for _, a := range atts[st.ID] {
@@ -119,7 +123,7 @@ func (s *Server) buildDossier(ctx context.Context, student portfolio.User) ([]do
 			}
 			data, err := s.readStored(a.AsEvidence())
 			if err != nil {
-				return nil, err
+				return nil, nil, err
 			}
 			kind := "attestation_stage"
 			if st.Kind == portfolio.KindAlternance {
@@ -135,16 +139,30 @@ func (s *Server) buildDossier(ctx context.Context, student portfolio.User) ([]do
 				ext = ".png"
 			}
 			name := fmt.Sprintf("%s_3_%s_%dA_%s%s", prefix, kind, st.Year, export.ASCIIName(st.Organisation, 40), ext)
-			files = append(files, dossierFile{name: name, mime: a.Mime, data: data})
+			var kept export.MergePart
+			var refusal string
+			err = s.withPDFSlot(ctx, func() error {
+				var err error
+				kept, refusal, err = s.docs.Check(ctx, export.MergePart{Name: name, Mime: a.Mime, Data: data, Uploaded: true})
+				return err
+			})
+			if err != nil {
+				return nil, nil, err
+			}
+			if refusal != "" {
+				problems = append(problems, export.PartProblem{Name: name, Reason: refusal})
+				break
+			}
+			files = append(files, dossierFile{name: name, mime: a.Mime, data: kept.Data, uploaded: true})
 			break // one accepted attestation per stage
 		}
 	}
 	// 4. The portfolio summary.
 	doc := s.summaryDoc(student, reals, stages, now)
 	if err := pdfFile(prefix+"_4_synthese_portfolio.pdf", func(w io.Writer) error { return export.SummaryPDF(w, doc) }); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return uniqueNames(files), nil
+	return uniqueNames(files), problems, nil
 }
 
 // uniqueNames adds _2, _3… to repeated names.
@@ -233,33 +251,58 @@ func writeDossierZIP(zw *zip.Writer, dir string, files []dossierFile, at time.Ti
 }
 
 // mergedDossier is the dossier as one PDF (the XLSX, a spreadsheet, is
-// left out: the PDF of the same tableau is in).
-func mergedDossier(w io.Writer, files []dossierFile) error {
+// left out: the PDF of the same tableau is in), merged in a child process
+// with a time and memory budget. The documents left out (problems, and
+// those the merge could not read) are named on a first page.
+func (s *Server) mergedDossier(ctx context.Context, student portfolio.User, files []dossierFile, problems []export.PartProblem) ([]byte, error) {
 	var parts []export.MergePart
 	for _, f := range files {
 		if f.mime == "application/pdf" || f.mime == "image/jpeg" || f.mime == "image/png" {
-			parts = append(parts, export.MergePart{Name: f.name, Mime: f.mime, Data: f.data})
+			parts = append(parts, export.MergePart{Name: f.name, Mime: f.mime, Data: f.data, Uploaded: f.uploaded})
 		}
 	}
-	return export.MergePDF(w, parts)
+	var pdf []byte
+	err := s.withPDFSlot(ctx, func() error {
+		merged, more, err := s.docs.Merge(ctx, parts)
+		if err != nil {
+			return err
+		}
+		problems = append(problems, more...)
+		if len(problems) == 0 {
+			pdf = merged
+			return nil
+		}
+		var notice bytes.Buffer
+		if err := export.NoticePDF(&notice, student, problems, s.now()); err != nil {
+			return err
+		}
+		pdf, _, err = s.docs.Merge(ctx, []export.MergePart{{Name: "notice", Mime: "application/pdf", Data: notice.Bytes()},
+			{Name: "dossier", Mime: "application/pdf", Data: merged}})
+		return err
+	})
+	return pdf, err
 }
 
-// mergeProblem is the French message of a document the merge could not
-// read, "" for any other error.
-func mergeProblem(err error) string {
-	var pe *export.PartError
-	if !errors.As(err, &pe) {
-		return ""
+// readMe is the LISEZMOI.txt of a dossier ZIP that lacks documents.
+func readMe(problems []export.PartProblem) dossierFile {
+	var b strings.Builder
+	b.WriteString("Documents non inclus dans ce dossier :\r\n")
+	for _, p := range problems {
+		b.WriteString("- " + p.Name + " : " + p.Reason + ".\r\n")
 	}
-	return "Le document « " + pe.Name + " » n'a pas pu être lu (PDF endommagé ou protégé par un mot de passe, ou image illisible) : faites déposer de nouveau l'attestation concernée, numérisée en PDF ou en image."
+	b.WriteString("Le candidat doit déposer de nouveau chaque document concerné, numérisé en PDF ou en image (JPEG, PNG).\r\n")
+	return dossierFile{name: "LISEZMOI.txt", mime: "text/plain", data: []byte(b.String())}
 }
 
 func (s *Server) dossierZIP(w http.ResponseWriter, r *http.Request) {
 	c := stagesOf(r)
-	files, err := s.buildDossier(r.Context(), *c.student)
+	files, problems, err := s.buildDossier(r.Context(), *c.student)
 	if err != nil {
-		s.serverError(w, r, err)
+		s.dossierError(w, r, err)
 		return
+	}
+	if len(problems) > 0 {
+		files = append(files, readMe(problems))
 	}
 	prefix := studentPrefix(*c.student)
 	var buf bytes.Buffer
@@ -280,31 +323,30 @@ func (s *Server) dossierZIP(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) dossierPDF(w http.ResponseWriter, r *http.Request) {
 	c := stagesOf(r)
-	files, err := s.buildDossier(r.Context(), *c.student)
+	files, problems, err := s.buildDossier(r.Context(), *c.student)
 	if err != nil {
-		s.serverError(w, r, err)
+		s.dossierError(w, r, err)
 		return
 	}
-	var buf bytes.Buffer
-	if err := s.withPDFSlot(r.Context(), func() error { return mergedDossier(&buf, files) }); err != nil {
-		// An uploaded attestation the merge cannot read (a damaged or
-		// protected PDF) is the student's file, not the server's fault:
-		// say which.
-		if msg := mergeProblem(err); msg != "" {
-			s.errorPage(w, r, http.StatusUnprocessableEntity, "PDF unique impossible", msg+" Le dossier en ZIP reste disponible.")
-			return
-		}
-		if r.Context().Err() != nil {
-			return // the client left
-		}
-		s.serverError(w, r, err)
+	pdf, err := s.mergedDossier(r.Context(), *c.student, files, problems)
+	if err != nil {
+		s.dossierError(w, r, err)
 		return
 	}
 	prefix := studentPrefix(*c.student)
 	w.Header().Set("Content-Type", "application/pdf")
 	w.Header().Set("Content-Disposition", `attachment; filename="`+prefix+`_dossier.pdf"`)
-	w.Header().Set("Content-Length", strconv.Itoa(buf.Len()))
-	_, _ = buf.WriteTo(s.slowDownload(w))
+	w.Header().Set("Content-Length", strconv.Itoa(len(pdf)))
+	_, _ = s.slowDownload(w).Write(pdf)
+}
+
+// dossierError answers a dossier that could not be made: nothing when the
+// client left, else a server error.
+func (s *Server) dossierError(w http.ResponseWriter, r *http.Request, err error) {
+	if r.Context().Err() != nil {
+		return // the client left
+	}
+	s.serverError(w, r, err)
 }
 
 // carnetPDF is a stage's carnet de bord, for its tutor.
@@ -424,8 +466,9 @@ func (s *Server) runClassDossiers(job *exportJob, students []portfolio.User) {
 	}()
 	zw := zip.NewWriter(out)
 	used := map[string]int{}
+	ctx = withSlotOwner(ctx, job.owner)
 	for i, st := range students {
-		files, err := s.buildDossier(ctx, st)
+		files, problems, err := s.buildDossier(ctx, st)
 		if err != nil {
 			s.log.Error("class dossiers failed", "class", job.class, "student", st.ID, "err", err)
 			job.fail(err)
@@ -436,19 +479,17 @@ func (s *Server) runClassDossiers(job *exportJob, students []portfolio.User) {
 		if n := used[strings.ToLower(dir)]; n > 1 {
 			dir += "_" + strconv.Itoa(n)
 		}
-		// The same dossier as one PDF beside its files; an uploaded
-		// attestation the merge cannot read is said in a note instead.
-		var merged bytes.Buffer
-		if err := s.withPDFSlot(ctx, func() error { return mergedDossier(&merged, files) }); err == nil {
-			files = append(files, dossierFile{name: studentPrefix(st) + "_dossier_complet.pdf", mime: "application/pdf", data: merged.Bytes()})
+		// The same dossier as one PDF beside its files; the documents left
+		// out are named in it and in a LISEZMOI.txt.
+		merged, err := s.mergedDossier(ctx, st, files, problems)
+		if err != nil {
+			s.log.Error("class dossiers: merge", "class", job.class, "student", st.ID, "err", err)
+			problems = append(problems, export.PartProblem{Name: studentPrefix(st) + "_dossier_complet.pdf", Reason: "le PDF unique n'a pas pu être assemblé ; les documents sont dans ce dossier, un par fichier"})
 		} else {
-			msg := mergeProblem(err)
-			if msg == "" {
-				job.fail(err)
-				return
-			}
-			files = append(files, dossierFile{name: "LISEZMOI.txt", mime: "text/plain",
-				data: []byte("Le dossier n'a pas pu être assemblé en un seul PDF. " + msg + "\r\nLes documents sont dans ce dossier, un par fichier.\r\n")})
+			files = append(files, dossierFile{name: studentPrefix(st) + "_dossier_complet.pdf", mime: "application/pdf", data: merged})
+		}
+		if len(problems) > 0 {
+			files = append(files, readMe(problems))
 		}
 		if err := writeDossierZIP(zw, dir, files, s.now()); err != nil {
 			job.fail(err)

@@ -103,8 +103,22 @@ func (s *Server) renderPDF(ctx context.Context, w io.Writer, t portfolio.Tableau
 	return s.withPDFSlot(ctx, func() error { return export.PDF(w, t, paper) })
 }
 
-// withPDFSlot runs fn in one of the PDF slots.
+// withPDFSlot runs fn in one of the PDF slots (as many as CPUs). One
+// user holds at most one at a time: their other PDFs wait for it, so a
+// user who repeats a slow download never takes every slot from the
+// others. The user is the one logged in, or the one a background job
+// works for (withSlotOwner).
 func (s *Server) withPDFSlot(ctx context.Context, fn func() error) error {
+	if id := slotOwner(ctx); id != 0 {
+		mine, _ := s.userSlots.LoadOrStore(id, make(chan struct{}, 1))
+		own := mine.(chan struct{})
+		select {
+		case own <- struct{}{}:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+		defer func() { <-own }()
+	}
 	select {
 	case s.pdfSlots <- struct{}{}:
 	case <-ctx.Done():
@@ -112,6 +126,23 @@ func (s *Server) withPDFSlot(ctx context.Context, fn func() error) error {
 	}
 	defer func() { <-s.pdfSlots }()
 	return fn()
+}
+
+type slotOwnerKey struct{}
+
+// withSlotOwner marks ctx as working for a user, for withPDFSlot.
+func withSlotOwner(ctx context.Context, userID int64) context.Context {
+	return context.WithValue(ctx, slotOwnerKey{}, userID)
+}
+
+// slotOwner is the user a PDF is made for: the one logged in, else the
+// one withSlotOwner named (0: nobody's).
+func slotOwner(ctx context.Context) int64 {
+	if u := currentUser(ctx); u != nil {
+		return u.ID
+	}
+	id, _ := ctx.Value(slotOwnerKey{}).(int64)
+	return id
 }
 
 // gridPaper is the paper of a référentiel's tableau: ?paper=A3|A4, else

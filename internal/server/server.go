@@ -23,6 +23,7 @@ import (
 	"github.com/alexedwards/scs/v2"
 
 	"github.com/portfolio-sio/portfolio/internal/auth"
+	"github.com/portfolio-sio/portfolio/internal/docjob"
 	"github.com/portfolio-sio/portfolio/internal/mailer"
 	"github.com/portfolio-sio/portfolio/internal/portfolio"
 	"github.com/portfolio-sio/portfolio/internal/referentiel"
@@ -63,6 +64,10 @@ type Config struct {
 	// TrustedProxies are the addresses of the reverse proxy whose
 	// X-Forwarded-For and X-Forwarded-Proto headers are believed.
 	TrustedProxies []*net.IPNet
+	// DocumentJobs runs the checks and merges of uploaded documents in a
+	// child process (internal/docjob); the zero value starts the server's
+	// own binary.
+	DocumentJobs docjob.Runner
 	// MaxFileBytes and QuotaBytes bound evidence uploads: per file and per
 	// student (20 MB and 500 MB when zero).
 	MaxFileBytes, QuotaBytes int64
@@ -101,8 +106,12 @@ type Server struct {
 	quota       int64
 	proxies     []*net.IPNet
 	pdfSlots    chan struct{}
-	cache       *realisationCache
-	pages       *pageCache
+	// userSlots holds each user's one PDF slot (withPDFSlot).
+	userSlots sync.Map
+	// docs runs the work on uploaded documents in a child process.
+	docs  docjob.Runner
+	cache *realisationCache
+	pages *pageCache
 	// dataExports holds the ids of students downloading their data.
 	dataExports    sync.Map
 	requestTimeout time.Duration
@@ -161,6 +170,7 @@ func New(cfg Config) *Server {
 	s.maxFile, s.quota = cfg.MaxFileBytes, cfg.QuotaBytes
 	s.proxies = cfg.TrustedProxies
 	s.pdfSlots = make(chan struct{}, runtime.NumCPU())
+	s.docs = cfg.DocumentJobs
 	s.cache = newRealisationCache(2000)
 	switch {
 	case cfg.CacheBytes == 0:

@@ -1,7 +1,10 @@
 package server
 
 import (
+	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"net/http"
 	"net/url"
@@ -13,6 +16,7 @@ import (
 
 	"github.com/go-chi/chi/v5"
 
+	"github.com/portfolio-sio/portfolio/internal/export"
 	"github.com/portfolio-sio/portfolio/internal/portfolio"
 	"github.com/portfolio-sio/portfolio/internal/store"
 	"github.com/portfolio-sio/portfolio/web"
@@ -532,7 +536,22 @@ func (s *Server) uploadAttestation(w http.ResponseWriter, r *http.Request) {
 		fail(msg)
 		return
 	}
-	_, err := s.store.AddAttestation(r.Context(), store.Attestation{StageID: st.ID, StudentID: c.student.ID,
+	// What the dossier's merge will need, checked now, in a child process
+	// with a time and memory budget: a PDF it can read, within the limits
+	// of a real attestation; an image brought to A4 at 300 dpi.
+	refusal, err := s.checkAttestation(r.Context(), &f)
+	if err != nil {
+		if r.Context().Err() != nil {
+			return
+		}
+		s.serverError(w, r, err)
+		return
+	}
+	if refusal != "" {
+		fail("«\u00a0" + f.name + "\u00a0» ne peut pas être déposé : " + refusal + ". Rien n'a été enregistré.")
+		return
+	}
+	_, err = s.store.AddAttestation(r.Context(), store.Attestation{StageID: st.ID, StudentID: c.student.ID,
 		Filename: f.name, Hash: f.hash, Size: f.size, Mime: f.mime}, f.tmp, s.quota)
 	if errors.Is(err, store.ErrQuota) {
 		used, uerr := s.store.UsedBytes(r.Context(), c.student.ID)
@@ -549,6 +568,32 @@ func (s *Server) uploadAttestation(w http.ResponseWriter, r *http.Request) {
 	}
 	s.flash(r.Context(), "Attestation déposée : votre enseignant va la vérifier.")
 	http.Redirect(w, r, c.stageURL(st.ID)+"#attestations", http.StatusSeeOther)
+}
+
+// checkAttestation checks a received attestation as the dossier's merge
+// will read it (docjob), and replaces its file with what is kept (an
+// image brought down to A4 at 300 dpi, a PDF decrypted); a refusal is
+// said in French.
+func (s *Server) checkAttestation(ctx context.Context, f *received) (refusal string, err error) {
+	data, err := os.ReadFile(f.tmp)
+	if err != nil {
+		return "", err
+	}
+	var kept export.MergePart
+	err = s.withPDFSlot(ctx, func() error {
+		var err error
+		kept, refusal, err = s.docs.Check(ctx, export.MergePart{Name: f.name, Mime: f.mime, Data: data, Uploaded: true})
+		return err
+	})
+	if err != nil || refusal != "" || bytes.Equal(kept.Data, data) {
+		return refusal, err
+	}
+	if err := os.WriteFile(f.tmp, kept.Data, 0o600); err != nil {
+		return "", err
+	}
+	sum := sha256.Sum256(kept.Data)
+	f.hash, f.size = hex.EncodeToString(sum[:]), int64(len(kept.Data))
+	return "", nil
 }
 
 // attestationParam loads the {attID} attestation of the route's stage.

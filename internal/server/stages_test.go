@@ -417,24 +417,6 @@ func TestStagesFromTheOldReferentiel(t *testing.T) {
 	wantContains(t, res.body, "Certificat de travail signé")
 }
 
-// TestDossierPDFNamesADamagedAttestation: an accepted attestation the
-// merge cannot read gives a 422 naming it, and the ZIP still works.
-func TestDossierPDFNamesADamagedAttestation(t *testing.T) {
-	sc := newStageClass(t)
-	s1 := createStage(t, sc.leaC, "/stages", stageForm("1", "Mairie", "2026-05-25", "2026-06-26"))
-	// A PDF header with garbage after it: the upload's type check sees a PDF.
-	damaged := append([]byte("%PDF-1.4\n"), bytes.Repeat([]byte("garbage "), 100)...)
-	wantStatus(t, sc.leaC.upload(s1+"/attestations", "files", "scan.pdf", damaged), http.StatusSeeOther)
-	atts, _ := sc.app.store.Attestations(context.Background(), sc.lea.ID)
-	staff := "/students/" + strconv.FormatInt(sc.lea.ID, 10) + "/stages/" + strconv.FormatInt(lastID(s1), 10)
-	wantStatus(t, sc.profC.post(staff+"/attestations/"+strconv.FormatInt(atts[lastID(s1)][0].ID, 10)+"/decision", decision(t, sc.app, sc.lea.ID, atts[lastID(s1)][0].ID, "accept", "")), http.StatusSeeOther)
-	res := sc.leaC.get("/dossier.pdf")
-	wantStatus(t, res, http.StatusUnprocessableEntity)
-	wantContains(t, res.body, "Le document « LEA_Prenom_3_attestation_stage_1A_Mairie.pdf » n&#39;a pas pu être lu")
-	wantNotContains(t, res.body, "root dict", "not a readable")
-	wantStatus(t, sc.leaC.get("/dossier.zip"), http.StatusOK)
-}
-
 // TestStagesReadOnlyWhenArchived: once the class is archived, its
 // student's stages are read-only for her and for her teacher (not for an
 // admin), and the pages say so; reading and the dossier still work.
