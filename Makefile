@@ -71,7 +71,7 @@ test-deps:
 FUZZTIME ?= 10s
 FUZZMINIMIZE ?= 20x
 FUZZ_TARGETS = FuzzParse:./internal/roster FuzzParseMonth:./internal/portfolio FuzzParse:./internal/referentiel \
-	FuzzRealisationForm:./internal/server FuzzHandlers:./internal/server FuzzOutputs:./internal/server FuzzDrawable:./internal/export
+	FuzzRealisationForm:./internal/server FuzzHandlers:./internal/server FuzzOutputs:./internal/server FuzzDrawable:./internal/export FuzzCheckPart:./internal/export
 # Go 1.26's fuzz coordinator can fail a target with a bare "context
 # deadline exceeded" when -fuzztime ends while a worker is busy
 # (go.dev/issue/75804, fixed in Go 1.27): a target that fails without

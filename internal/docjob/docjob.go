@@ -12,6 +12,7 @@ package docjob
 import (
 	"bufio"
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/gob"
 	"errors"
@@ -110,12 +111,14 @@ type Runner struct {
 	// Command is the program and its arguments; the server's own binary
 	// when empty.
 	Command []string
+	// CheckTime and MergeTime override the budgets (tests).
+	CheckTime, MergeTime time.Duration
 }
 
 // Check checks an uploaded document in a child process (export.CheckPart)
 // and returns what to keep, or a refusal in French ("" when accepted).
 func (r Runner) Check(ctx context.Context, part export.MergePart) (kept export.MergePart, refusal string, err error) {
-	resp, err := r.run(ctx, CheckTime, request{Op: "check", Parts: []export.MergePart{part}})
+	resp, err := r.run(ctx, cmp.Or(r.CheckTime, CheckTime), request{Op: "check", Parts: []export.MergePart{part}})
 	if errors.Is(err, ErrBudget) {
 		return part, "le document demande trop de temps ou de mémoire à lire (il dépasse ce qu'une attestation demande) : numérisez-le de nouveau, en PDF ou en image", nil
 	}
@@ -139,7 +142,7 @@ func (r Runner) Check(ctx context.Context, part export.MergePart) (kept export.M
 // documents the server drew are merged again without the uploaded ones,
 // which are named in problems: a bad file never stops the others.
 func (r Runner) Merge(ctx context.Context, parts []export.MergePart) (pdf []byte, problems []export.PartProblem, err error) {
-	resp, err := r.run(ctx, MergeTime, request{Op: "merge", Parts: parts})
+	resp, err := r.run(ctx, cmp.Or(r.MergeTime, MergeTime), request{Op: "merge", Parts: parts})
 	if err == nil && resp.Err == "" {
 		return resp.PDF, resp.Problems, nil
 	}
@@ -161,7 +164,7 @@ func (r Runner) Merge(ctx context.Context, parts []export.MergePart) (pdf []byte
 		}
 		return nil, nil, fmt.Errorf("merge: %w", err)
 	}
-	resp, err = r.run(ctx, MergeTime, request{Op: "merge", Parts: drawn})
+	resp, err = r.run(ctx, cmp.Or(r.MergeTime, MergeTime), request{Op: "merge", Parts: drawn})
 	if err == nil && resp.Err != "" {
 		err = errors.New(resp.Err)
 	}
