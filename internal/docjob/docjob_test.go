@@ -9,12 +9,14 @@ import (
 	"github.com/portfolio-sio/portfolio/internal/export"
 )
 
+// hog keeps what the hogging job takes.
+var hog [][]byte
+
 // TestMain makes this test binary a document job when the runner starts
 // it; with DOCJOB_TEST_HOG=1 the job takes memory without end instead.
 func TestMain(m *testing.M) {
 	if os.Getenv(EnvVar) == "1" {
 		if os.Getenv("DOCJOB_TEST_HOG") == "1" {
-			var hog [][]byte
 			for {
 				b := make([]byte, 64<<20)
 				for i := range b {
