@@ -38,8 +38,10 @@ const (
 	CheckTime = 20 * time.Second
 	MergeTime = 60 * time.Second
 	// MaxMemory bounds the child's resident memory: it is killed past it.
-	// The largest image the checks let through takes 200 MB decoded.
-	MaxMemory = 768 << 20
+	// The largest image the checks let through takes 200 MB decoded and
+	// about 300 MB in all; pdfcpu reads a 20 MB scanned PDF in well under
+	// that.
+	MaxMemory = 512 << 20
 )
 
 // ErrBudget is a job stopped for taking too long or too much memory.

@@ -2,11 +2,9 @@ package server
 
 import (
 	"bytes"
-	"compress/zlib"
 	"context"
-	"encoding/binary"
+	"crypto/sha256"
 	"fmt"
-	"hash/crc32"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -20,91 +18,15 @@ import (
 	"github.com/pdfcpu/pdfcpu/pkg/api"
 	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/model"
 
+	"github.com/portfolio-sio/portfolio/internal/portfolio"
 	"github.com/portfolio-sio/portfolio/internal/store"
+	"github.com/portfolio-sio/portfolio/internal/testdoc"
 )
 
 // Hostile documents (issue #24, points 2, 3, 4 and 7), each refused at
 // upload with a French message, and each stored straight into the store
 // (as a file kept before the checks existed) left out of the dossier with
 // a note while the other documents still come out.
-
-// pngChunk writes one PNG chunk.
-func pngChunk(b *bytes.Buffer, kind string, data []byte) {
-	_ = binary.Write(b, binary.BigEndian, uint32(len(data)))
-	b.WriteString(kind)
-	b.Write(data)
-	_ = binary.Write(b, binary.BigEndian, crc32.ChecksumIEEE(append([]byte(kind), data...)))
-}
-
-// hugePNG is a 10,000 × 8,000 16-bit RGBA interlaced PNG of zeros: about
-// 620 KB that decode to 640 MB (made once: compressing takes seconds).
-var hugePNG = sync.OnceValue(func() []byte {
-	const w, h, bpp = 10000, 8000, 8
-	var b bytes.Buffer
-	b.WriteString("\x89PNG\r\n\x1a\n")
-	ihdr := make([]byte, 13)
-	binary.BigEndian.PutUint32(ihdr[0:], w)
-	binary.BigEndian.PutUint32(ihdr[4:], h)
-	ihdr[8], ihdr[9], ihdr[12] = 16, 6, 1 // 16-bit, RGBA, Adam7
-	pngChunk(&b, "IHDR", ihdr)
-	var z bytes.Buffer
-	zw, _ := zlib.NewWriterLevel(&z, zlib.BestCompression)
-	row := make([]byte, 1+w*bpp)
-	for _, p := range [7][4]int{{0, 0, 8, 8}, {4, 0, 8, 8}, {0, 4, 4, 8}, {2, 0, 4, 4}, {0, 2, 2, 4}, {1, 0, 2, 2}, {0, 1, 1, 2}} {
-		x0, y0, dx, dy := p[0], p[1], p[2], p[3]
-		pw, ph := (w-x0+dx-1)/dx, (h-y0+dy-1)/dy
-		for range ph {
-			_, _ = zw.Write(row[:1+pw*bpp])
-		}
-	}
-	_ = zw.Close()
-	pngChunk(&b, "IDAT", z.Bytes())
-	pngChunk(&b, "IEND", nil)
-	return b.Bytes()
-})
-
-// rawPDF assembles a PDF from its objects (1 is the catalog), with a
-// correct cross-reference table.
-func rawPDF(objects ...string) []byte {
-	var b bytes.Buffer
-	b.WriteString("%PDF-1.4\n")
-	offsets := make([]int, len(objects))
-	for i, o := range objects {
-		offsets[i] = b.Len()
-		fmt.Fprintf(&b, "%d 0 obj\n%s\nendobj\n", i+1, o)
-	}
-	xref := b.Len()
-	fmt.Fprintf(&b, "xref\n0 %d\n0000000000 65535 f \n", len(objects)+1)
-	for _, off := range offsets {
-		fmt.Fprintf(&b, "%010d 00000 n \n", off)
-	}
-	fmt.Fprintf(&b, "trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n", len(objects)+1, xref)
-	return b.Bytes()
-}
-
-// millionPagesPDF lists one page three million times (18 MB).
-var millionPagesPDF = sync.OnceValue(func() []byte {
-	kids := strings.Repeat("3 0 R ", 3_000_000)
-	return rawPDF("<< /Type /Catalog /Pages 2 0 R >>",
-		"<< /Type /Pages /Count 3000000 /Kids ["+kids+"] >>",
-		"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] >>")
-})
-
-// inflatingPDF is a one-page PDF with a stream of 300 MB of zeros, about
-// 300 KB compressed.
-var inflatingPDF = sync.OnceValue(func() []byte {
-	var z bytes.Buffer
-	zw, _ := zlib.NewWriterLevel(&z, zlib.BestCompression)
-	zero := make([]byte, 1<<20)
-	for range 300 {
-		_, _ = zw.Write(zero)
-	}
-	_ = zw.Close()
-	return rawPDF("<< /Type /Catalog /Pages 2 0 R >>",
-		"<< /Type /Pages /Count 1 /Kids [3 0 R] >>",
-		"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R >>",
-		"<< /Length "+strconv.Itoa(z.Len())+" /Filter /FlateDecode >>\nstream\n"+z.String()+"\nendstream")
-})
 
 // encryptedPDF is a PDF protected with AES-128, with an empty user
 // password (it opens without one) or a real one.
@@ -129,16 +51,22 @@ func TestHostileAttestationsAreRefusedAtUpload(t *testing.T) {
 		data []byte
 		want string
 	}{
-		{"scan.png", hugePNG(), "occuperait 610 Mo une fois ouverte"},
-		{"pages.pdf", millionPagesPDF(), "plus de 50 pages"},
-		{"bombe.pdf", inflatingPDF(), "se décompresse en plus de 256 Mo"},
+		{"scan.png", testdoc.HugePNG(), "occuperait 610 Mo une fois ouverte"},
+		// pdfcpu reads its 18 MB in about 300 MB before our page count
+		// refuses it; under the race detector that passes the job's
+		// memory budget, a refusal too.
+		{"pages.pdf", testdoc.MillionPagesPDF(), "plus de 50 pages|trop de temps ou de mémoire"},
+		{"bombe.pdf", testdoc.InflatingPDF(), "se décompresse en plus de 256 Mo"},
 		{"secret.pdf", encryptedPDF(t, "secret"), "protégé par un mot de passe"},
 		{"abime.pdf", append([]byte("%PDF-1.4\n"), bytes.Repeat([]byte("garbage "), 100)...), "illisible"},
 	} {
 		start := time.Now()
 		res := sc.leaC.upload(s1+"/attestations", "files", c.name, c.data)
 		wantStatus(t, res, http.StatusUnprocessableEntity)
-		wantContains(t, res.body, c.name, c.want, "Rien n&#39;a été enregistré.")
+		wantContains(t, res.body, c.name, "Rien n&#39;a été enregistré.")
+		if alt := strings.Split(c.want, "|"); !strings.Contains(res.body, alt[0]) && (len(alt) == 1 || !strings.Contains(res.body, alt[1])) {
+			t.Errorf("%s: the refusal says none of %q", c.name, alt)
+		}
 		t.Logf("%s (%d KB): refused in %v", c.name, len(c.data)>>10, time.Since(start).Round(time.Millisecond))
 	}
 	if atts, _ := sc.app.store.Attestations(context.Background(), sc.lea.ID); len(atts[lastID(s1)]) != 0 {
@@ -164,24 +92,37 @@ func acceptLast(t *testing.T, sc *stageClass, stage string) {
 	wantStatus(t, sc.profC.post(staff+"/attestations/"+strconv.FormatInt(aid, 10)+"/decision", decision(t, sc.app, sc.lea.ID, aid, "accept", "")), http.StatusSeeOther)
 }
 
-// storeAttestation puts a file straight into the store, accepted, as one
-// kept before the upload checks existed.
+// storeAttestation puts a file straight into the store for lea,
+// accepted, as one kept before the upload checks existed.
 func storeAttestation(t *testing.T, sc *stageClass, stage, name, mime string, data []byte) {
+	t.Helper()
+	storeAttestationFor(t, sc, sc.lea.ID, stage, name, mime, data)
+}
+
+// storeAttestationFor is storeAttestation for any student of the class.
+func storeAttestationFor(t *testing.T, sc *stageClass, student int64, stage, name, mime string, data []byte) {
 	t.Helper()
 	dir := filepath.Join(sc.app.store.FilesDir(), "tmp")
 	if err := os.MkdirAll(dir, 0o750); err != nil {
 		t.Fatal(err)
 	}
-	tmp := filepath.Join(dir, "test-"+strconv.Itoa(len(data)))
-	if err := os.WriteFile(tmp, data, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	_, err := sc.app.store.AddAttestation(context.Background(), store.Attestation{StageID: lastID(stage), StudentID: sc.lea.ID,
-		Filename: name, Hash: fmt.Sprintf("%064x", len(data)), Size: int64(len(data)), Mime: mime}, tmp, 1<<40)
+	f, err := os.CreateTemp(dir, "test-*")
 	if err != nil {
 		t.Fatal(err)
 	}
-	acceptLast(t, sc, stage)
+	if _, err := f.Write(data); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	hash := fmt.Sprintf("%x", sha256.Sum256(data))
+	id, err := sc.app.store.AddAttestation(context.Background(), store.Attestation{StageID: lastID(stage), StudentID: student,
+		Filename: name, Hash: hash, Size: int64(len(data)), Mime: mime}, f.Name(), 1<<40)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := sc.app.store.DecideAttestation(context.Background(), student, id, sc.prof.ID, hash, portfolio.AttestationAccepted, ""); err != nil {
+		t.Fatal(err)
+	}
 }
 
 // TestHostileStoredAttestationsLeaveTheDossierWhole: hostile files already
@@ -192,7 +133,7 @@ func TestHostileStoredAttestationsLeaveTheDossierWhole(t *testing.T) {
 	sc := newStageClass(t)
 	s1 := createStage(t, sc.leaC, "/stages", stageForm("1", "Mairie", "2026-05-25", "2026-06-26"))
 	s2 := createStage(t, sc.leaC, "/stages", stageForm("2", "Agence", "2027-01-04", "2027-02-12"))
-	storeAttestation(t, sc, s1, "scan.png", "image/png", hugePNG())
+	storeAttestation(t, sc, s1, "scan.png", "image/png", testdoc.HugePNG())
 	storeAttestation(t, sc, s2, "chiffre.pdf", "application/pdf", encryptedPDF(t, "secret"))
 	for _, c := range []*client{sc.leaC, sc.profC} {
 		path := "/dossier"
@@ -225,13 +166,28 @@ func TestHostileStoredAttestationsLeaveTheDossierWhole(t *testing.T) {
 	}
 }
 
-// TestFiveDossierMergesOfAHugeImageStaySmall: five dossiers merged at once,
-// each with the 622 KB PNG that decodes to 640 MB stored as an accepted
-// attestation: the server's heap stays under 300 MB.
+// TestFiveDossierMergesOfAHugeImageStaySmall: five students' dossiers
+// merged at once, each with the 622 KB PNG that decodes to 640 MB stored as
+// an accepted attestation: the server's heap stays under 300 MB (its
+// process's memory is measured from outside by cmd/portfolio's
+// TestServeMemoryUnderHostileDossiers).
 func TestFiveDossierMergesOfAHugeImageStaySmall(t *testing.T) {
 	sc := newStageClass(t)
-	s1 := createStage(t, sc.leaC, "/stages", stageForm("1", "Mairie", "2026-05-25", "2026-06-26"))
-	storeAttestation(t, sc, s1, "scan.png", "image/png", hugePNG())
+	var students []*client
+	for i := range 5 {
+		c, id := sc.leaC, sc.lea.ID
+		if i > 0 {
+			email := fmt.Sprintf("eleve%d@example.org", i)
+			u := sc.app.addUser(email, portfolio.RoleStudent, "SISR")
+			if err := sc.app.store.Enrol(context.Background(), sc.classID, u.ID); err != nil {
+				t.Fatal(err)
+			}
+			c, id = sc.app.login(email), u.ID
+		}
+		st := createStage(t, c, "/stages", stageForm("1", "Mairie", "2026-05-25", "2026-06-26"))
+		storeAttestationFor(t, sc, id, st, "scan.png", "image/png", testdoc.HugePNG())
+		students = append(students, c)
+	}
 	stop := make(chan struct{})
 	peak := make(chan uint64)
 	go func() {
@@ -248,19 +204,22 @@ func TestFiveDossierMergesOfAHugeImageStaySmall(t *testing.T) {
 			}
 		}
 	}()
+	results := make([]response, len(students))
 	var wg sync.WaitGroup
-	for range 5 {
+	for i, c := range students {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			res := sc.app.login("lea@example.org").get("/dossier.pdf")
-			if res.status != http.StatusOK || !strings.Contains(pdfText(t, []byte(res.body)), "Documents non inclus") {
-				t.Errorf("dossier.pdf: %d", res.status)
-			}
+			results[i] = c.get("/dossier.pdf")
 		}()
 	}
 	wg.Wait()
 	close(stop)
+	for i, res := range results {
+		if res.status != http.StatusOK || !strings.Contains(pdfText(t, []byte(res.body)), "Documents non inclus") {
+			t.Errorf("student %d: dossier.pdf %d", i, res.status)
+		}
+	}
 	if p := <-peak; p > 300<<20 {
 		t.Errorf("peak heap %d MB, want < 300 MB", p>>20)
 	} else {

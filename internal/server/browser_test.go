@@ -39,6 +39,7 @@ func TestMain(m *testing.M) {
 	if os.Getenv(docjob.EnvVar) == "1" {
 		os.Exit(docjob.Main(os.Stdin, os.Stdout))
 	}
+	noRaceExitSleep()
 	code := m.Run()
 	if shared.cancel != nil {
 		shared.cancel()
@@ -906,5 +907,14 @@ func TestBrowserPhoneWidth(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// noRaceExitSleep spares the document jobs this test binary starts the
+// race detector's one-second sleep at exit (GORACE atexit_sleep_ms), unless
+// GORACE is set already.
+func noRaceExitSleep() {
+	if os.Getenv("GORACE") == "" {
+		os.Setenv("GORACE", "atexit_sleep_ms=0")
 	}
 }

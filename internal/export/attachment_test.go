@@ -1,0 +1,72 @@
+package export_test
+
+import (
+	"bytes"
+	"encoding/binary"
+	"hash/crc32"
+	"image"
+	"image/color"
+	"image/jpeg"
+	"image/png"
+	"testing"
+
+	"github.com/portfolio-sio/portfolio/internal/export"
+)
+
+// TestCheckPartImages: a large photo is brought down to A4 at 300 dpi with
+// its proportions, a 16-bit PNG to 8 bits, a small 8-bit PNG is kept byte
+// for byte; an image that decodes past the limit is refused in French.
+func TestCheckPartImages(t *testing.T) {
+	encode := func(img image.Image, format string) []byte {
+		var b bytes.Buffer
+		if format == "jpeg" {
+			_ = jpeg.Encode(&b, img, nil)
+		} else {
+			_ = png.Encode(&b, img)
+		}
+		return b.Bytes()
+	}
+	photo := image.NewRGBA(image.Rect(0, 0, 6000, 4000)) // 24 megapixels, landscape
+	photo.Set(10, 10, color.RGBA{R: 200, A: 255})
+	small := image.NewNRGBA(image.Rect(0, 0, 300, 200))
+	deep := image.NewNRGBA64(image.Rect(0, 0, 300, 200))
+	for _, c := range []struct {
+		name, mime string
+		data       []byte
+		w, h       int
+		same       bool
+		model      color.Model
+	}{
+		{"photo.jpg", "image/jpeg", encode(photo, "jpeg"), 3508, 2339, false, color.YCbCrModel},
+		{"scan.png", "image/png", encode(small, "png"), 300, 200, true, color.NRGBAModel},
+		{"deep.png", "image/png", encode(deep, "png"), 300, 200, false, color.RGBAModel},
+	} {
+		got, err := export.CheckPart(export.MergePart{Name: c.name, Mime: c.mime, Data: c.data, Uploaded: true})
+		if err != nil {
+			t.Fatalf("%s: %v", c.name, err)
+		}
+		cfg, _, err := image.DecodeConfig(bytes.NewReader(got.Data))
+		if err != nil || cfg.Width != c.w || cfg.Height != c.h || cfg.ColorModel != c.model {
+			t.Errorf("%s: %d × %d %v (%v), want %d × %d", c.name, cfg.Width, cfg.Height, cfg.ColorModel, err, c.w, c.h)
+		}
+		if same := bytes.Equal(got.Data, c.data); same != c.same {
+			t.Errorf("%s: kept as it is %v, want %v", c.name, same, c.same)
+		}
+		var out bytes.Buffer
+		if problems, err := export.MergeDossier(&out, []export.MergePart{got}); err != nil || len(problems) > 0 {
+			t.Errorf("%s: merge %v %v", c.name, err, problems)
+		}
+	}
+	// 9,000 × 9,000 in 8-bit RGBA: 309 MB decoded, refused from the header.
+	var huge bytes.Buffer
+	_ = png.Encode(&huge, image.NewGray(image.Rect(0, 0, 1, 1)))
+	b := huge.Bytes()
+	b[16], b[17], b[18], b[19] = 0, 0, 0x23, 0x28 // width 9000
+	b[20], b[21], b[22], b[23] = 0, 0, 0x23, 0x28 // height 9000
+	b[24], b[25] = 8, 6                           // 8-bit RGBA
+	binary.BigEndian.PutUint32(b[29:], crc32.ChecksumIEEE(b[12:29]))
+	_, err := export.CheckPart(export.MergePart{Name: "huge.png", Mime: "image/png", Data: b, Uploaded: true})
+	if r, ok := err.(*export.Refusal); !ok || !bytes.Contains([]byte(r.Reason), []byte("9000 × 9000 pixels occuperait 308 Mo")) {
+		t.Errorf("huge image: %v", err)
+	}
+}
