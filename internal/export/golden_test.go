@@ -21,7 +21,7 @@ var update = flag.Bool("update", false, "rewrite the golden images")
 // 2011 sheet, SLAM and SISR, on A3, and SISR with 24 réalisations on A4.
 // After a deliberate layout change:
 // go test ./internal/export -run Golden -update, and look at the images in
-// testdata (beside the model's layout, shared/seeds/sio-2011/TABLEAU.md)
+// testdata (beside the model's layout, testdata/model/sio-2011-TABLEAU.md)
 // before committing them.
 func TestPDFGoldenImage(t *testing.T) {
 	for _, c := range []struct {

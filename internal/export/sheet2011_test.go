@@ -53,14 +53,14 @@ func sampleGrid2011(t testing.TB, parcours string, rows int) portfolio.Grid {
 }
 
 // modelTexts are the fixed texts of the official 2011 model for a
-// parcours, read from the model itself (shared/seeds: TABLEAU.md, and the
-// SLAM sheet's column headers in seed 000), and the activity headers in
-// the order of the sheet.
+// parcours, read from the model itself (copies in testdata/model of the
+// official texts: TABLEAU.md, and the SLAM sheet's column headers in seed
+// 000), and the activity headers in the order of the sheet.
 func modelTexts(t *testing.T, parcours string) (fixed, headers []string) {
 	t.Helper()
-	seed, err := os.ReadFile(filepath.FromSlash("../../../shared/seeds/000_8ab962838d8e59f5.txt"))
+	seed, err := os.ReadFile(filepath.FromSlash("testdata/model/000_8ab962838d8e59f5.txt"))
 	if err != nil {
-		t.Fatalf("the model is needed (shared/ beside the repository): %v", err)
+		t.Fatalf("the model is needed: %v", err)
 	}
 	// Seed 000 is the SLAM sheet's row 4 cell by cell (tabs and line
 	// breaks between cells); « d˜une » is the extraction's misreading of
@@ -86,7 +86,7 @@ func modelTexts(t *testing.T, parcours string) (fixed, headers []string) {
 	}
 	fixed = append(fixed, types...)
 	// TABLEAU.md gives the rest between backquotes.
-	model, err := os.ReadFile(filepath.FromSlash("../../../shared/seeds/sio-2011/TABLEAU.md"))
+	model, err := os.ReadFile(filepath.FromSlash("testdata/model/sio-2011-TABLEAU.md"))
 	if err != nil {
 		t.Fatal(err)
 	}

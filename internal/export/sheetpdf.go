@@ -8,7 +8,7 @@ import (
 )
 
 // sheetPDF draws a Grid whose model is a landscape spreadsheet with its
-// headers turned 90° (sio-2011, shared/seeds/sio-2011/TABLEAU.md): the
+// headers turned 90° (sio-2011, testdata/model/sio-2011-TABLEAU.md): the
 // title with the session, the identification line, the row of group
 // headers (« Situations obligatoires » over the types, « Compétences mises
 // en œuvre » over the période and the activities), the row of turned

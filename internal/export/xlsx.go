@@ -13,7 +13,7 @@ import (
 
 // XLSX fills in the official spreadsheet model of the tableau de synthèse
 // (the circulaire's .xlsx, described cell by cell in
-// shared/seeds/sio-2019/TABLEAU.md) with a grid: the same rows, merged
+// internal/referentiel/testdata/model/sio-2019-TABLEAU.md) with a grid: the same rows, merged
 // cells and fonts, the diagonal header, the bands with one row per
 // réalisation inserted inside its band (the model's blank rows when there
 // are fewer), the print area « Zone_d_impression » on one page.

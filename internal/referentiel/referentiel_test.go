@@ -150,7 +150,7 @@ func TestParcoursColumns(t *testing.T) {
 	if len(slam) != 48 || len(sisr) != 48 || len(r.ColumnActivities("")) != 57 {
 		t.Fatalf("columns SLAM %d, SISR %d, none %d; want 48, 48, 57", len(slam), len(sisr), len(r.ColumnActivities("")))
 	}
-	// The official model's SISR sheet (shared/seeds/sio-2011/TABLEAU.md):
+	// The official model's SISR sheet (internal/export/testdata/model/sio-2011-TABLEAU.md):
 	// P1, P2, P3, five activities of P4, P5.
 	var sisrCodes []string
 	for _, a := range sisr {

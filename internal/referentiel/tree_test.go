@@ -12,9 +12,8 @@ import (
 )
 
 // seedTSV is the reconciled 2019 référentiel the JSON file was generated
-// from, in shared/ beside the repository (as on every developer machine
-// and in CI).
-const seedTSV = "../../../shared/seeds/sio-2019/sio-2019.tsv"
+// from, copied as it was published (the project stands alone).
+const seedTSV = "testdata/model/sio-2019.tsv"
 
 func load2019(t *testing.T) *referentiel.Tree {
 	t.Helper()
@@ -36,7 +35,7 @@ func TestSio2019MatchesTheSeed(t *testing.T) {
 	tree := load2019(t)
 	f, err := os.Open(filepath.FromSlash(seedTSV))
 	if err != nil {
-		t.Fatalf("the seed is needed to check sio-2019.json (shared/ beside the repository): %v", err)
+		t.Fatalf("the seed is needed to check sio-2019.json: %v", err)
 	}
 	defer f.Close()
 	r := csv.NewReader(f)
@@ -211,13 +210,13 @@ func TestSio2019TableauEpreuvesFiche(t *testing.T) {
 }
 
 // TestSio2019TextsAreTheModels: every fixed text of the tableau and of the
-// fiche is written in shared/seeds/sio-2019/TABLEAU.md, the official
-// models cell by cell, exactly (between backquotes there).
+// fiche is written in testdata/model/sio-2019-TABLEAU.md (a copy of the
+// official models read cell by cell), exactly (between backquotes there).
 func TestSio2019TextsAreTheModels(t *testing.T) {
 	tree := load2019(t)
-	model, err := os.ReadFile(filepath.FromSlash("../../../shared/seeds/sio-2019/TABLEAU.md"))
+	model, err := os.ReadFile(filepath.FromSlash("testdata/model/sio-2019-TABLEAU.md"))
 	if err != nil {
-		t.Fatalf("the model is needed (shared/ beside the repository): %v", err)
+		t.Fatalf("the model is needed: %v", err)
 	}
 	tb := tree.Tableau
 	texts := []string{tb.Title, tb.Subtitle, tb.Corner.Above, tb.Period.Label, strings.Replace(tb.Session, "{session}", "2026", 1)}
