@@ -171,13 +171,19 @@ func countPages(ctx *model.Context) (int, error) {
 		if err != nil || d == nil {
 			return refuse("l'arbre des pages du PDF est illisible")
 		}
-		kids := d.ArrayEntry("Kids")
-		if kids == nil {
+		// A node is a /Pages dictionary or one with /Kids (direct, or an
+		// indirect array, which is legal); anything else is a page.
+		kidsObj, hasKids := d.Find("Kids")
+		if typ := d.Type(); !hasKids && (typ == nil || *typ != "Pages") {
 			pages++
 			if pages > MaxPDFPages {
 				return tooMany
 			}
 			return nil
+		}
+		kids, err := ctx.DereferenceArray(kidsObj)
+		if err != nil {
+			return refuse("l'arbre des pages du PDF est illisible")
 		}
 		if len(kids) > 4*MaxPDFPages {
 			return tooMany
@@ -201,7 +207,8 @@ func countPages(ctx *model.Context) (int, error) {
 
 // checkDecodedSize inflates every stream, counting, and stops past
 // MaxPDFDecodedBytes: a small PDF that inflates to a gigabyte would be
-// merged as it is into the dossier teachers and the jury open.
+// merged as it is into the dossier teachers and the jury open. A stream
+// whose filters cannot be undone within the limit is refused too.
 func checkDecodedSize(ctx *model.Context) error {
 	var total int64
 	over := refuse("le PDF se décompresse en plus de %d Mo, bien plus qu'une attestation numérisée", MaxPDFDecodedBytes>>20)
@@ -213,23 +220,54 @@ func checkDecodedSize(ctx *model.Context) error {
 		if !ok {
 			continue
 		}
-		n := int64(len(sd.Raw))
-		if len(sd.FilterPipeline) == 1 && sd.FilterPipeline[0].Name == "FlateDecode" && sd.FilterPipeline[0].DecodeParms == nil {
-			zr, err := zlib.NewReader(bytes.NewReader(sd.Raw))
-			if err == nil {
-				n, _ = io.Copy(io.Discard, io.LimitReader(zr, MaxPDFDecodedBytes-total+1))
-			}
-		} else if len(sd.FilterPipeline) > 0 && !imageFilter(sd.FilterPipeline[len(sd.FilterPipeline)-1].Name) {
-			if err := sd.Decode(); err == nil {
-				n = int64(len(sd.Content))
-				sd.Content = nil
-			}
+		n, err := decodedSize(sd, MaxPDFDecodedBytes-total)
+		if err != nil {
+			return refuse("le PDF contient un flux de données illisible")
 		}
 		if total += n; total > MaxPDFDecodedBytes {
 			return over
 		}
 	}
 	return nil
+}
+
+// decodedSize is the size of a stream once its filters are undone, up
+// to an image filter (the merge copies compressed images as they are),
+// counted without holding it, and stopping past limit.
+func decodedSize(sd types.StreamDict, limit int64) (int64, error) {
+	filters := sd.FilterPipeline
+	if len(filters) > 0 && imageFilter(filters[len(filters)-1].Name) {
+		filters = filters[:len(filters)-1]
+	}
+	if len(filters) == 0 {
+		return int64(len(sd.Raw)), nil
+	}
+	var r io.Reader = bytes.NewReader(sd.Raw)
+	for _, f := range filters {
+		if f.Name != "FlateDecode" {
+			// Another filter (LZW, ASCII85…): pdfcpu undoes the whole
+			// pipeline within its 64 MB bound, or fails.
+			if len(filters) != len(sd.FilterPipeline) {
+				return int64(len(sd.Raw)), nil // rare: an image behind other filters
+			}
+			if err := sd.Decode(); err != nil {
+				return 0, err
+			}
+			n := int64(len(sd.Content))
+			sd.Content = nil
+			return n, nil
+		}
+		zr, err := zlib.NewReader(r)
+		if err != nil {
+			return 0, err
+		}
+		r = zr
+	}
+	n, err := io.Copy(io.Discard, io.LimitReader(r, limit+1))
+	if err != nil && n <= limit {
+		return 0, err
+	}
+	return n, nil
 }
 
 // imageFilter reports whether a filter leaves the data as a compressed

@@ -2,15 +2,20 @@ package export_test
 
 import (
 	"bytes"
+	"compress/zlib"
 	"encoding/binary"
+	"fmt"
 	"hash/crc32"
 	"image"
 	"image/color"
 	"image/jpeg"
 	"image/png"
+	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/portfolio-sio/portfolio/internal/export"
+	"github.com/portfolio-sio/portfolio/internal/testdoc"
 )
 
 // TestCheckPartImages: a large photo is brought down to A4 at 300 dpi with
@@ -68,5 +73,47 @@ func TestCheckPartImages(t *testing.T) {
 	_, err := export.CheckPart(export.MergePart{Name: "huge.png", Mime: "image/png", Data: b, Uploaded: true})
 	if r, ok := err.(*export.Refusal); !ok || !bytes.Contains([]byte(r.Reason), []byte("9000 × 9000 pixels occuperait 308 Mo")) {
 		t.Errorf("huge image: %v", err)
+	}
+}
+
+// TestCheckPartPDFBounds: the page count follows an indirect /Kids array,
+// and the decompressed size counts every Flate filter of a pipeline, with
+// or without parameters (found by an independent review).
+func TestCheckPartPDFBounds(t *testing.T) {
+	zl := func(b []byte) []byte {
+		var z bytes.Buffer
+		zw, _ := zlib.NewWriterLevel(&z, zlib.BestCompression)
+		_, _ = zw.Write(b)
+		_ = zw.Close()
+		return z.Bytes()
+	}
+	gig := testdoc.ZerosFlate1G() // 1 GiB once inflated: past pdfcpu's own bound, which the old count fell back from
+	bomb := func(filter string, body []byte) []byte {
+		return testdoc.RawPDF("<< /Type /Catalog /Pages 2 0 R >>", "<< /Type /Pages /Count 1 /Kids [3 0 R] >>",
+			"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R >>",
+			"<< /Length "+strconv.Itoa(len(body))+" "+filter+" >>\nstream\n"+string(body)+"\nendstream")
+	}
+	objs := []string{"<< /Type /Catalog /Pages 2 0 R >>", "<< /Type /Pages /Count 60 /Kids 3 0 R >>"}
+	var kids strings.Builder
+	for i := range 60 {
+		fmt.Fprintf(&kids, "%d 0 R ", 4+i)
+	}
+	objs = append(objs, "["+kids.String()+"]")
+	for range 60 {
+		objs = append(objs, "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] >>")
+	}
+	for name, c := range map[string]struct {
+		pdf  []byte
+		want string
+	}{
+		"indirect-kids.pdf": {testdoc.RawPDF(objs...), "plus de 50 pages"},
+		"parms.pdf":         {bomb("/Filter /FlateDecode /DecodeParms << /Predictor 1 >>", gig), "plus de 256 Mo"},
+		"double.pdf":        {bomb("/Filter [/FlateDecode /FlateDecode]", zl(gig)), "plus de 256 Mo"},
+		"array-parms.pdf":   {bomb("/Filter [/FlateDecode] /DecodeParms [null]", gig), "plus de 256 Mo"},
+	} {
+		_, err := export.CheckPart(export.MergePart{Name: name, Mime: "application/pdf", Data: c.pdf, Uploaded: true})
+		if r, ok := err.(*export.Refusal); !ok || !strings.Contains(r.Reason, c.want) {
+			t.Errorf("%s: %v, want a refusal saying %q", name, err, c.want)
+		}
 	}
 }

@@ -20,7 +20,7 @@ import (
 )
 
 func main() {
-	for name, data := range map[string][]byte{"huge.png.gz": hugePNG(), "inflating.pdf.gz": inflatingPDF()} {
+	for name, data := range map[string][]byte{"huge.png.gz": hugePNG(), "inflating.pdf.gz": inflatingPDF(), "zeros-1g.zlib.gz": zeros(1 << 30)} {
 		var b bytes.Buffer
 		zw, _ := gzip.NewWriterLevel(&b, gzip.BestCompression)
 		_, _ = zw.Write(data)
@@ -63,6 +63,18 @@ func hugePNG() []byte {
 	pngChunk(&b, "IDAT", z.Bytes())
 	pngChunk(&b, "IEND", nil)
 	return b.Bytes()
+}
+
+// zeros is a zlib stream of n zero bytes.
+func zeros(n int) []byte {
+	var z bytes.Buffer
+	zw, _ := zlib.NewWriterLevel(&z, zlib.BestCompression)
+	zero := make([]byte, 1<<20)
+	for range n >> 20 {
+		_, _ = zw.Write(zero)
+	}
+	_ = zw.Close()
+	return z.Bytes()
 }
 
 // inflatingPDF is a one-page PDF with a stream of 300 MB of zeros, about

@@ -19,6 +19,9 @@ var hugePNGgz []byte
 //go:embed testdata/inflating.pdf.gz
 var inflatingPDFgz []byte
 
+//go:embed testdata/zeros-1g.zlib.gz
+var zeros1Ggz []byte
+
 func gunzip(b []byte) []byte {
 	zr, err := gzip.NewReader(bytes.NewReader(b))
 	if err != nil {
@@ -34,6 +37,10 @@ func gunzip(b []byte) []byte {
 // HugePNG is a 10,000 × 8,000 16-bit RGBA interlaced PNG of zeros: about
 // 620 KB that decode to 640 MB (written by generate.go).
 var HugePNG = sync.OnceValue(func() []byte { return gunzip(hugePNGgz) })
+
+// ZerosFlate1G is a zlib stream (FlateDecode) of 1 GiB of zeros, about
+// 1 MB (written by generate.go).
+var ZerosFlate1G = sync.OnceValue(func() []byte { return gunzip(zeros1Ggz) })
 
 // InflatingPDF is a one-page PDF with a stream of 300 MB of zeros, about
 // 300 KB compressed (written by generate.go).
