@@ -35,7 +35,7 @@ const EnvVar = "PORTFOLIO_DOCUMENT_JOB"
 // second and a dossier merged in one or two; a job past its time is
 // killed.
 const (
-	CheckTime = 20 * time.Second
+	CheckTime = 10 * time.Second
 	MergeTime = 60 * time.Second
 	// MaxMemory bounds the child's resident memory: it is killed past it.
 	// The largest image the checks let through takes 200 MB decoded and

@@ -15,7 +15,6 @@ import (
 	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu"
 	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/model"
 	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/types"
-	"golang.org/x/image/draw"
 )
 
 // The limits an uploaded document must keep to go into a merged dossier
@@ -296,8 +295,12 @@ func bytesPerPixel(m color.Model) int {
 }
 
 // normaliseImage checks an image's decoded size from its header alone,
-// and brings it to at most A4 at 300 dpi, 8 bits per channel: a JPEG
-// stays a JPEG, a PNG a PNG (flattened on white, not interlaced).
+// decodes it (in the child process: a file within the bounds decodes in
+// well under a second, and one that does not is caught here rather than
+// in a teacher's browser), turns a photo upright as its EXIF orientation
+// says, and brings it to at most A4 at 300 dpi, 8 bits per channel, on
+// white. A JPEG is always written again (baseline, without its metadata);
+// a PNG that needs no change is kept byte for byte.
 func normaliseImage(data []byte, mime string) ([]byte, error) {
 	cfg, format, err := image.DecodeConfig(bytes.NewReader(data))
 	if err != nil {
@@ -314,22 +317,35 @@ func normaliseImage(data []byte, mime string) ([]byte, error) {
 		return nil, refuse("l'image de %d × %d pixels occuperait %d Mo une fois ouverte (au plus %d Mo) : numérisez l'attestation à 300 dpi, ou envoyez-la en PDF",
 			w, h, decoded>>20, MaxImageDecodedBytes>>20)
 	}
-	long, short := maxImageLong, maxImageShort
-	if w <= h {
-		long, short = short, long // portrait: width ≤ 2480, height ≤ 3508
-	}
-	scale := min(1, float64(long)/float64(w), float64(short)/float64(h))
-	if scale == 1 && kept(data, format, cfg.ColorModel) {
-		return data, nil
+	orientation := 1
+	if format == "jpeg" {
+		if n := jpegScans(data); n > maxJPEGScans {
+			return nil, refuse("l'image JPEG est découpée en %d passes (au plus %d pour une photo ou une numérisation) : enregistrez-la de nouveau en JPEG standard ou en PDF", n, maxJPEGScans)
+		}
+		if n := progressiveBytes(data); n > maxProgressiveBytes {
+			return nil, refuse("l'image JPEG progressive de %d × %d pixels demanderait %d Mo pour être ouverte (au plus %d Mo) : enregistrez-la en JPEG standard ou en PDF",
+				w, h, n>>20, maxProgressiveBytes>>20)
+		}
+		orientation = exifOrientation(data)
 	}
 	src, _, err := image.Decode(bytes.NewReader(data))
 	if err != nil {
 		return nil, refuse("l'image est illisible")
 	}
+	uw, uh := w, h // upright
+	if orientation >= 5 {
+		uw, uh = h, w
+	}
+	long, short := maxImageLong, maxImageShort
+	if uw <= uh {
+		long, short = short, long // portrait: width ≤ 2480, height ≤ 3508
+	}
+	scale := min(1, float64(long)/float64(uw), float64(short)/float64(uh))
+	if format == "png" && scale == 1 && kept(data, cfg.ColorModel) {
+		return data, nil
+	}
 	nw, nh := max(1, int(float64(w)*scale+0.5)), max(1, int(float64(h)*scale+0.5))
-	dst := image.NewRGBA(image.Rect(0, 0, nw, nh))
-	draw.Draw(dst, dst.Bounds(), image.White, image.Point{}, draw.Src)
-	draw.BiLinear.Scale(dst, dst.Bounds(), src, src.Bounds(), draw.Over, nil)
+	dst := orient(shrink(src, nw, nh), orientation)
 	var out bytes.Buffer
 	if format == "jpeg" {
 		err = jpeg.Encode(&out, dst, &jpeg.Options{Quality: 90})
@@ -342,13 +358,10 @@ func normaliseImage(data []byte, mime string) ([]byte, error) {
 	return out.Bytes(), nil
 }
 
-// kept reports whether an image small enough can be kept as it is: an
-// 8-bit JPEG, or a PNG that is 8-bit, opaque-or-alpha but not interlaced
-// (the PDF library embeds those without decoding them whole).
-func kept(data []byte, format string, m color.Model) bool {
-	if format == "jpeg" {
-		return true
-	}
+// kept reports whether a PNG small enough can be kept as it is: 8-bit
+// (opaque or with alpha) and not interlaced, which the PDF library embeds
+// without decoding it whole.
+func kept(data []byte, m color.Model) bool {
 	if m == color.RGBA64Model || m == color.NRGBA64Model || m == color.Gray16Model {
 		return false
 	}

@@ -117,3 +117,77 @@ func TestCheckPartPDFBounds(t *testing.T) {
 		}
 	}
 }
+
+// withOrientation puts an EXIF APP1 segment with the Orientation tag
+// right after a JPEG's SOI marker, as a phone does.
+func withOrientation(j []byte, o byte) []byte {
+	tiff := []byte{'M', 'M', 0, 42, 0, 0, 0, 8, 0, 1, 0x01, 0x12, 0, 3, 0, 0, 0, 1, 0, o, 0, 0, 0, 0, 0, 0}
+	payload := append([]byte("Exif\x00\x00"), tiff...)
+	seg := append([]byte{0xFF, 0xE1, byte((len(payload) + 2) >> 8), byte(len(payload) + 2)}, payload...)
+	return append(append(append([]byte{}, j[:2]...), seg...), j[2:]...)
+}
+
+// TestCheckPartPhotos: a phone photo stored sideways with its EXIF
+// orientation comes out upright; a JPEG of hundreds of thousands of scans
+// (minutes to decode) and a progressive one too large to open within the
+// job's memory are refused from their headers (found by an independent
+// review).
+func TestCheckPartPhotos(t *testing.T) {
+	img := image.NewRGBA(image.Rect(0, 0, 400, 300)) // landscape pixels, a red mark top left
+	for y := range 20 {
+		for x := range 40 {
+			img.Set(x, y, color.RGBA{R: 255, A: 255})
+		}
+	}
+	var b bytes.Buffer
+	_ = jpeg.Encode(&b, img, &jpeg.Options{Quality: 95})
+	for o, corner := range map[byte]image.Point{1: {5, 5}, 3: {295 + 100, 295}, 6: {295, 5}, 8: {5, 395}} {
+		got, err := export.CheckPart(export.MergePart{Name: "photo.jpg", Mime: "image/jpeg", Data: withOrientation(b.Bytes(), o), Uploaded: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		out, err := jpeg.Decode(bytes.NewReader(got.Data))
+		if err != nil {
+			t.Fatal(err)
+		}
+		w, h := 400, 300
+		if o >= 5 {
+			w, h = 300, 400
+		}
+		if out.Bounds().Dx() != w || out.Bounds().Dy() != h {
+			t.Errorf("orientation %d: %v, want %d × %d", o, out.Bounds(), w, h)
+			continue
+		}
+		if r, g, _, _ := out.At(corner.X, corner.Y).RGBA(); r < 0xc000 || g > 0x4000 {
+			t.Errorf("orientation %d: the red mark is not at %v", o, corner)
+		}
+	}
+
+	// A progressive header repeated: 1,000 scans.
+	scans := append([]byte{}, b.Bytes()[:len(b.Bytes())-2]...)
+	sos := bytes.Index(scans, []byte{0xFF, 0xDA})
+	for range 1000 {
+		scans = append(scans, scans[sos:sos+14]...) // an SOS header with no data
+	}
+	scans = append(scans, 0xFF, 0xD9)
+	_, err := export.CheckPart(export.MergePart{Name: "scans.jpg", Mime: "image/jpeg", Data: scans, Uploaded: true})
+	if r, ok := err.(*export.Refusal); !ok || !strings.Contains(r.Reason, "passes") {
+		t.Errorf("1,000 scans: %v", err)
+	}
+
+	// A progressive 8,160 × 6,120 frame header in 4:4:4 (50 megapixels).
+	var p bytes.Buffer
+	_ = jpeg.Encode(&p, image.NewRGBA(image.Rect(0, 0, 8, 8)), nil)
+	prog := p.Bytes()
+	sof := bytes.Index(prog, []byte{0xFF, 0xC0})
+	prog[sof+1] = 0xC2
+	binary.BigEndian.PutUint16(prog[sof+5:], 6120)
+	binary.BigEndian.PutUint16(prog[sof+7:], 8160)
+	for c := range 3 {
+		prog[sof+11+3*c] = 0x11
+	}
+	_, err = export.CheckPart(export.MergePart{Name: "prog.jpg", Mime: "image/jpeg", Data: prog, Uploaded: true})
+	if r, ok := err.(*export.Refusal); !ok || !strings.Contains(r.Reason, "JPEG progressive de 8160 × 6120 pixels demanderait 714 Mo") {
+		t.Errorf("progressive 50 MP: %v", err)
+	}
+}

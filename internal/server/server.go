@@ -169,7 +169,7 @@ func New(cfg Config) *Server {
 	}
 	s.maxFile, s.quota = cfg.MaxFileBytes, cfg.QuotaBytes
 	s.proxies = cfg.TrustedProxies
-	s.pdfSlots = make(chan struct{}, runtime.NumCPU())
+	s.pdfSlots = make(chan struct{}, max(2, runtime.NumCPU())) // two at least: one user holds one at most
 	s.docs = cfg.DocumentJobs
 	s.cache = newRealisationCache(2000)
 	switch {
