@@ -710,16 +710,23 @@ func TestLoginRefusedAtOnceNotSlept(t *testing.T) {
 	for _, leave := range leaves[1:] {
 		leave()
 	}
-	// And at most maxLoginsInFlight from one address, whatever the accounts.
+	// And at most maxLoginsInFlight from one address on accounts that
+	// already failed; an account without a failure still goes through.
+	wantStatus(t, c.app.client().post("/login", url.Values{"email": {"inconnu@example.org"}, "password": {"faux"}}), http.StatusUnprocessableEntity)
 	leaves = nil
 	for i := range maxLoginsInFlight {
-		leave, ok := c.app.srv.limiter.enter("ip:127.0.0.1", fmt.Sprintf("account:%d@example.org", i))
+		key := fmt.Sprintf("account:%d@example.org", i)
+		c.app.srv.limiter.fail(key)
+		leave, ok := c.app.srv.limiter.enter("ip:127.0.0.1", key)
 		if !ok {
 			t.Fatal("refused below the address's cap")
 		}
 		leaves = append(leaves, leave)
 	}
-	wantStatus(t, c.app.client().post("/login", url.Values{"email": {"max@example.org"}, "password": {testPassword}}), http.StatusTooManyRequests)
+	res = c.app.client().post("/login", url.Values{"email": {"inconnu@example.org"}, "password": {"faux"}})
+	wantStatus(t, res, http.StatusTooManyRequests)
+	wantContains(t, res.body, "Trop de connexions en cours depuis votre réseau")
+	wantStatus(t, c.app.client().post("/login", url.Values{"email": {"max@example.org"}, "password": {testPassword}}), http.StatusSeeOther)
 	for _, leave := range leaves {
 		leave()
 	}

@@ -223,3 +223,58 @@ func TestOneAttackerDoesNotLockOutAClass(t *testing.T) {
 		t.Errorf("%d failures, %d of those past the %dth held", failures, held, addrSlowAfter)
 	}
 }
+
+// TestAFullAddressStillLetsTheClassIn: an attacker behind the lycée's
+// address fills its places for attempts in flight with wrong passwords on
+// accounts that already failed: the next such attempt is refused at once,
+// but the students' first tries all go through (found by an independent
+// review: 23 of 35 were refused).
+func TestAFullAddressStillLetsTheClassIn(t *testing.T) {
+	app := newTestApp(t)
+	var students []string
+	for i := range 35 {
+		email := fmt.Sprintf("eleve%02d@example.org", i)
+		app.addUser(email, portfolio.RoleStudent, "SLAM")
+		students = append(students, email)
+	}
+	attacker := app.client()
+	var held []func()
+	for i := range maxLoginsInFlight {
+		account := fmt.Sprintf("x%d@example.org", i)
+		attacker.post("/login", url.Values{"email": {account}, "password": {"faux"}})
+		leave, ok := app.srv.limiter.enter("ip:127.0.0.1", "account:"+account)
+		if !ok {
+			t.Fatalf("attempt %d refused below the address's cap", i)
+		}
+		held = append(held, leave)
+	}
+	attacker.post("/login", url.Values{"email": {"encore@example.org"}, "password": {"faux"}})
+	wantStatus(t, attacker.post("/login", url.Values{"email": {"encore@example.org"}, "password": {"faux"}}), http.StatusTooManyRequests)
+	for _, email := range students {
+		wantStatus(t, app.client().post("/login", url.Values{"email": {email}, "password": {testPassword}}), http.StatusSeeOther)
+	}
+	for _, leave := range held {
+		leave()
+	}
+}
+
+// TestAClassmateCannotLockAFirstAccess: ten wrong codes typed for a
+// student's address slow the next try by a few seconds but never lock it:
+// the right code then goes through (a student on first access has no
+// known browser to escape a lock with).
+func TestAClassmateCannotLockAFirstAccess(t *testing.T) {
+	app := newTestApp(t)
+	u := app.addUser("nouveau@example.org", portfolio.RoleStudent, "SLAM")
+	link, err := app.store.CreateActivation(context.Background(), u.ID, u.ID, app.clock.now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	classmate := app.client()
+	for range 12 {
+		classmate.post("/activation", url.Values{"email": {"nouveau@example.org"}, "code": {"AAAA-AAAA"}})
+		app.clock.advance(10 * time.Millisecond) // past each slow-down (LoginDelay is 1 ms here)
+	}
+	res := app.client().post("/activation", url.Values{"email": {"nouveau@example.org"}, "code": {store.FormatCode(link.Code)}})
+	wantStatus(t, res, http.StatusOK)
+	wantContains(t, res.body, `name="step" value="password"`)
+}

@@ -29,9 +29,13 @@ import (
 //     5 s (a timer, no work): guessing from the address slows, the class
 //     does not.
 //   - In flight: at most maxAttemptsPerAccount attempts at once on one
-//     account from one address, and maxLoginsInFlight from one address,
-//     the rest answered 429 at once; a held failure has left both, so an
-//     attacker's held answers never take a student's place.
+//     account from one address, the rest answered 429 at once; and at most
+//     maxLoginsInFlight from one address on accounts (or known browsers)
+//     that already failed. An attempt on an account with no failure is
+//     never refused for the address, so an attacker who floods it with
+//     wrong passwords on other accounts slows the class (the CPU is
+//     shared) but never turns a correct password away. A held failure has
+//     left both counts.
 //
 // Attempts on an account are counted when they start, so a burst of
 // parallel tries is counted too; a success clears the account's count.
@@ -45,6 +49,8 @@ type loginLimiter struct {
 	inFlight map[string]int
 	now      func() time.Time
 	delay    time.Duration // unit of the slow-down (1 s; tests shorten it)
+	// lockAfter failures lock an account key (0: never, as for codes).
+	lockAfter int
 }
 
 type attempts struct {
@@ -83,7 +89,18 @@ func addressKey(ip string) string {
 func isAddress(key string) bool { return len(key) > 3 && key[:3] == "ip:" }
 
 func newLoginLimiter(now func() time.Time, delay time.Duration) *loginLimiter {
-	return &loginLimiter{keys: map[string]*attempts{}, inFlight: map[string]int{}, now: now, delay: delay}
+	return &loginLimiter{keys: map[string]*attempts{}, inFlight: map[string]int{}, now: now, delay: delay, lockAfter: lockAfter}
+}
+
+// newCodeLimiter is the limiter of activation codes: the same rules
+// without the lock. A student on first access has no known browser to
+// escape a lock with, so a classmate typing wrong codes for their address
+// would keep them out for 15 minutes; a code (8 characters of 32, valid 7
+// days) slowed to one try every 5 s cannot be guessed anyway.
+func newCodeLimiter(now func() time.Time, delay time.Duration) *loginLimiter {
+	l := newLoginLimiter(now, delay)
+	l.lockAfter = 0
+	return l
 }
 
 // enter admits one more attempt on an account from an address at once,
@@ -93,15 +110,26 @@ func (l *loginLimiter) enter(address, account string) (leave func(), ok bool) {
 	pair := address + "|" + account
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if l.inFlight[address] >= maxLoginsInFlight || l.inFlight[pair] >= maxAttemptsPerAccount {
+	if l.inFlight[pair] >= maxAttemptsPerAccount {
 		return nil, false
 	}
-	l.inFlight[address]++
-	l.inFlight[pair]++
+	// Only attempts on an account (or known browser) that already failed
+	// share the address's places: a student's first try is never refused
+	// because someone behind the same address fills them.
+	keys := []string{pair}
+	if a := l.keys[account]; a != nil && a.failures > 0 {
+		if l.inFlight[address] >= maxLoginsInFlight {
+			return nil, false
+		}
+		keys = append(keys, address)
+	}
+	for _, k := range keys {
+		l.inFlight[k]++
+	}
 	return sync.OnceFunc(func() {
 		l.mu.Lock()
 		defer l.mu.Unlock()
-		for _, k := range []string{address, pair} {
+		for _, k := range keys {
 			if l.inFlight[k]--; l.inFlight[k] <= 0 {
 				delete(l.inFlight, k)
 			}
@@ -189,7 +217,7 @@ func (l *loginLimiter) failLocked(keys []string) {
 		}
 		a.failures++
 		a.last = now
-		if a.failures >= lockAfter && !isAddress(k) {
+		if l.lockAfter > 0 && a.failures >= l.lockAfter && !isAddress(k) {
 			a.lockedUntil = now.Add(lockFor)
 		}
 	}

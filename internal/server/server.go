@@ -139,7 +139,7 @@ func New(cfg Config) *Server {
 		cfg.LoginDelay = time.Second
 	}
 	s.limiter = newLoginLimiter(s.now, cfg.LoginDelay)
-	s.codeLimiter = newLoginLimiter(s.now, cfg.LoginDelay)
+	s.codeLimiter = newCodeLimiter(s.now, cfg.LoginDelay)
 	s.requestTimeout = cfg.RequestTimeout
 	if s.requestTimeout <= 0 {
 		s.requestTimeout = DefaultRequestTimeout
