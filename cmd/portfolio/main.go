@@ -542,11 +542,12 @@ func exportTableau(ctx context.Context, args []string, stdout, stderr io.Writer)
 	}
 	defer st.Close()
 	now := time.Now()
-	// tableau is how to write a student's tableau in the format asked.
-	tableau := func(u portfolio.User) (func(io.Writer) error, error) {
+	// tableau is how to write a student's tableau in the format asked, and
+	// the paper a PDF is printed on.
+	tableau := func(u portfolio.User) (func(io.Writer) error, export.Paper, error) {
 		reals, err := st.ListRealisations(ctx, u.ID, store.RealisationFilter{})
 		if err != nil {
-			return nil, err
+			return nil, "", err
 		}
 		ref, ok := refs[u.Referentiel]
 		if !ok {
@@ -563,20 +564,20 @@ func exportTableau(ctx context.Context, args []string, stdout, stderr io.Writer)
 			}
 			switch *format {
 			case "csv":
-				return func(w io.Writer) error { return export.GridCSV(w, g) }, nil
+				return func(w io.Writer) error { return export.GridCSV(w, g) }, p, nil
 			case "xlsx":
-				return func(w io.Writer) error { return export.XLSX(w, g) }, nil
+				return func(w io.Writer) error { return export.XLSX(w, g) }, p, nil
 			}
-			return func(w io.Writer) error { return export.GridPDF(w, g, p) }, nil
+			return func(w io.Writer) error { return export.GridPDF(w, g, p) }, p, nil
 		}
 		t := portfolio.BuildTableau(ref, u, reals, now)
 		switch *format {
 		case "csv":
-			return func(w io.Writer) error { return export.CSV(w, t) }, nil
+			return func(w io.Writer) error { return export.CSV(w, t) }, paper, nil
 		case "xlsx":
-			return nil, fmt.Errorf("%s : le référentiel %s n'a pas de modèle tableur (pdf ou csv)", u.Email, ref.Code)
+			return nil, "", fmt.Errorf("%s : le référentiel %s n'a pas de modèle tableur (pdf ou csv)", u.Email, ref.Code)
 		}
-		return func(w io.Writer) error { return export.PDF(w, t, paper) }, nil
+		return func(w io.Writer) error { return export.PDF(w, t, paper) }, paper, nil
 	}
 
 	if *class != "" {
@@ -593,11 +594,14 @@ func exportTableau(ctx context.Context, args []string, stdout, stderr io.Writer)
 		}
 		used := map[string]int{}
 		for _, u := range students {
-			write, err := tableau(u)
+			write, p, err := tableau(u)
 			if err != nil {
 				return err
 			}
 			name := export.FileName(u, *format)
+			if *format == "pdf" {
+				name = export.PaperFileName(u, p)
+			}
 			if used[name]++; used[name] > 1 {
 				name = strings.TrimSuffix(name, "."+*format) + fmt.Sprintf("_%d.%s", used[name], *format)
 			}
@@ -616,7 +620,7 @@ func exportTableau(ctx context.Context, args []string, stdout, stderr io.Writer)
 	if err != nil {
 		return err
 	}
-	write, err := tableau(u)
+	write, _, err := tableau(u)
 	if err != nil {
 		return err
 	}

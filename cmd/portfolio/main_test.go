@@ -118,7 +118,7 @@ func TestExportClass(t *testing.T) {
 		t.Fatalf("%v\n%s", err, msg)
 	}
 	entries, err := os.ReadDir(out)
-	if err != nil || len(entries) != 1 || entries[0].Name() != "MOREAU_Lea_tableau.pdf" {
+	if err != nil || len(entries) != 1 || entries[0].Name() != "MOREAU_Lea_tableau_A3.pdf" {
 		t.Fatalf("class export wrote %v, %v", entries, err)
 	}
 	if _, err := runCmd(t, "", "export", "tableau", "--data", dir, "--class", "SIO9", "-o", out); err == nil || !strings.Contains(err.Error(), "aucune classe") {

@@ -192,6 +192,13 @@ func cell(s string) string {
 // cell as a formula.
 const formulaStarts = "=+-@\t\r\uFF1D\uFF0B\uFF0D\uFF20\uFE66\uFE62\uFE63\uFE6B"
 
+// PaperFileName is the download name of a student's tableau printed on a
+// paper, NOM_Prenom_tableau_A3.pdf: two downloads on two papers keep
+// both.
+func PaperFileName(u portfolio.User, paper Paper) string {
+	return strings.TrimSuffix(FileName(u, "pdf"), ".pdf") + "_" + string(paper) + ".pdf"
+}
+
 // FileName is the ASCII-safe download name of a student's tableau,
 // NOM_Prenom_tableau.ext.
 func FileName(u portfolio.User, ext string) string {

@@ -219,7 +219,7 @@ func TestClassZIP(t *testing.T) {
 			t.Errorf("%s is not a PDF", f.Name)
 		}
 	}
-	if got := strings.Join(names, ","); got != "MOREAU_Lea_tableau.pdf,LEFEVRE_Noe_tableau.pdf,MOREAU_Lea_tableau_2.pdf,Zoe_tableau.pdf" {
+	if got := strings.Join(names, ","); got != "MOREAU_Lea_tableau_A3.pdf,LEFEVRE_Noe_tableau_A3.pdf,MOREAU_Lea_tableau_A3_2.pdf,Zoe_tableau_A3.pdf" {
 		t.Errorf("names %s", got)
 	}
 	if fmt.Sprint(calls) != "[1 2 3 4]" {

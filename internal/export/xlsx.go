@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/xuri/excelize/v2"
@@ -65,9 +66,25 @@ func XLSX(w io.Writer, g portfolio.Grid) (err error) {
 	if x.err != nil {
 		return x.err
 	}
-	// As the model: the print area ends one row below the table.
+	// As the model: the print area ends one row below the table. It is
+	// Excel's own name, _xlnm.Print_Area, scoped to the sheet (every
+	// spreadsheet reads it as the print area, whatever its language).
 	area := fmt.Sprintf("'%s'!$A$1:$%s$%d", strings.ReplaceAll(sheet, "'", "''"), col(x.last), x.row)
-	if err := f.SetDefinedName(&excelize.DefinedName{Name: "Zone_d_impression", RefersTo: area}); err != nil {
+	if err := f.SetDefinedName(&excelize.DefinedName{Name: "_xlnm.Print_Area", RefersTo: area, Scope: sheet}); err != nil {
+		return err
+	}
+	// The sheet records the range it uses, and the file says who wrote it
+	// and when: this application, never the model's author nor the
+	// library's.
+	if err := f.SetSheetDimension(sheet, fmt.Sprintf("A1:%s%d", col(x.last), x.row)); err != nil {
+		return err
+	}
+	at := g.GeneratedAt.UTC().Format(time.RFC3339)
+	if err := f.SetDocProps(&excelize.DocProperties{Creator: "Portfolio SIO", LastModifiedBy: "Portfolio SIO", Created: at, Modified: at,
+		Title: "Tableau de synthèse", Language: "fr-FR"}); err != nil {
+		return err
+	}
+	if err := f.SetAppProps(&excelize.AppProperties{Application: "Portfolio SIO"}); err != nil {
 		return err
 	}
 	size, orientation, one := 9, "portrait", 1 // A4

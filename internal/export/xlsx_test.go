@@ -96,8 +96,18 @@ func TestXLSXIsTheModelFilledIn(t *testing.T) {
 		}
 	}
 	names := f.GetDefinedName()
-	if len(names) != 1 || names[0].Name != "Zone_d_impression" || names[0].RefersTo != "'Tableau de synthèse Épreuve E5'!$A$1:$H$36" {
+	if len(names) != 1 || names[0].Name != "_xlnm.Print_Area" || names[0].Scope != sheet || names[0].RefersTo != "'Tableau de synthèse Épreuve E5'!$A$1:$H$36" {
 		t.Errorf("defined names %+v", names)
+	}
+	if dim, err := f.GetSheetDimension(sheet); err != nil || dim != "A1:H36" {
+		t.Errorf("dimension %q, %v", dim, err)
+	}
+	props, err := f.GetDocProps()
+	if err != nil || props.Creator != "Portfolio SIO" || props.LastModifiedBy != "Portfolio SIO" || !strings.HasPrefix(props.Created, "20") || strings.HasPrefix(props.Created, "2006") {
+		t.Errorf("document properties %+v, %v", props, err)
+	}
+	if app, err := f.GetAppProps(); err != nil || app.Application != "Portfolio SIO" {
+		t.Errorf("application %+v, %v", app, err)
 	}
 	layout, err := f.GetPageLayout(sheet)
 	if err != nil || *layout.Size != 9 || *layout.Orientation != "portrait" || *layout.FitToWidth != 1 || *layout.FitToHeight != 1 {

@@ -37,7 +37,7 @@ func ClassZIP(w io.Writer, items []StudentTableau, paper Paper, progress func(do
 		if err != nil {
 			return fmt.Errorf("tableau of %s: %w", it.Student.Email, err)
 		}
-		name := FileName(it.Student, "pdf")
+		name := PaperFileName(it.Student, paper)
 		key := strings.ToLower(name)
 		used[key]++
 		if n := used[key]; n > 1 {

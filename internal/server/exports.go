@@ -73,7 +73,7 @@ func (s *Server) sendTableauPDF(w http.ResponseWriter, r *http.Request, src tabl
 		s.serverError(w, r, err)
 		return
 	}
-	sendAttachment(w, "application/pdf", export.FileName(*student, "pdf"), pdf)
+	sendAttachment(w, "application/pdf", export.PaperFileName(*student, paper), pdf)
 }
 
 // workingTableauPDF draws the working view of a tableau (BuildTableau) as a

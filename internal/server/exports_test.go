@@ -18,13 +18,15 @@ func TestTableauPDFDownloads(t *testing.T) {
 	id := c.app.addRealisation(c.lea.ID, sampleInput("Réalisation œuvre d’été"))
 	c.app.validate(c.lea.ID, id, c.prof.ID)
 	lea := c.app.login("lea@example.org")
-	for _, path := range []string{"/tableau.pdf", "/tableau.pdf?paper=A4", "/tableau.pdf?paper=n%27importe"} {
+	// The download names its paper (the model's, A3, unless asked).
+	for path, name := range map[string]string{"/tableau.pdf": "LEA_Prenom_tableau_A3.pdf", "/tableau.pdf?paper=A4": "LEA_Prenom_tableau_A4.pdf",
+		"/tableau.pdf?paper=n%27importe": "LEA_Prenom_tableau_A3.pdf"} {
 		res := lea.get(path)
 		wantStatus(t, res, http.StatusOK)
 		if res.header.Get("Content-Type") != "application/pdf" || !strings.HasPrefix(res.body, "%PDF-") {
 			t.Fatalf("%s: %s, %.10q", path, res.header.Get("Content-Type"), res.body)
 		}
-		wantContains(t, res.header.Get("Content-Disposition"), `attachment; filename="LEA_Prenom_tableau.pdf"`)
+		wantContains(t, res.header.Get("Content-Disposition"), `attachment; filename="`+name+`"`)
 	}
 	wantContains(t, lea.get("/tableau").body, `href="/tableau.pdf"`, `href="/tableau.pdf?paper=A4"`, `href="/tableau.csv"`)
 
@@ -80,7 +82,7 @@ func TestClassExport(t *testing.T) {
 	for _, f := range zr.File {
 		names = append(names, f.Name)
 	}
-	if strings.Join(names, ",") != "LEA_Prenom_tableau.pdf,MAX_Prenom_tableau.pdf" {
+	if strings.Join(names, ",") != "LEA_Prenom_tableau_A4.pdf,MAX_Prenom_tableau_A4.pdf" {
 		t.Fatalf("ZIP holds %v", names)
 	}
 	// Nobody else can see or download the job.

@@ -51,7 +51,7 @@ func TestEmojiReachesEveryPDF(t *testing.T) {
 	wantContains(t, pdfText(t, pdf), "Déploiement � du serveur")
 
 	zipped := classExport(t, prof, c.classID)
-	wantContains(t, pdfText(t, zipEntries(t, zipped)["LEA_Prenom_tableau.pdf"]), "Déploiement � du serveur")
+	wantContains(t, pdfText(t, zipEntries(t, zipped)["LEA_Prenom_tableau_A4.pdf"]), "Déploiement � du serveur")
 	wantStatus(t, c.app.client().get("/healthz"), http.StatusOK)
 	if r := c.realisation(t, id); r.Title != "Déploiement 🚀 du serveur" || r.Productions[0].Title != "Capture 📸 עברית" {
 		t.Fatalf("stored text changed: %q, %q", r.Title, r.Productions[0].Title)
