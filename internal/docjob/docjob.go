@@ -194,7 +194,7 @@ func (r Runner) run(ctx context.Context, budget time.Duration, req request) (res
 	jobCtx, cancel := context.WithTimeout(ctx, budget)
 	defer cancel()
 	cmd := exec.CommandContext(jobCtx, command[0], command[1:]...)
-	cmd.Env = append(os.Environ(), EnvVar+"=1", "GOMAXPROCS=1")
+	cmd.Env = append(childEnv(), EnvVar+"=1", "GOMAXPROCS=1")
 	cmd.Stdin = &in
 	var out, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &stderr
@@ -225,6 +225,19 @@ func (r Runner) run(ctx context.Context, budget time.Duration, req request) (res
 		return response{}, fmt.Errorf("document job: answer: %w", err)
 	}
 	return resp, nil
+}
+
+// childEnv is the server's environment without its secrets
+// (PORTFOLIO_SMTP_PASSWORD, PORTFOLIO_OIDC_CLIENT_SECRET…): the child reads
+// hostile files and needs none of them.
+func childEnv() []string {
+	var env []string
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "PORTFOLIO_") {
+			env = append(env, kv)
+		}
+	}
+	return env
 }
 
 // watchMemory kills the child when its resident memory passes MaxMemory

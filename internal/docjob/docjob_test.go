@@ -3,6 +3,7 @@ package docjob
 import (
 	"context"
 	"os"
+	"strings"
 	"testing"
 	"time"
 
@@ -74,5 +75,16 @@ func TestMergeThatNeverAnswersFails(t *testing.T) {
 func noRaceExitSleep() {
 	if os.Getenv("GORACE") == "" {
 		os.Setenv("GORACE", "atexit_sleep_ms=0")
+	}
+}
+
+// TestChildEnvHasNoSecrets: the child that reads hostile files does not
+// inherit the server's secrets.
+func TestChildEnvHasNoSecrets(t *testing.T) {
+	t.Setenv("PORTFOLIO_SMTP_PASSWORD", "secret")
+	for _, kv := range childEnv() {
+		if strings.HasPrefix(kv, "PORTFOLIO_SMTP_PASSWORD=") {
+			t.Errorf("the child gets %s", kv)
+		}
 	}
 }
