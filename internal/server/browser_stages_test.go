@@ -6,6 +6,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -16,6 +17,7 @@ import (
 
 	"github.com/portfolio-sio/portfolio/internal/demo"
 	"github.com/portfolio-sio/portfolio/internal/referentiel"
+	"github.com/portfolio-sio/portfolio/internal/testdoc"
 	refdata "github.com/portfolio-sio/portfolio/referentiel"
 )
 
@@ -138,6 +140,21 @@ func TestBrowserStagesJourney(t *testing.T) {
 		prof, _ := app.store.UserByEmail(context.Background(), "prof@demo.local")
 		app.validate(ines.ID, id, prof.ID)
 	}
+
+	// First a photo too large to open (a 622 KB PNG that decodes to
+	// 640 MB): refused next to the field, in French, nothing stored.
+	huge := filepath.Join(dir, "photo-attestation.png")
+	os.WriteFile(huge, testdoc.HugePNG(), 0o644)
+	do(t, student, "upload a hostile image", chromedp.Navigate(stage1), chromedp.WaitVisible(byID("attestation-file")),
+		chromedp.SetUploadFiles(byID("attestation-file"), []string{huge}))
+	if st := submit(t, student, byID("upload-attestation")); st != http.StatusUnprocessableEntity {
+		t.Fatalf("hostile upload: %d", st)
+	}
+	if got := text(t, student, "#err-upload"); !strings.Contains(got, "«\u00a0photo-attestation.png\u00a0» ne peut pas être déposé : l'image de 10000 × 8000 pixels occuperait 610 Mo") {
+		t.Fatalf("refusal: %q", got)
+	}
+	screenshot(t, student, "42-attestation-refused")
+	pc.check(student, "42-attestation-refused")
 
 	do(t, student, "upload the attestation", chromedp.Navigate(stage1), chromedp.WaitVisible(byID("attestation-file")),
 		chromedp.SetUploadFiles(byID("attestation-file"), []string{scan1}))
