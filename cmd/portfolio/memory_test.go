@@ -126,18 +126,11 @@ func TestServeMemoryUnderHostileDossiers(t *testing.T) {
 
 	status := "/proc/" + strconv.Itoa(cmd.Process.Pid) + "/status"
 	rss := func() int64 {
-		b, err := os.ReadFile(status)
-		if err != nil {
-			t.Fatal(err)
+		n, ok := docjob.ResidentBytes(status)
+		if !ok {
+			t.Fatal("no VmRSS in " + status)
 		}
-		for _, line := range strings.Split(string(b), "\n") {
-			if rest, ok := strings.CutPrefix(line, "VmRSS:"); ok {
-				kb, _ := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(rest), " kB"), 10, 64)
-				return kb << 10
-			}
-		}
-		t.Fatal("no VmRSS")
-		return 0
+		return n
 	}
 	before := rss()
 	stop, peakc := make(chan struct{}), make(chan int64)

@@ -252,7 +252,7 @@ func watchMemory(pid int, kill func() error, over, done chan struct{}) {
 			return
 		case <-tick.C:
 		}
-		if rss, ok := residentBytes(path); ok && rss > MaxMemory {
+		if rss, ok := ResidentBytes(path); ok && rss > MaxMemory {
 			close(over)
 			_ = kill()
 			return
@@ -260,8 +260,9 @@ func watchMemory(pid int, kill func() error, over, done chan struct{}) {
 	}
 }
 
-// residentBytes reads VmRSS from a /proc status file.
-func residentBytes(path string) (int64, bool) {
+// ResidentBytes reads a process's resident memory (VmRSS) from its
+// /proc/PID/status file.
+func ResidentBytes(path string) (int64, bool) {
 	b, err := os.ReadFile(path)
 	if err != nil {
 		return 0, false

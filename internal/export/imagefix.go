@@ -53,57 +53,53 @@ func jpegScans(b []byte) int {
 // needs about 450 MB; in 4:4:4, 750 MB.
 const maxProgressiveBytes = 450 << 20
 
-// progressiveBytes is what decoding a progressive JPEG holds (image and
-// coefficients), from its frame header; 0 for a baseline JPEG.
-func progressiveBytes(b []byte) int64 {
+// jpegHeaders calls fn with each marker segment before the first scan
+// (its marker and its payload), until fn returns false.
+func jpegHeaders(b []byte, fn func(marker byte, payload []byte) bool) {
 	for i := 2; i+4 <= len(b) && b[i] == 0xFF; {
 		m := b[i+1]
 		n := int(binary.BigEndian.Uint16(b[i+2:]))
-		if m == 0xDA || n < 2 || i+2+n > len(b) {
-			return 0
+		if m == 0xDA || n < 2 || i+2+n > len(b) || !fn(m, b[i+4:i+2+n]) {
+			return
 		}
-		seg := b[i+4 : i+2+n]
 		i += 2 + n
-		if m != 0xC2 {
-			if m == 0xC0 || m == 0xC1 {
-				return 0
-			}
-			continue
-		}
-		if len(seg) < 6 {
-			return 0
+	}
+}
+
+// progressiveBytes is what decoding a progressive JPEG holds (image and
+// coefficients), from its frame header; 0 for a baseline JPEG.
+func progressiveBytes(b []byte) (total int64) {
+	jpegHeaders(b, func(m byte, seg []byte) bool {
+		switch {
+		case m == 0xC0 || m == 0xC1:
+			return false // baseline or extended: no coefficients held
+		case m != 0xC2:
+			return true // not the frame header yet
+		case len(seg) < 6 || len(seg) < 6+3*int(seg[5]):
+			return false
 		}
 		h, w, nc := int64(binary.BigEndian.Uint16(seg[1:])), int64(binary.BigEndian.Uint16(seg[3:])), int(seg[5])
-		if len(seg) < 6+3*nc {
-			return 0
-		}
 		var hmax, vmax int64 = 1, 1
 		for c := range nc {
 			hmax, vmax = max(hmax, int64(seg[7+3*c]>>4)), max(vmax, int64(seg[7+3*c]&15))
 		}
-		total := w * h * 3
+		total = w * h * 3
 		for c := range nc {
 			hc, vc := int64(seg[7+3*c]>>4), int64(seg[7+3*c]&15)
 			total += (w*hc/hmax + 7) / 8 * ((h*vc/vmax + 7) / 8) * 64 * 4
 		}
-		return total
-	}
-	return 0
+		return false
+	})
+	return total
 }
 
 // exifOrientation is the EXIF Orientation of a JPEG (1 to 8; 1 when it has
 // none): how a phone says the photo is to be turned to be seen upright.
-func exifOrientation(b []byte) int {
-	for i := 2; i+4 <= len(b) && b[i] == 0xFF; {
-		m := b[i+1]
-		n := int(binary.BigEndian.Uint16(b[i+2:]))
-		if m == 0xDA || n < 2 || i+2+n > len(b) {
-			return 1
-		}
-		seg := b[i+4 : i+2+n]
-		i += 2 + n
+func exifOrientation(b []byte) (orientation int) {
+	orientation = 1
+	jpegHeaders(b, func(m byte, seg []byte) bool {
 		if m != 0xE1 || len(seg) < 14 || string(seg[:6]) != "Exif\x00\x00" {
-			continue
+			return true
 		}
 		tiff := seg[6:]
 		var order binary.ByteOrder
@@ -113,28 +109,27 @@ func exifOrientation(b []byte) int {
 		case "MM":
 			order = binary.BigEndian
 		default:
-			return 1
+			return false
 		}
 		ifd := int(order.Uint32(tiff[4:]))
 		if ifd < 8 || ifd+2 > len(tiff) {
-			return 1
+			return false
 		}
-		count := int(order.Uint16(tiff[ifd:]))
-		for e := 0; e < count; e++ {
+		for e := range int(order.Uint16(tiff[ifd:])) {
 			at := ifd + 2 + 12*e
 			if at+12 > len(tiff) {
-				return 1
+				return false
 			}
 			if order.Uint16(tiff[at:]) == 0x0112 && order.Uint16(tiff[at+2:]) == 3 {
 				if o := int(order.Uint16(tiff[at+8:])); o >= 1 && o <= 8 {
-					return o
+					orientation = o
 				}
-				return 1
+				return false
 			}
 		}
-		return 1
-	}
-	return 1
+		return false
+	})
+	return orientation
 }
 
 // shrink is src brought to nw × nh (no larger than src) by averaging the

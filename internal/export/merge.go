@@ -26,6 +26,9 @@ type MergePart struct {
 	// checks it with CheckPart and leaves it out, named, when it fails.
 	// Documents the server drew are not checked.
 	Uploaded bool
+	// Checked marks an uploaded document whose Data CheckPart already
+	// returned: it is not checked again.
+	Checked bool
 }
 
 // maxImagePixels bounds an image part: a phone photo is 12 to 50
@@ -81,7 +84,7 @@ type PartProblem struct {
 func MergeDossier(w io.Writer, parts []MergePart) (problems []PartProblem, err error) {
 	var readers []io.ReadSeeker
 	for _, part := range parts {
-		if part.Uploaded {
+		if part.Uploaded && !part.Checked {
 			checked, err := CheckPart(part)
 			if err != nil {
 				problems = append(problems, PartProblem{Name: part.Name, Reason: reason(err)})

@@ -139,13 +139,7 @@ func (s *Server) buildDossier(ctx context.Context, student portfolio.User) ([]do
 				ext = ".png"
 			}
 			name := fmt.Sprintf("%s_3_%s_%dA_%s%s", prefix, kind, st.Year, export.ASCIIName(st.Organisation, 40), ext)
-			var kept export.MergePart
-			var refusal string
-			err = s.withPDFSlot(ctx, func() error {
-				var err error
-				kept, refusal, err = s.docs.Check(ctx, export.MergePart{Name: name, Mime: a.Mime, Data: data, Uploaded: true})
-				return err
-			})
+			kept, refusal, err := s.checkDocument(ctx, export.MergePart{Name: name, Mime: a.Mime, Data: data, Uploaded: true})
 			if err != nil {
 				return nil, nil, err
 			}
@@ -258,7 +252,8 @@ func (s *Server) mergedDossier(ctx context.Context, student portfolio.User, file
 	var parts []export.MergePart
 	for _, f := range files {
 		if f.mime == "application/pdf" || f.mime == "image/jpeg" || f.mime == "image/png" {
-			parts = append(parts, export.MergePart{Name: f.name, Mime: f.mime, Data: f.data, Uploaded: f.uploaded})
+			// An uploaded file here is what buildDossier's check kept.
+			parts = append(parts, export.MergePart{Name: f.name, Mime: f.mime, Data: f.data, Uploaded: f.uploaded, Checked: f.uploaded})
 		}
 	}
 	var pdf []byte

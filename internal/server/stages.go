@@ -579,12 +579,7 @@ func (s *Server) checkAttestation(ctx context.Context, f *received) (refusal str
 	if err != nil {
 		return "", err
 	}
-	var kept export.MergePart
-	err = s.withPDFSlot(ctx, func() error {
-		var err error
-		kept, refusal, err = s.docs.Check(ctx, export.MergePart{Name: f.name, Mime: f.mime, Data: data, Uploaded: true})
-		return err
-	})
+	kept, refusal, err := s.checkDocument(ctx, export.MergePart{Name: f.name, Mime: f.mime, Data: data, Uploaded: true})
 	if err != nil || refusal != "" || bytes.Equal(kept.Data, data) {
 		return refusal, err
 	}
@@ -594,6 +589,18 @@ func (s *Server) checkAttestation(ctx context.Context, f *received) (refusal str
 	sum := sha256.Sum256(kept.Data)
 	f.hash, f.size = hex.EncodeToString(sum[:]), int64(len(kept.Data))
 	return "", nil
+}
+
+// checkDocument checks an uploaded document in a child process
+// (docjob), within the user's PDF slot: what to keep, or a refusal in
+// French.
+func (s *Server) checkDocument(ctx context.Context, part export.MergePart) (kept export.MergePart, refusal string, err error) {
+	err = s.withPDFSlot(ctx, func() error {
+		var err error
+		kept, refusal, err = s.docs.Check(ctx, part)
+		return err
+	})
+	return kept, refusal, err
 }
 
 // attestationParam loads the {attID} attestation of the route's stage.
