@@ -13,8 +13,10 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/portfolio-sio/portfolio/internal/export"
+	"github.com/portfolio-sio/portfolio/internal/portfolio"
 	"github.com/portfolio-sio/portfolio/internal/testdoc"
 )
 
@@ -189,5 +191,24 @@ func TestCheckPartPhotos(t *testing.T) {
 	_, err = export.CheckPart(export.MergePart{Name: "prog.jpg", Mime: "image/jpeg", Data: prog, Uploaded: true})
 	if r, ok := err.(*export.Refusal); !ok || !strings.Contains(r.Reason, "JPEG progressive de 8160 × 6120 pixels demanderait 714 Mo") {
 		t.Errorf("progressive 50 MP: %v", err)
+	}
+}
+
+// TestNoticePDFTakesAnyName: the first page of a dossier that lacks
+// documents survives any name a user can type (emoji, RTL, control
+// characters, 10,000 characters): a readable PDF that names the student.
+func TestNoticePDFTakesAnyName(t *testing.T) {
+	for _, name := range []string{"Zoé 🚀 مرحبا", "Tab\tNul\x00Bell\x07 \u202eRTL", strings.Repeat("Ô", 10000)} {
+		var buf bytes.Buffer
+		err := export.NoticePDF(&buf, portfolio.User{FirstName: name, LastName: "Martin"},
+			[]export.PartProblem{{Name: "MARTIN_Zoe_3_attestation_stage_1A_Mairie.png", Reason: "l'image est illisible"}}, time.Date(2026, 12, 7, 0, 0, 0, 0, time.UTC))
+		if err != nil {
+			t.Fatalf("%.40q: %v", name, err)
+		}
+		text := pdfTextOf(t, buf.Bytes())
+		if !strings.Contains(text, "MARTIN") || !strings.Contains(text, "Documents non inclus dans ce dossier") ||
+			!strings.Contains(text, "MARTIN_Zoe_3_attestation_stage_1A_Mairie.png") {
+			t.Errorf("%.40q: %.300s", name, text)
+		}
 	}
 }
