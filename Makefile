@@ -45,14 +45,16 @@ vulncheck:
 
 ## test-deps: the browser tests drive Debian's chromium, check each page
 ## with axe-core and the Nu HTML checker (npm packages, Java), the PDF
-## tests read PDFs with poppler-utils, and the XLSX test opens the
-## spreadsheet in LibreOffice (libreoffice-calc-nogui, about 50 s to
-## install); install what is missing when we may (root with apt-get), else
-## say how.
+## tests read PDFs with poppler-utils, and the XLSX tests print the
+## spreadsheets with LibreOffice (libreoffice-calc-nogui, about 50 s to
+## install), which must draw Arial in Liberation Sans (fonts-liberation2)
+## as our PDF does; install what is missing when we may (root with
+## apt-get), else say how.
 TEST_PKGS = chromium:chromium pdftotext:poppler-utils java:openjdk-17-jre-headless npm:npm soffice:libreoffice-calc-nogui
 A11Y = internal/server/testdata/a11y
 test-deps:
 	@missing=""; for p in $(TEST_PKGS); do command -v $${p%%:*} >/dev/null 2>&1 || missing="$$missing $${p#*:}"; done; \
+	test -f /usr/share/fonts/truetype/liberation2/LiberationSans-Regular.ttf || missing="$$missing fonts-liberation2"; \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
 	    echo "installing Debian packages for the tests:$$missing"; \

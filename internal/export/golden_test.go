@@ -18,10 +18,13 @@ var update = flag.Bool("update", false, "rewrite the golden images")
 // TestPDFGoldenImage renders page 1 of fixed tableaux with pdftoppm and
 // compares each with its committed reference, so a layout regression
 // fails: the working document of the 2011 tableau (SLAM) and the official
-// 2011 sheet, SLAM and SISR, on A3, and SISR with 24 réalisations on A4.
+// 2011 sheet, SLAM and SISR, on A3, and SISR with 24 réalisations on A4;
+// the official 2019 sheet, SISR with 24 réalisations (its model's rows
+// filled), on A4.
 // After a deliberate layout change:
 // go test ./internal/export -run Golden -update, and look at the images in
-// testdata (beside the model's layout, testdata/model/sio-2011-TABLEAU.md)
+// testdata (beside the models' form, testdata/model/sio-2011-TABLEAU.md
+// and internal/referentiel/testdata/model/sio-2019-layout.tsv)
 // before committing them.
 func TestPDFGoldenImage(t *testing.T) {
 	for _, c := range []struct {
@@ -34,6 +37,7 @@ func TestPDFGoldenImage(t *testing.T) {
 		{"officiel-2011-slam-a3.png", func(path string) { writeGridPDF(t, sampleGrid2011(t, "SLAM", 9), path, export.A3) }},
 		{"officiel-2011-sisr-a3.png", func(path string) { writeGridPDF(t, sampleGrid2011(t, "SISR", 9), path, export.A3) }},
 		{"officiel-2011-sisr-a4-24.png", func(path string) { writeGridPDF(t, sampleGrid2011(t, "SISR", 24), path, export.A4) }},
+		{"officiel-2019-sisr-a4-24.png", func(path string) { writeGridPDF(t, grid2019(t, "SISR", 24), path, "") }},
 	} {
 		t.Run(c.golden, func(t *testing.T) {
 			path := filepath.Join(t.TempDir(), "t.pdf")
