@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"fmt"
@@ -40,7 +41,12 @@ func TestMain(m *testing.M) {
 // each with an accepted attestation that is a 622 KB PNG decoding to
 // 640 MB (stored straight into the store, as a file kept before the
 // upload checks). The server's resident memory, read from /proc, stays
-// under 400 MB, and is back under 150 MB within 60 s.
+// under 400 MB, and is back within 90 MB of what it was before the merges
+// within 60 s. « Before » is after each student has downloaded their
+// tableau de synthèse: the fonts of the official tableaux (Liberation
+// Sans, parsed once per process and kept, some 12 MB of heap and several
+// times that under the race detector) are the server's fixed cost, not
+// the merges'.
 func TestServeMemoryUnderHostileDossiers(t *testing.T) {
 	if dir := os.Getenv("PORTFOLIO_TEST_MEMORY_DATA"); dir != "" {
 		err := run(context.Background(), []string{"serve", "--data", dir, "--addr", os.Getenv("PORTFOLIO_TEST_MEMORY_ADDR")}, strings.NewReader(""), io.Discard, os.Stderr)
@@ -132,6 +138,17 @@ func TestServeMemoryUnderHostileDossiers(t *testing.T) {
 		}
 		return n
 	}
+	for i, c := range clients {
+		res, err := c.Get(base + "/tableau.pdf")
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		if res.StatusCode != http.StatusOK || !bytes.HasPrefix(b, []byte("%PDF-")) {
+			t.Fatalf("student %d: tableau.pdf %d", i, res.StatusCode)
+		}
+	}
 	before := rss()
 	stop, peakc := make(chan struct{}), make(chan int64)
 	go func() {
@@ -174,7 +191,7 @@ func TestServeMemoryUnderHostileDossiers(t *testing.T) {
 		t.Errorf("server's peak resident memory %d MB, want < 400 MB", peak>>20)
 	}
 	start := time.Now()
-	for rss() > 150<<20 {
+	for rss() > before+90<<20 {
 		if time.Since(start) > 60*time.Second {
 			t.Fatalf("server's resident memory still %d MB 60 s after the merges", rss()>>20)
 		}

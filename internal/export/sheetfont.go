@@ -1,7 +1,7 @@
 package export
 
 import (
-	"embed"
+	_ "embed"
 	"fmt"
 	"strings"
 	"sync"
@@ -19,8 +19,19 @@ import (
 // the items' ▸) is drawn from DejaVu Sans Condensed, the other PDFs'
 // font; one neither has prints as U+FFFD (see Drawable).
 //
-//go:embed fonts/LiberationSans-Regular.ttf fonts/LiberationSans-Bold.ttf fonts/LiberationSans-Italic.ttf fonts/LiberationSans-BoldItalic.ttf
-var sheetFontFiles embed.FS
+// The faces are embedded as byte slices, not read from an embed.FS
+// (which copies a file on each read): the binary's copy is the one every
+// document passes to fpdf.
+var (
+	//go:embed fonts/LiberationSans-Regular.ttf
+	libRegular []byte
+	//go:embed fonts/LiberationSans-Bold.ttf
+	libBold []byte
+	//go:embed fonts/LiberationSans-Italic.ttf
+	libItalic []byte
+	//go:embed fonts/LiberationSans-BoldItalic.ttf
+	libBoldItalic []byte
+)
 
 const sheetFontName = "liberation"
 
@@ -57,13 +68,10 @@ type sheetFonts struct {
 
 var loadSheetFonts = sync.OnceValues(func() (*sheetFonts, error) {
 	var sf sheetFonts
+	sf.lib = [4][]byte{libRegular, libBold, libItalic, libBoldItalic}
 	for i, name := range []string{"Regular", "Bold", "Italic", "BoldItalic"} {
-		b, err := sheetFontFiles.ReadFile("fonts/LiberationSans-" + name + ".ttf")
-		if err != nil {
-			return nil, err
-		}
-		sf.lib[i] = b
-		if sf.libM[i], err = readMetrics(b); err != nil {
+		var err error
+		if sf.libM[i], err = readMetrics(sf.lib[i]); err != nil {
 			return nil, fmt.Errorf("font Liberation Sans %s: %w", name, err)
 		}
 	}

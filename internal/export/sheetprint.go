@@ -129,11 +129,6 @@ func PrintSheet(w io.Writer, s *Sheet, meta DocMeta) (err error) {
 	}
 	p := pen{fpdf.New(orientation, "pt", paper, "")}
 	p.SetCatalogSort(true)
-	for i, st := range faceStyles {
-		p.AddUTF8FontFromBytes(sheetFontName, st, sf.lib[i])
-	}
-	p.AddUTF8FontFromBytes(fontName, "", fb[0])
-	p.AddUTF8FontFromBytes(fontName, "B", fb[1])
 	p.SetMargins(0, 0, 0)
 	p.SetAutoPageBreak(false, 0)
 	p.SetTitle(meta.Title, true)
@@ -143,7 +138,7 @@ func PrintSheet(w io.Writer, s *Sheet, meta DocMeta) (err error) {
 	p.SetModificationDate(meta.Date.UTC())
 	p.SetLineCapStyle("square")
 
-	pr := &printer{p: p, sf: sf, s: s, k: s.scale()}
+	pr := &printer{p: p, sf: sf, dejavu: fb, s: s, k: s.scale()}
 	pr.colX = make([]float64, len(s.Cols)+1)
 	for i, c := range s.Cols {
 		pr.colX[i+1] = pr.colX[i] + colPoints(c)
@@ -197,6 +192,8 @@ type DocMeta struct {
 type printer struct {
 	p            pen
 	sf           *sheetFonts
+	dejavu       [2][]byte
+	added        [6]bool // the faces given to fpdf: Liberation's four, DejaVu's two
 	s            *Sheet
 	k            float64 // scale
 	x0, y0       float64 // the page's top-left corner of the sheet, in points
@@ -207,6 +204,13 @@ type printer struct {
 }
 
 type segment struct{ x1, y1, x2, y2 float64 }
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
 
 type fontKey struct {
 	dejavu, bold, italic bool
@@ -328,11 +332,22 @@ func (pr *printer) setFont(key fontKey) {
 	if key == pr.font {
 		return
 	}
-	family, style := sheetFontName, faceStyles[face(key.bold, key.italic)]
+	// A face is given to fpdf when first used: fpdf parses each face it
+	// is given once per process and keeps it, and no model uses them all
+	// (none has regular italic).
+	family, i := sheetFontName, face(key.bold, key.italic)
 	if key.dejavu {
-		family, style = fontName, faceStyles[face(key.bold, false)]
+		family, i = fontName, face(key.bold, false)
 	}
-	pr.p.SetFont(family, style, key.size)
+	if slot := i + 4*boolInt(key.dejavu); !pr.added[slot] {
+		b := pr.sf.lib[i]
+		if key.dejavu {
+			b = pr.dejavu[i]
+		}
+		pr.p.AddUTF8FontFromBytes(family, faceStyles[i], b)
+		pr.added[slot] = true
+	}
+	pr.p.SetFont(family, faceStyles[i], key.size)
 	pr.font = key
 }
 
