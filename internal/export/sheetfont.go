@@ -58,6 +58,15 @@ type metrics struct {
 
 func (m *metrics) width(r rune) float64 { return float64(m.adv[r]) / m.upm }
 
+// advance is a character's width at 1 pt: Liberation Sans's (lm), or
+// DejaVu's (dm) for one it lacks.
+func advance(lm, dm *metrics, r rune) float64 {
+	if a := lm.adv[r]; a != 0 {
+		return float64(a) / lm.upm
+	}
+	return dm.width(r)
+}
+
 // sheetFonts are the bytes and widths of the four Liberation Sans faces
 // and of the two DejaVu ones, read once per process.
 type sheetFonts struct {
@@ -141,12 +150,7 @@ func (sf *sheetFonts) runs(line string, bold, italic bool) ([]run, float64) {
 			start, w = i, 0
 		}
 		cur = dv
-		var rw float64
-		if dv {
-			rw = dm.width(r)
-		} else {
-			rw = lm.width(r)
-		}
+		rw := advance(lm, dm, r)
 		w += rw
 		total += rw
 	}
@@ -162,11 +166,7 @@ func (sf *sheetFonts) textWidth(line string, bold, italic bool) float64 {
 	dm := sf.dejavuM[face(bold, false)]
 	w := 0.0
 	for _, r := range line {
-		if a := lm.adv[r]; a != 0 {
-			w += float64(a) / lm.upm
-		} else {
-			w += dm.width(r)
-		}
+		w += advance(lm, dm, r)
 	}
 	return w
 }
@@ -216,8 +216,9 @@ func (sf *sheetFonts) wrapLine(out []string, l string, st Style, max float64) []
 				out = append(out, line)
 			}
 			line, lineW = "", 0
+			lm, dm := sf.libM[face(st.Bold, st.Italic)], sf.dejavuM[face(st.Bold, false)]
 			for _, r := range word {
-				rw := sf.textWidth(string(r), st.Bold, st.Italic)
+				rw := advance(lm, dm, r)
 				if lineW+rw > max && line != "" {
 					out = append(out, line)
 					line, lineW = "", 0

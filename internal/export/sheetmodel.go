@@ -1,9 +1,6 @@
 package export
 
-import (
-	"fmt"
-	"strings"
-)
+import "math"
 
 // A Sheet is an official tableau as its spreadsheet model holds it: the
 // columns' widths, the rows' heights, the cells with their texts and
@@ -85,6 +82,25 @@ func (s *Sheet) put(r, c, r2, c2 int, text string, st Style) {
 	s.Cells = append(s.Cells, Cell{Row: r, Col: c, Row2: r2, Col2: c2, Text: text, Style: st})
 }
 
+// closeTable gives the table's last row (the sheet's last so far) the
+// models' medium bottom rule.
+func (s *Sheet) closeTable() {
+	last := len(s.Rows)
+	for i := range s.Cells {
+		if s.Cells[i].Row2 == last {
+			s.Cells[i].Style.Bottom = Medium
+		}
+	}
+}
+
+// rowHeight is the height of a réalisation row: its title and its période
+// wrapped in their columns (widths in Excel's units), at least least
+// points, at most a spreadsheet's highest row.
+func (sf *sheetFonts) rowHeight(least float64, title string, titleSt Style, titleW float64, period string, periodSt Style, periodW float64) float64 {
+	lines := max(len(sf.wrap(title, titleSt, colPoints(titleW)-2*cellPad)), len(sf.wrap(period, periodSt, colPoints(periodW)-2*cellPad)))
+	return min(max(least, math.Ceil(float64(lines)*cellLineHeight(titleSt.Size)+2*cellPad)), maxRowHeight)
+}
+
 // colPoints is the width of a column in points as LibreOffice lays it out
 // when it opens the file: Excel's character unit is the width of the
 // digit « 0 » of the workbook's default font (Arial 10, drawn in
@@ -99,11 +115,6 @@ func colPoints(w float64) float64 { return w * 5.551 }
 // cellRange is the A1 reference of a cell or range.
 func (c Cell) cellRange() (string, string) {
 	return cellRef(c.Col, c.Row), cellRef(c.Col2, c.Row2)
-}
-
-func (c Cell) String() string {
-	a, b := c.cellRange()
-	return fmt.Sprintf("%s:%s %q", a, b, strings.TrimSpace(c.Text))
 }
 
 // edges is the style of the cell at (r, c) of a merged range: the range's

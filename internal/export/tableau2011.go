@@ -122,8 +122,6 @@ func sheet2011(g portfolio.Grid, paper Paper) (*Sheet, error) {
 	}
 
 	// The bands and their réalisations.
-	aW := colPoints(f.situationW) - 2*cellPad
-	pW := colPoints(f.periodW) - 2*cellPad
 	for _, b := range g.Bands {
 		r := len(s.Rows) + 1
 		s.Rows = append(s.Rows, f.bandH)
@@ -136,10 +134,9 @@ func sheet2011(g portfolio.Grid, paper Paper) (*Sheet, error) {
 			if i < len(b.Rows) {
 				row = b.Rows[i]
 				title = gridRowText(row)
-				lines := max(len(sf.wrap(title, f.situation, aW)), len(sf.wrap(row.Period, f.period, pW)))
-				h = max(h, math.Ceil(float64(lines)*cellLineHeight(11)+2*cellPad))
+				h = sf.rowHeight(h, title, f.situation, f.situationW, row.Period, f.period, f.periodW)
 			}
-			s.Rows = append(s.Rows, min(h, maxRowHeight))
+			s.Rows = append(s.Rows, h)
 			s.put(r, 1, r, 1, title, f.situation)
 			for t := range types {
 				text := ""
@@ -158,12 +155,7 @@ func sheet2011(g portfolio.Grid, paper Paper) (*Sheet, error) {
 			}
 		}
 	}
-	last := len(s.Rows)
-	for i := range s.Cells {
-		if s.Cells[i].Row2 == last {
-			s.Cells[i].Style.Bottom = Medium
-		}
-	}
+	s.closeTable()
 	// The attestation, and its blank rows, without rules.
 	if g.Attestation != "" {
 		r := len(s.Rows) + 1

@@ -1,7 +1,6 @@
 package export
 
 import (
-	"math"
 	"strings"
 
 	"github.com/portfolio-sio/portfolio/internal/portfolio"
@@ -122,8 +121,6 @@ func sheet2019(g portfolio.Grid, paper Paper) (*Sheet, error) {
 
 	// The bands, each with its réalisations, inserted inside it, or its
 	// blank rows.
-	aW := colPoints(f.realisationW) - 2*cellPad
-	bW := colPoints(f.periodW) - 2*cellPad
 	for bi, b := range g.Bands {
 		r := len(s.Rows) + 1
 		st := f.band
@@ -140,10 +137,9 @@ func sheet2019(g portfolio.Grid, paper Paper) (*Sheet, error) {
 			if i < len(b.Rows) {
 				row := b.Rows[i]
 				title, period, marks = gridRowText(row), row.Period, row.Marks
-				lines := max(len(sf.wrap(title, f.realisation, aW)), len(sf.wrap(period, f.periodCell, bW)))
-				h = max(h, math.Ceil(float64(lines)*cellLineHeight(11)+2*cellPad))
+				h = sf.rowHeight(h, title, f.realisation, f.realisationW, period, f.periodCell, f.periodW)
 			}
-			s.Rows = append(s.Rows, min(h, maxRowHeight))
+			s.Rows = append(s.Rows, h)
 			s.put(r, 1, r, 1, title, f.realisation)
 			s.put(r, 2, r, 2, period, f.periodCell)
 			for c := 3; c <= n; c++ {
@@ -158,13 +154,7 @@ func sheet2019(g portfolio.Grid, paper Paper) (*Sheet, error) {
 			}
 		}
 	}
-	// The table closes with a medium rule under its last row.
-	last := len(s.Rows)
-	for i := range s.Cells {
-		if s.Cells[i].Row2 == last {
-			s.Cells[i].Style.Bottom = Medium
-		}
-	}
+	s.closeTable()
 	// One empty row inside the print area, as the model.
 	s.Rows = append(s.Rows, f.endH)
 

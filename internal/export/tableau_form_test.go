@@ -413,7 +413,8 @@ func TestTableauPrintsAsLibreOffice(t *testing.T) {
 			copyFile(t, lo, filepath.Join(keep, d.name+"-libreoffice.pdf"))
 			copyFile(t, ours, filepath.Join(keep, d.name+"-ours.pdf"))
 		}
-		loPages, ourPages := pageSizes(t, lo), pageSizes(t, ours)
+		loPages, loWords := bboxPages(t, lo)
+		ourPages, ourWords := bboxPages(t, ours)
 		if len(loPages) != len(ourPages) {
 			t.Errorf("%s: LibreOffice prints %d pages, we %d", d.name, len(loPages), len(ourPages))
 			continue
@@ -424,7 +425,6 @@ func TestTableauPrintsAsLibreOffice(t *testing.T) {
 			}
 		}
 		fixed := fixedWords(d.g)
-		loWords, ourWords := pdfWords(t, lo), pdfWords(t, ours)
 		compared := 0
 		for p := range loWords {
 			used := map[int]bool{}
@@ -482,18 +482,20 @@ type pdfWord struct {
 	cx, cy float64
 }
 
-var wordRE = regexp.MustCompile(`xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">([^<]*)</word>`)
+var (
+	pageRE = regexp.MustCompile(`<page width="([\d.]+)" height="([\d.]+)">`)
+	wordRE = regexp.MustCompile(`xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">([^<]*)</word>`)
+)
 
-// pdfWords are a PDF's words by page, with their boxes' centres.
-func pdfWords(t *testing.T, path string) [][]pdfWord {
+// bboxPages reads a PDF with pdftotext -bbox: each page's size, and its
+// words with their boxes' centres.
+func bboxPages(t *testing.T, path string) (sizes [][2]float64, pages [][]pdfWord) {
 	t.Helper()
-	out, err := exec.Command("pdftotext", "-bbox", path, "-").Output()
-	if err != nil {
-		t.Fatalf("pdftotext: %v", err)
-	}
-	var pages [][]pdfWord
-	for _, line := range strings.Split(string(out), "\n") {
-		if strings.Contains(line, "<page ") {
+	for _, line := range strings.Split(poppler(t, "pdftotext", "-bbox", path, "-"), "\n") {
+		if m := pageRE.FindStringSubmatch(line); m != nil {
+			w, _ := strconv.ParseFloat(m[1], 64)
+			h, _ := strconv.ParseFloat(m[2], 64)
+			sizes = append(sizes, [2]float64{w, h})
 			pages = append(pages, nil)
 			continue
 		}
@@ -508,22 +510,5 @@ func pdfWords(t *testing.T, path string) [][]pdfWord {
 		text := strings.NewReplacer("&amp;", "&", "&lt;", "<", "&gt;", ">", "&quot;", `"`, "&apos;", "'").Replace(m[5])
 		pages[len(pages)-1] = append(pages[len(pages)-1], pdfWord{text, (v[0] + v[2]) / 2, (v[1] + v[3]) / 2})
 	}
-	return pages
-}
-
-var pageRE = regexp.MustCompile(`<page width="([\d.]+)" height="([\d.]+)">`)
-
-func pageSizes(t *testing.T, path string) [][2]float64 {
-	t.Helper()
-	out, err := exec.Command("pdftotext", "-bbox", path, "-").Output()
-	if err != nil {
-		t.Fatalf("pdftotext: %v", err)
-	}
-	var sizes [][2]float64
-	for _, m := range pageRE.FindAllStringSubmatch(string(out), -1) {
-		w, _ := strconv.ParseFloat(m[1], 64)
-		h, _ := strconv.ParseFloat(m[2], 64)
-		sizes = append(sizes, [2]float64{w, h})
-	}
-	return sizes
+	return sizes, pages
 }

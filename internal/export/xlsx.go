@@ -71,7 +71,7 @@ func WriteXLSX(w io.Writer, s *Sheet, at time.Time) (err error) {
 			err = cerr
 		}
 	}()
-	x := &xlsxDoc{f: f, sheet: s.Name, styles: map[Style]int{}}
+	x := &xlsxDoc{f: f, styles: map[Style]int{}}
 	if err := f.SetSheetName("Sheet1", s.Name); err != nil {
 		return err
 	}
@@ -168,7 +168,6 @@ func WriteXLSX(w io.Writer, s *Sheet, at time.Time) (err error) {
 // xlsxDoc writes one sheet, keeping the first error.
 type xlsxDoc struct {
 	f      *excelize.File
-	sheet  string
 	styles map[Style]int
 	err    error
 }
