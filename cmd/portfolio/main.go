@@ -542,6 +542,10 @@ func exportTableau(ctx context.Context, args []string, stdout, stderr io.Writer)
 	}
 	defer st.Close()
 	now := time.Now()
+	texts, err := st.SessionTexts(ctx)
+	if err != nil {
+		return err
+	}
 	// tableau is how to write a student's tableau in the format asked, and
 	// the paper a PDF is printed on.
 	tableau := func(u portfolio.User) (func(io.Writer) error, export.Paper, error) {
@@ -558,6 +562,7 @@ func exportTableau(ctx context.Context, args []string, stdout, stderr io.Writer)
 		// whose CSV is that view's (totals, activities to cover).
 		if tree := ref.Grid(); tree != nil && (*format != "csv" || !ref.Working()) {
 			g := portfolio.BuildGrid(tree, u, portfolio.GridEntries(u, reals), now)
+			g.Apply(store.TextsFor(texts, &u))
 			p := paper
 			if *paperFlag == "" {
 				p, _ = export.ParsePaper(tree.Tableau.Paper)

@@ -65,8 +65,42 @@ var fontGlyphs = sync.OnceValues(func() (*glyphs, error) {
 //     run.
 //
 // Text the font can draw whole is returned as it is, without allocating.
-func Drawable(s string) string {
+func Drawable(s string) string { return drawableIn(fontGlyphs, s) }
+
+// sheetDrawable is Drawable for the printed sheets (sheetprint.go), whose
+// text is in Liberation Sans, DejaVu drawing what it lacks: a character
+// either draws is kept (« ⁴ », which DejaVu lacks).
+func sheetDrawable(s string) string { return drawableIn(sheetGlyphs, s) }
+
+// sheetGlyphs are the characters of the four Liberation Sans faces, and
+// those of fontGlyphs. Liberation's Hebrew and Arabic are left out: the
+// PDFs draw a line from left to right, which would print a right-to-left
+// script backwards; they print as Missing, as in the other PDFs.
+var sheetGlyphs = sync.OnceValues(func() (*glyphs, error) {
 	g, err := fontGlyphs()
+	if err != nil {
+		return nil, err
+	}
+	sf, err := loadSheetFonts()
+	if err != nil {
+		return nil, err
+	}
+	out := *g
+	for r := rune(0x20); r < 0x10000; r++ {
+		all := true
+		for _, m := range sf.libM {
+			all = all && m.adv[r] != 0
+		}
+		if all && !unicode.In(r, unicode.Hebrew, unicode.Arabic, unicode.Syriac, unicode.Thaana, unicode.Nko) {
+			out[r>>6] |= 1 << (r & 63)
+		}
+	}
+	return &out, nil
+})
+
+// drawableIn is Drawable with the characters set reads.
+func drawableIn(set func() (*glyphs, error), s string) string {
+	g, err := set()
 	if err != nil {
 		// The fonts are embedded and tested: this cannot happen in a
 		// build that passed its tests. Fall back to ASCII.

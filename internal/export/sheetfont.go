@@ -179,7 +179,7 @@ func (sf *sheetFonts) wrap(text string, st Style, width float64) []string {
 	text = strings.ReplaceAll(strings.ReplaceAll(text, "\r\n", "\n"), "\r", "\n")
 	var out []string
 	for _, l := range strings.Split(text, "\n") {
-		l = Drawable(l)
+		l = sheetDrawable(l)
 		if !st.Wrap || width <= 0 {
 			out = append(out, l)
 			continue
@@ -255,4 +255,120 @@ func breakWords(l string) []piece {
 type piece struct {
 	text  string
 	space bool
+}
+
+// wrapRich breaks a rich text into the lines a Word cell shows: at each
+// "\n", then at spaces to fit width points at st.Size (a word wider than
+// the width cut where it must); each line is its runs, adjacent ones of
+// one weight joined. Spaces run together as one, as a line starts with
+// none.
+func (sf *sheetFonts) wrapRich(spans []Span, st Style, width float64) [][]Span {
+	type frag struct {
+		text string
+		bold bool
+	}
+	type word struct {
+		frags []frag
+		space bool // a space comes before it
+		w     float64
+	}
+	max := width / st.Size
+	var out [][]Span
+	var line []Span
+	lineW := 0.0
+	emit := func() {
+		out = append(out, line)
+		line, lineW = nil, 0
+	}
+	add := func(text string, bold bool) {
+		if n := len(line); n > 0 && line[n-1].Bold == bold {
+			line[n-1].Text += text
+			return
+		}
+		line = append(line, Span{Text: text, Bold: bold})
+	}
+	place := func(wd word) {
+		spaceW := sf.textWidth(" ", false, false)
+		sep := wd.space && len(line) > 0
+		switch {
+		case lineW+wd.w+boolFloat(sep)*spaceW <= max:
+		case wd.w <= max:
+			emit()
+			sep = false
+		default: // wider than the cell: cut it
+			if sep && lineW+spaceW < max {
+				add(" ", false)
+				lineW += spaceW
+			} else if len(line) > 0 {
+				emit()
+			}
+			for _, f := range wd.frags {
+				for _, r := range f.text {
+					rw := sf.textWidth(string(r), f.bold, false)
+					if lineW+rw > max && len(line) > 0 {
+						emit()
+					}
+					add(string(r), f.bold)
+					lineW += rw
+				}
+			}
+			return
+		}
+		if sep {
+			add(" ", false)
+			lineW += spaceW
+		}
+		for _, f := range wd.frags {
+			add(f.text, f.bold)
+		}
+		lineW += wd.w
+	}
+	var cur word
+	space := false
+	flush := func() { // the word read so far goes on the line
+		if len(cur.frags) == 0 {
+			return
+		}
+		cur.space = space
+		place(cur)
+		cur, space = word{}, false
+	}
+	for _, sp := range spans {
+		paragraphs := strings.Split(strings.ReplaceAll(strings.ReplaceAll(sp.Text, "\r\n", "\n"), "\r", "\n"), "\n")
+		for i, para := range paragraphs {
+			if i > 0 {
+				flush()
+				emit()
+				space = false
+			}
+			for j, piece := range strings.Split(sheetDrawable(para), " ") {
+				if j > 0 {
+					flush()
+					space = true
+				}
+				if piece != "" {
+					cur.frags = append(cur.frags, frag{piece, sp.Bold})
+					cur.w += sf.textWidth(piece, sp.Bold, false)
+				}
+			}
+		}
+	}
+	flush()
+	return append(out, line)
+}
+
+// spansWidth is a line's width in points at st.Size.
+func (sf *sheetFonts) spansWidth(line []Span, st Style) float64 {
+	w := 0.0
+	for _, sp := range line {
+		w += sf.textWidth(sp.Text, sp.Bold, st.Italic)
+	}
+	return w * st.Size
+}
+
+func boolFloat(b bool) float64 {
+	if b {
+		return 1
+	}
+	return 0
 }

@@ -9,12 +9,22 @@ import "math"
 // a PDF the way a spreadsheet (LibreOffice, the reference) prints it.
 // The builders (tableau2019.go, tableau2011.go) fill it from a Grid with
 // the form of each model, written there as data.
+//
+// A Word model's table (the fiche descriptive) is drawn by the same
+// engine as a sheet with Word set: its columns are in points, its lines
+// and cell margins are Word's, and its builder decides its page breaks
+// (Breaks), as it knows where the table's frame must close and what a
+// new page repeats.
 type Sheet struct {
 	Name  string
-	Cols  []float64 // widths, in Excel's character units, from column A
+	Word  bool
+	Cols  []float64 // widths, in Excel's character units (points for Word), from column A
 	Rows  []float64 // heights, in points, from row 1
 	Cells []Cell
-	Print PrintSetup
+	// Breaks are the rows after which a new page starts (a spreadsheet's
+	// manual page breaks); rows that do not fit a page break it anyway.
+	Breaks []int
+	Print  PrintSetup
 }
 
 // Border is a cell side's rule: none, thin or medium, as the models have.
@@ -25,6 +35,8 @@ const (
 	NoBorder Border = iota
 	Thin
 	Medium
+	// Fine is Word's single 0.5 pt rule (the fiche's table).
+	Fine
 )
 
 // Style is everything a model says about a cell's look. Fonts are all
@@ -32,7 +44,7 @@ const (
 type Style struct {
 	Size         float64 // points
 	Bold, Italic bool
-	H            string // "general", "left" or "center"
+	H            string // "general", "left", "center" or "right"
 	V            string // "top", "center" or "bottom"
 	Rotate       int    // 0, or 90: the text reads from bottom to top
 	Wrap         bool
@@ -43,10 +55,19 @@ type Style struct {
 
 // A Cell is one cell, or a merged range from (Row, Col) to (Row2, Col2),
 // numbered from 1. The text is in its first cell.
+// Rich, when set, is the text instead of Text: runs of their own
+// weight, as a Word cell has a bold label and a regular value.
 type Cell struct {
 	Row, Col, Row2, Col2 int
 	Text                 string
+	Rich                 []Span
 	Style                Style
+}
+
+// Span is a piece of a rich text in one weight; "\n" starts a new line.
+type Span struct {
+	Text string
+	Bold bool
 }
 
 // PrintSetup is the page set-up of the sheet.
@@ -57,8 +78,10 @@ type PrintSetup struct {
 	// one page (as the 2011 model asks).
 	Scale int
 	// Margins, header and footer distances, in inches as the file stores
-	// them. The models' headers and footers have no text.
+	// them. The models' headers and footers have no text. MarginLR, when
+	// set, is the left and right margins (Margin the top and bottom).
 	Margin, HeaderFooter float64
+	MarginLR             float64
 	CentreH, CentreV     bool
 	// AreaRows is the print area's last row (it spans every column).
 	AreaRows int
@@ -111,6 +134,40 @@ func (sf *sheetFonts) rowHeight(least float64, title string, titleSt Style, titl
 // jury's copy is as often opened in LibreOffice, and LibreOffice is what
 // our test can run.
 func colPoints(w float64) float64 { return w * 5.551 }
+
+// Word's table: its line is Liberation Sans's (Arial's) ascent, descent
+// and line gap (1854 + 434 + 67 of 2048 units), and its cells have
+// Word's default margins, 0.19 cm on the left and right, none above and
+// below.
+const (
+	wordPadX = 0.19 / 2.54 * 72
+	wordPadY = 0.0
+)
+
+// colWidth is a column's width in points.
+func (s *Sheet) colWidth(w float64) float64 {
+	if s.Word {
+		return w
+	}
+	return colPoints(w)
+}
+
+// lineHeight is the height of a line of text at size.
+func (s *Sheet) lineHeight(size float64) float64 {
+	if s.Word {
+		return size * 2355 / 2048
+	}
+	return cellLineHeight(size)
+}
+
+// pads are the space between a cell's sides and its text, across and
+// down, in points.
+func (s *Sheet) pads() (x, y float64) {
+	if s.Word {
+		return wordPadX, wordPadY
+	}
+	return cellPad, cellPad
+}
 
 // cellRange is the A1 reference of a cell or range.
 func (c Cell) cellRange() (string, string) {

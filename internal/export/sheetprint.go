@@ -20,6 +20,7 @@ const cellPad = 1.0
 const (
 	thinRule   = 0.75
 	mediumRule = 1.5
+	fineRule   = 0.5 // Word's single rule
 )
 
 // pageSize is the paper in points, in the sheet's orientation.
@@ -39,15 +40,22 @@ func (p PrintSetup) pageSize() (w, h float64) {
 // keeps no room for them.
 func (p PrintSetup) printable() (w, h float64) {
 	pw, ph := p.pageSize()
-	m := p.Margin * 72
-	return pw - 2*m, ph - 2*m
+	return pw - 2*p.sideMargin(), ph - 2*p.Margin*72
+}
+
+// sideMargin is the left (and right) margin in points.
+func (p PrintSetup) sideMargin() float64 {
+	if p.MarginLR > 0 {
+		return p.MarginLR * 72
+	}
+	return p.Margin * 72
 }
 
 // size is the width of the sheet's columns and the height of its rows
 // 1..rows, in points at 100 %.
 func (s *Sheet) size(rows int) (w, h float64) {
 	for _, c := range s.Cols {
-		w += colPoints(c)
+		w += s.colWidth(c)
 	}
 	for _, r := range s.Rows[:min(rows, len(s.Rows))] {
 		h += r
@@ -75,18 +83,23 @@ func (s *Sheet) scale() float64 {
 }
 
 // pages splits the print area's rows into pages as a spreadsheet does: as
-// many rows as fit the printable height at the scale, the title rows
-// repeated at the top of every page after the first.
+// many rows as fit the printable height at the scale, or up to a manual
+// break, the title rows repeated at the top of every page after the
+// first.
 func (s *Sheet) pages() [][]int {
 	_, ph := s.Print.printable()
 	limit := ph / s.scale()
 	area := min(s.Print.AreaRows, len(s.Rows))
+	breakAfter := map[int]bool{}
+	for _, b := range s.Breaks {
+		breakAfter[b] = true
+	}
 	var pages [][]int
 	var cur []int
 	used := 0.0
 	for r := 1; r <= area; r++ {
 		h := s.Rows[r-1]
-		if used+h > limit+1e-6 && len(cur) > 0 && r > s.Print.TitleRows {
+		if (used+h > limit+1e-6 || breakAfter[r-1]) && len(cur) > 0 && r > s.Print.TitleRows {
 			pages = append(pages, cur)
 			cur, used = nil, 0
 			for t := 1; t <= s.Print.TitleRows; t++ {
@@ -141,7 +154,7 @@ func PrintSheet(w io.Writer, s *Sheet, meta DocMeta) (err error) {
 	pr := &printer{p: p, sf: sf, dejavu: fb, s: s, k: s.scale()}
 	pr.colX = make([]float64, len(s.Cols)+1)
 	for i, c := range s.Cols {
-		pr.colX[i+1] = pr.colX[i] + colPoints(c)
+		pr.colX[i+1] = pr.colX[i] + s.colWidth(c)
 	}
 	// Cells by their first row.
 	byRow := make([][]int, len(s.Rows)+1)
@@ -151,7 +164,7 @@ func PrintSheet(w io.Writer, s *Sheet, meta DocMeta) (err error) {
 		}
 	}
 	pw, ph := s.Print.printable()
-	m := s.Print.Margin * 72
+	m, mx := s.Print.Margin*72, s.Print.sideMargin()
 	sheetW := pr.colX[len(s.Cols)]
 	for _, rows := range s.pages() {
 		p.AddPage()
@@ -161,14 +174,14 @@ func PrintSheet(w io.Writer, s *Sheet, meta DocMeta) (err error) {
 			pr.rowY[r] = y
 			y += s.Rows[r-1]
 		}
-		pr.x0, pr.y0 = m, m
+		pr.x0, pr.y0 = mx, m
 		if s.Print.CentreH {
 			pr.x0 += (pw - sheetW*pr.k) / 2
 		}
 		if s.Print.CentreV {
 			pr.y0 += (ph - y*pr.k) / 2
 		}
-		pr.thin, pr.medium = pr.thin[:0], pr.medium[:0]
+		pr.thin, pr.medium, pr.fine = pr.thin[:0], pr.medium[:0], pr.fine[:0]
 		for _, r := range rows {
 			for _, i := range byRow[r] {
 				pr.cell(s.Cells[i])
@@ -200,6 +213,7 @@ type printer struct {
 	colX         []float64
 	rowY         map[int]float64 // the rows of the page, from its top, at 100 %
 	thin, medium []segment
+	fine         []segment
 	font         fontKey
 }
 
@@ -237,6 +251,8 @@ func (pr *printer) cell(c Cell) {
 			pr.thin = append(pr.thin, seg)
 		case Medium:
 			pr.medium = append(pr.medium, seg)
+		case Fine:
+			pr.fine = append(pr.fine, seg)
 		}
 	}
 	add(st.Top, segment{x, y, x + w, y})
@@ -246,36 +262,57 @@ func (pr *printer) cell(c Cell) {
 	if st.Diagonal {
 		pr.thin = append(pr.thin, segment{x, y, x + w, y + h})
 	}
-	if c.Text == "" {
+	if c.Text == "" && len(c.Rich) == 0 {
 		return
 	}
 	if st.Rotate == 90 {
 		pr.turned(c.Text, st, x, y, w, h)
 		return
 	}
-	lines := pr.sf.wrap(c.Text, st, w-2*cellPad)
-	lh := cellLineHeight(st.Size)
-	block := float64(len(lines)) * lh
-	top := y + cellPad
+	padX, padY := pr.s.pads()
+	var lines []string
+	var rich [][]Span
+	if len(c.Rich) > 0 {
+		rich = pr.sf.wrapRich(c.Rich, st, w-2*padX)
+	} else {
+		lines = pr.sf.wrap(c.Text, st, w-2*padX)
+	}
+	lh := pr.s.lineHeight(st.Size)
+	block := float64(len(lines)+len(rich)) * lh
+	top := y + padY
+	clip := block > h-2*padY+1e-6
 	switch {
-	case block > h-2*cellPad: // too tall: from the top, cut at the bottom
+	case clip: // too tall: from the top, cut at the bottom
 	case st.V == "center":
 		top = y + (h-block)/2
 	case st.V == "bottom":
-		top = y + h - cellPad - block
+		top = y + h - padY - block
 	}
-	clip := block > h-2*cellPad
 	if clip {
 		pr.p.ClipRect(pr.x0+x*pr.k, pr.y0+y*pr.k, w*pr.k, h*pr.k, false)
 	}
+	left := func(lw float64) float64 {
+		switch st.H {
+		case "center":
+			return x + (w-lw)/2
+		case "right":
+			return x + w - padX - lw
+		}
+		return x + padX
+	}
 	for i, l := range lines {
 		runs, lw := pr.sf.runs(l, st.Bold, st.Italic)
-		lw *= st.Size
-		lx := x + cellPad
-		if st.H == "center" {
-			lx = x + (w-lw)/2
+		pr.text(runs, st, left(lw*st.Size), top+float64(i)*lh+ascent(st.Size), false)
+	}
+	for i, l := range rich {
+		lx := left(pr.sf.spansWidth(l, st))
+		for _, sp := range l {
+			sst := st
+			sst.Bold = sp.Bold
+			runs, lw := pr.sf.runs(sp.Text, sst.Bold, sst.Italic)
+			pr.text(runs, sst, lx, top+float64(i)*lh+ascent(st.Size), false)
+			lx += lw * st.Size
 		}
-		pr.text(runs, st, lx, top+float64(i)*lh+ascent(st.Size), false)
 	}
 	if clip {
 		pr.p.ClipEnd()
@@ -312,7 +349,7 @@ func (pr *printer) text(runs []run, st Style, x, y float64, turned bool) {
 	}
 	for _, r := range runs {
 		pr.setFont(fontKey{dejavu: r.dejavu, bold: st.Bold, italic: st.Italic && !r.dejavu, size: st.Size * pr.k})
-		pr.p.Text(px, py, r.text)
+		pr.p.Fpdf.Text(px, py, r.text) // made drawable by wrap (sheetDrawable)
 		px += r.width * st.Size * pr.k
 	}
 	if turned {
@@ -360,7 +397,10 @@ func (pr *printer) rules() {
 	for _, set := range []struct {
 		segs  []segment
 		width float64
-	}{{pr.thin, thinRule}, {pr.medium, mediumRule}} {
+	}{{pr.fine, fineRule}, {pr.thin, thinRule}, {pr.medium, mediumRule}} {
+		if len(set.segs) == 0 {
+			continue
+		}
 		pr.p.SetLineWidth(set.width * pr.k)
 		for _, sg := range joinSegments(set.segs) {
 			pr.p.Line(pr.x0+sg.x1*pr.k, pr.y0+sg.y1*pr.k, pr.x0+sg.x2*pr.k, pr.y0+sg.y2*pr.k)

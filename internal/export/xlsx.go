@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf16"
 	"unicode/utf8"
 
 	"github.com/xuri/excelize/v2"
@@ -202,8 +203,9 @@ func (x *xlsxDoc) style(st Style) int {
 		side string
 		b    Border
 	}{{"left", st.Left}, {"right", st.Right}, {"top", st.Top}, {"bottom", st.Bottom}} {
-		if b.b != NoBorder {
-			es.Border = append(es.Border, excelize.Border{Type: b.side, Color: "000000", Style: int(b.b)})
+		style := map[Border]int{Thin: 1, Medium: 2, Fine: 7}[b.b] // 7: hair
+		if style != 0 {
+			es.Border = append(es.Border, excelize.Border{Type: b.side, Color: "000000", Style: style})
 		}
 	}
 	if st.Diagonal {
@@ -219,7 +221,9 @@ func (x *xlsxDoc) style(st Style) int {
 // characters, none of : \ / ? * [ ]), or fallback.
 func sheetName(name, fallback string) string {
 	name = cellText(name)
-	if name == "" || utf8.RuneCountInString(name) > 31 || strings.ContainsAny(name, `:\/?*[]`) {
+	// Excel counts a name's UTF-16 units: an emoji is two of its 31.
+	if name == "" || len(utf16.Encode([]rune(name))) > 31 || strings.ContainsAny(name, `:\/?*[]`) ||
+		strings.HasPrefix(name, "'") || strings.HasSuffix(name, "'") {
 		return fallback
 	}
 	return name

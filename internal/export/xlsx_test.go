@@ -294,7 +294,7 @@ func TestGridCSV(t *testing.T) {
 // sheet of a SISR student with 24 réalisations (48 columns) as PDF (A3)
 // and XLSX.
 func BenchmarkGridOutputs(b *testing.B) {
-	g, fiche, g11 := grid2019(b, "SISR", 24), sampleFiche(b, 2026), sampleGrid2011(b, "SISR", 24)
+	g, fiche, g11 := grid2019(b, "SISR", 24), sampleFiche(b, "SLAM", 2026, portfolio.ExamCCF, portfolio.SessionTexts{}), sampleGrid2011(b, "SISR", 24)
 	for _, o := range []struct {
 		name string
 		draw func(io.Writer) error

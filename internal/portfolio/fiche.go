@@ -3,6 +3,7 @@ package portfolio
 import (
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/portfolio-sio/portfolio/internal/referentiel"
 )
@@ -16,11 +17,12 @@ type Fiche struct {
 	RectoTitle, VersoTitle   string
 	Heading                  string
 	Labels                   map[string]string // the model's field labels, by key
+	Footnotes                []string          // the recto's footnotes, each after its call
 
 	Number     int // N° réalisation
 	Name       string
 	Candidate  string
-	Ponctuelle bool // the candidate's form of the épreuve, when known
+	Ponctuelle bool // the candidate's form of the épreuves, when known
 	CCF        bool
 	Date       string // empty: the model's blank « … / … / …… »
 
@@ -35,6 +37,7 @@ type Fiche struct {
 	Access       string
 	Description  string
 	Productions  []Production
+	Made         time.Time // when the PDF is made (its metadata)
 }
 
 // FicheCompetence is one box of « Compétences travaillées ».
@@ -57,13 +60,13 @@ type FicheEntry struct {
 	Access       string
 	Description  string
 	Productions  []Production
-	Ponctuelle   bool
-	CCF          bool
 }
 
 // BuildFiche fills in the référentiel's fiche model for a student's
-// réalisation. ok is false when the référentiel has no fiche.
-func BuildFiche(tree *referentiel.Tree, student User, e FicheEntry) (Fiche, bool) {
+// réalisation, with the texts of their session (those an admin left
+// empty are the référentiel's) and the form of their épreuves. ok is
+// false when the référentiel has no fiche.
+func BuildFiche(tree *referentiel.Tree, student User, e FicheEntry, texts SessionTexts, form ExamForm) (Fiche, bool) {
 	spec := tree.Fiche
 	if spec == nil {
 		return Fiche{}, false
@@ -75,12 +78,13 @@ func BuildFiche(tree *referentiel.Tree, student User, e FicheEntry) (Fiche, bool
 	f := Fiche{Header: spec.Header, Heading: spec.Heading, Labels: spec.Labels,
 		Session: strings.TrimSpace(strings.ReplaceAll(spec.Session, "{session}", session)),
 		Number:  e.Number, Name: student.OfficialName(),
-		Candidate: student.CandidateNumber, Ponctuelle: e.Ponctuelle, CCF: e.CCF,
+		Candidate: student.CandidateNumber, Ponctuelle: form == ExamPonctuelle, CCF: form == ExamCCF,
 		Organisation: e.Organisation, Title: e.Title, Period: e.Period, Place: e.Place,
 		Alone: e.Alone, Team: !e.Alone, Conditions: e.Conditions, Resources: e.Resources, Access: e.Access,
 		Description: e.Description, Productions: e.Productions}
-	if ep, ok := tree.EpreuveFor(spec.Bloc, student.Parcours, student.SessionYear); ok {
-		f.Epreuve = strings.NewReplacer("{epreuve}", ep.Code, "{title}", ep.Title, "{parcours}", student.Parcours).Replace(spec.Epreuve)
+	f.Epreuve = cmpOr(texts.FicheEpreuve, ficheEpreuve(tree, student.Parcours, student.SessionYear))
+	for _, n := range spec.FootnotesFor(student.Parcours) {
+		f.Footnotes = append(f.Footnotes, n.Call+" "+n.Text)
 	}
 	option := ""
 	for _, p := range tree.Parcours {
@@ -89,7 +93,7 @@ func BuildFiche(tree *referentiel.Tree, student User, e FicheEntry) (Fiche, bool
 		}
 	}
 	f.RectoTitle, f.VersoTitle = spec.UntitledRecto, spec.UntitledVerso
-	if annexe := spec.AnnexeFor(student.SessionYear); annexe != "" && option != "" {
+	if annexe := cmpOr(texts.FicheAnnexe, spec.AnnexeFor(student.SessionYear)); annexe != "" && option != "" {
 		fill := strings.NewReplacer("{annexe}", annexe, "{option}", option)
 		f.RectoTitle, f.VersoTitle = fill.Replace(spec.RectoTitle), fill.Replace(spec.VersoTitle)
 	}
@@ -107,4 +111,17 @@ func BuildFiche(tree *referentiel.Tree, student User, e FicheEntry) (Fiche, bool
 		}
 	}
 	return f, true
+}
+
+// MaxFicheNumber is the highest fiche number a student may give: two from
+// session 2025 in the 2019 référentiel (the E6 dossier has two fiches),
+// MaxFiche where no rule says.
+func MaxFicheNumber(tree *referentiel.Tree, student User) int {
+	if tree == nil || tree.Fiche == nil {
+		return MaxFiche
+	}
+	if n := tree.Fiche.MaxNumber(student.SessionYear); n > 0 {
+		return n
+	}
+	return MaxFiche
 }

@@ -62,6 +62,7 @@ type User struct {
 	SessionEpoch    int64 // moves when the password changes, ending older sessions
 	Unread          int   // unread notifications (kept by the database)
 	MailPref        MailPref
+	ExamForm        ExamForm // the student's own form of the épreuves; "": their class's
 }
 
 // MailPref is what a user wants by e-mail.

@@ -276,6 +276,27 @@ type FicheSpec struct {
 	UntitledVerso string            `json:"untitled_verso"`
 	Heading       string            `json:"heading"`
 	Labels        map[string]string `json:"labels"`
+	// Numbers is how many fiches the épreuve asks, by session (from
+	// 2025: two); a session no rule covers allows up to 9.
+	Numbers []FicheNumbers `json:"numbers"`
+	// Footnotes are the recto's footnotes, called in the labels; one
+	// with a parcours is that option's wording.
+	Footnotes []Footnote `json:"footnotes"`
+}
+
+// FicheNumbers is the highest fiche number of the sessions From to To (0:
+// every later session).
+type FicheNumbers struct {
+	From int `json:"from"`
+	To   int `json:"to,omitempty"`
+	Max  int `json:"max"`
+}
+
+// Footnote is a footnote of the fiche: its call (« ¹ ») and its text.
+type Footnote struct {
+	Call     string `json:"call"`
+	Parcours string `json:"parcours,omitempty"`
+	Text     string `json:"text"`
 }
 
 // Annexe is the annex number of the fiche in the circulaire of the
@@ -638,6 +659,15 @@ func (t *Tree) validateSpecs() error {
 		if len(f.Labels) != len(ficheLabels) {
 			return errors.New("fiche: unknown labels")
 		}
+		for _, n := range f.Footnotes {
+			called := false
+			for _, l := range f.Labels {
+				called = called || strings.Contains(l, n.Call)
+			}
+			if n.Call == "" || n.Text == "" || !called {
+				return fmt.Errorf("fiche: the footnote %q is called by no label, or has no text", n.Call)
+			}
+		}
 	}
 	return nil
 }
@@ -715,6 +745,30 @@ func (t *Tree) EpreuveFor(bloc, parcours string, session int) (Epreuve, bool) {
 		}
 	}
 	return Epreuve{}, false
+}
+
+// MaxNumber is the highest fiche number at the session, 0 when no rule
+// says. A session not known yet (0) follows the rule of the latest
+// sessions: a student in training sits a session to come.
+func (f *FicheSpec) MaxNumber(session int) int {
+	for _, n := range f.Numbers {
+		if (session >= n.From && (n.To == 0 || session <= n.To)) || (session == 0 && n.To == 0) {
+			return n.Max
+		}
+	}
+	return 0
+}
+
+// FootnotesFor are the footnotes of the parcours's fiche, in the order of
+// their calls.
+func (f *FicheSpec) FootnotesFor(parcours string) []Footnote {
+	var out []Footnote
+	for _, n := range f.Footnotes {
+		if n.Parcours == "" || n.Parcours == parcours {
+			out = append(out, n)
+		}
+	}
+	return out
 }
 
 // AnnexeFor is the fiche's annex number at the session, "" when unknown.

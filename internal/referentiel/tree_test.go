@@ -229,7 +229,9 @@ func TestSio2019TextsAreTheModels(t *testing.T) {
 	}
 	texts = append(texts, tree.Fiche.Header, tree.Fiche.Heading, strings.Replace(tree.Fiche.Session, "{session}", "20xx", 1))
 	for _, l := range tree.Fiche.Labels {
-		texts = append(texts, l)
+		// The model's text, without the footnote calls the Word model
+		// adds to it (LAYOUT.md §2).
+		texts = append(texts, strings.NewReplacer("¹", "", "²", "", "³", "", "⁴", "").Replace(l))
 	}
 	for _, s := range texts {
 		if !strings.Contains(string(model), "`"+s+"`") {
@@ -238,6 +240,43 @@ func TestSio2019TextsAreTheModels(t *testing.T) {
 	}
 	if !strings.Contains(string(model), "`"+tb.OptionBox.Unchecked+" SISR`") {
 		t.Errorf("option box %q", tb.OptionBox.Unchecked)
+	}
+}
+
+// TestSio2019FicheFootnotes: the fiche's four footnotes are those of the
+// Word model in each option's wording (testdata/model/sio-2019-LAYOUT.md
+// §2), each called in a label.
+func TestSio2019FicheFootnotes(t *testing.T) {
+	tree := load2019(t)
+	layout, err := os.ReadFile(filepath.FromSlash("testdata/model/sio-2019-LAYOUT.md"))
+	if err != nil {
+		t.Fatalf("the model is needed: %v", err)
+	}
+	flat := func(s string) string { return strings.Join(strings.Fields(s), " ") }
+	model := flat(string(layout))
+	for _, parcours := range []string{"SISR", "SLAM"} {
+		notes := tree.Fiche.FootnotesFor(parcours)
+		var calls []string
+		for _, n := range notes {
+			calls = append(calls, n.Call)
+		}
+		if strings.Join(calls, "") != "¹²³⁴" {
+			t.Fatalf("%s: footnotes %q", parcours, calls)
+		}
+		for i, n := range notes {
+			text := n.Text
+			if parcours == "SLAM" && i == 0 {
+				// LAYOUT.md gives the SLAM wording of ¹ as the SISR one
+				// with the bloc's name changed.
+				text = strings.Replace(text, "« Conception et développement d’applications »", "« Administration des systèmes et des réseaux »", 1)
+			}
+			if !strings.Contains(model, "« "+flat(text)+" »") {
+				t.Errorf("%s %s: %q is not the model's", parcours, n.Call, n.Text)
+			}
+		}
+	}
+	if tree.Fiche.MaxNumber(2025) != 2 || tree.Fiche.MaxNumber(2031) != 2 || tree.Fiche.MaxNumber(0) != 2 || tree.Fiche.MaxNumber(2024) != 0 {
+		t.Error("two fiches from session 2025")
 	}
 }
 

@@ -259,9 +259,11 @@ func (s *Server) personalDataZIP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if tree := s.ref(u).Grid(); tree != nil {
-		g := portfolio.BuildGrid(tree, *u, portfolio.GridEntries(*u, reals), s.now())
-		paper, _ := export.ParsePaper(tree.Tableau.Paper)
-		err = s.withPDFSlot(ctx, func() error { return export.GridPDF(pw, g, paper) })
+		var g portfolio.Grid
+		if g, err = s.buildGrid(ctx, tree, *u, reals, s.now()); err == nil {
+			paper, _ := export.ParsePaper(tree.Tableau.Paper)
+			err = s.withPDFSlot(ctx, func() error { return export.GridPDF(pw, g, paper) })
+		}
 	} else {
 		err = s.renderPDF(ctx, pw, portfolio.BuildTableau(s.ref(u), *u, reals, s.now()), export.A3)
 	}

@@ -122,10 +122,14 @@ func decodeUser(r *http.Request) (portfolio.User, int64, web.UserForm) {
 		SessionYear:     strings.TrimSpace(r.PostForm.Get("session")),
 		Centre:          strings.TrimSpace(r.PostForm.Get("centre")),
 		ClassID:         r.PostForm.Get("class_id"),
+		ExamForm:        r.PostForm.Get("exam_form"),
 		Errors:          portfolio.Errors{},
 	}
 	u := portfolio.User{FirstName: f.FirstName, LastName: f.LastName, Email: f.Email, Parcours: f.Parcours,
-		CandidateNumber: f.CandidateNumber, Centre: f.Centre}
+		CandidateNumber: f.CandidateNumber, Centre: f.Centre, ExamForm: portfolio.ExamForm(f.ExamForm)}
+	if !u.ExamForm.Valid() {
+		f.Errors["exam_form"] = "Forme des épreuves inconnue : choisissez-la dans la liste."
+	}
 	name := func(field, v, what string) {
 		switch {
 		case v == "":
@@ -171,7 +175,7 @@ func decodeUser(r *http.Request) (portfolio.User, int64, web.UserForm) {
 		classID = id
 	}
 	if u.Role != portfolio.RoleStudent {
-		u.Parcours, u.CandidateNumber, u.SessionYear, u.Centre = "", "", 0, ""
+		u.Parcours, u.CandidateNumber, u.SessionYear, u.Centre, u.ExamForm = "", "", 0, "", ""
 	}
 	return u, classID, f
 }
@@ -262,7 +266,7 @@ func (s *Server) adminUser(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	f := web.UserForm{ID: u.ID, FirstName: u.FirstName, LastName: u.LastName, Email: u.Email, Role: string(u.Role),
-		Parcours: u.Parcours, CandidateNumber: u.CandidateNumber, Centre: u.Centre}
+		Parcours: u.Parcours, CandidateNumber: u.CandidateNumber, Centre: u.Centre, ExamForm: string(u.ExamForm)}
 	if u.SessionYear > 0 {
 		f.SessionYear = strconv.Itoa(u.SessionYear)
 	}
@@ -285,6 +289,9 @@ func (s *Server) updateUser(w http.ResponseWriter, r *http.Request) {
 	}
 	u, classID, f := decodeUser(r)
 	f.ID = cur.ID
+	if !r.PostForm.Has("exam_form") && u.Role == portfolio.RoleStudent {
+		u.ExamForm = cur.ExamForm // a form of before the choice existed keeps it
+	}
 	me := currentUser(r.Context())
 	if cur.ID == me.ID && u.Role != portfolio.RoleAdmin {
 		f.Errors["role"] = "Vous ne pouvez pas retirer votre propre rôle d'administrateur."
@@ -692,6 +699,9 @@ func userChanges(before, after portfolio.User) []string {
 	field("session", yearOrEmpty(before.SessionYear), yearOrEmpty(after.SessionYear))
 	field("numéro de candidat", before.CandidateNumber, after.CandidateNumber)
 	field("centre", before.Centre, after.Centre)
+	if before.ExamForm != after.ExamForm {
+		out = append(out, "forme des épreuves : "+examFormText(before.ExamForm)+" → "+examFormText(after.ExamForm))
+	}
 	return out
 }
 
@@ -707,4 +717,12 @@ func yearOrEmpty(y int) string {
 		return ""
 	}
 	return strconv.Itoa(y)
+}
+
+// examFormText is a form of the épreuves in the audit log.
+func examFormText(f portfolio.ExamForm) string {
+	if f == portfolio.ExamUnknown {
+		return "comme sa classe"
+	}
+	return f.Label()
 }

@@ -43,9 +43,14 @@ func (s *Server) decodeClass(r *http.Request) (store.Class, web.ClassForm) {
 		Parcours:    r.PostForm.Get("parcours"),
 		Deadline:    strings.TrimSpace(r.PostForm.Get("deadline")),
 		Archived:    r.PostForm.Get("archived") == "1",
+		ExamForm:    r.PostForm.Get("exam_form"),
 		Errors:      portfolio.Errors{},
 	}
-	c := store.Class{Name: f.Name, SchoolYear: f.SchoolYear, Referentiel: f.Referentiel, Parcours: f.Parcours, Archived: f.Archived}
+	c := store.Class{Name: f.Name, SchoolYear: f.SchoolYear, Referentiel: f.Referentiel, Parcours: f.Parcours, Archived: f.Archived,
+		ExamForm: portfolio.ExamForm(f.ExamForm)}
+	if !c.ExamForm.Valid() {
+		f.Errors["exam_form"] = "Forme des épreuves inconnue : choisissez-la dans la liste."
+	}
 	// A form without the field (a script of before the choice existed)
 	// keeps the class's référentiel, or the schema's default for a new one.
 	if _, ok := s.refs[f.Referentiel]; !ok && f.Referentiel != "" {
@@ -167,7 +172,7 @@ func (s *Server) adminClass(w http.ResponseWriter, r *http.Request) {
 // classForm is the form of a stored class.
 func (s *Server) classForm(c *store.Class) web.ClassForm {
 	f := web.ClassForm{Name: c.Name, SchoolYear: c.SchoolYear, Parcours: c.Parcours, Archived: c.Archived,
-		Referentiel: c.Referentiel, Choices: s.refChoices()}
+		ExamForm: string(c.ExamForm), Referentiel: c.Referentiel, Choices: s.refChoices()}
 	if !c.Deadline.IsZero() {
 		f.Deadline = c.Deadline.Format(time.DateOnly)
 	}
@@ -271,6 +276,9 @@ func (s *Server) updateClass(w http.ResponseWriter, r *http.Request) {
 	if f.Referentiel == "" {
 		f.Referentiel = cur.Referentiel
 	}
+	if !r.PostForm.Has("exam_form") {
+		c.ExamForm, f.ExamForm = cur.ExamForm, string(cur.ExamForm) // a form of before the choice existed keeps it
+	}
 	if len(f.Errors) > 0 {
 		s.renderAdminClass(w, r, http.StatusUnprocessableEntity, cur.ID, f)
 		return
@@ -296,7 +304,11 @@ func (s *Server) updateClass(w http.ResponseWriter, r *http.Request) {
 		s.storeError(w, r, err)
 		return
 	}
-	s.audit(r, "class_update", c.Name, c.SchoolYear)
+	detail := c.SchoolYear
+	if cur.ExamForm != c.ExamForm {
+		detail += " ; forme des épreuves : " + c.ExamForm.Label()
+	}
+	s.audit(r, "class_update", c.Name, detail)
 	s.flash(r.Context(), "Classe enregistrée.")
 	http.Redirect(w, r, adminClassURL(cur.ID), http.StatusSeeOther)
 }

@@ -71,7 +71,10 @@ func (s *Server) buildDossier(ctx context.Context, student portfolio.User) ([]do
 	}
 	// 1. The tableau de synthèse.
 	if tree := ref.Grid(); tree != nil {
-		g := portfolio.BuildGrid(tree, student, portfolio.GridEntries(student, reals), now)
+		g, err := s.buildGrid(ctx, tree, student, reals, now)
+		if err != nil {
+			return nil, nil, err
+		}
 		paper, _ := export.ParsePaper(tree.Tableau.Paper)
 		if err := pdfFile(prefix+"_1_tableau_de_synthese.pdf", func(w io.Writer) error { return export.GridPDF(w, g, paper) }); err != nil {
 			return nil, nil, err
@@ -88,7 +91,8 @@ func (s *Server) buildDossier(ctx context.Context, student portfolio.User) ([]do
 			return nil, nil, err
 		}
 	}
-	// 2. The fiches descriptives, by number.
+	// 2. The fiches descriptives, by number; one numbered beyond what the
+	// student's épreuve asks is left out, and said.
 	if tree := ref.Tree; tree != nil && tree.Fiche != nil {
 		fiches := map[int]*portfolio.Realisation{}
 		for i := range reals {
@@ -96,12 +100,21 @@ func (s *Server) buildDossier(ctx context.Context, student portfolio.User) ([]do
 				fiches[n] = &reals[i]
 			}
 		}
+		limit := portfolio.MaxFicheNumber(tree, student)
 		for n := 1; n <= portfolio.MaxFiche; n++ {
 			re := fiches[n]
 			if re == nil {
 				continue
 			}
-			f, _ := portfolio.BuildFiche(tree, student, portfolio.FicheEntryOf(tree, re))
+			if n > limit {
+				problems = append(problems, export.PartProblem{Name: prefix + "_2_fiche_" + strconv.Itoa(n) + ".pdf",
+					Reason: "« " + re.Title + " » est la fiche n° " + strconv.Itoa(n) + " : l’épreuve en compte " + strconv.Itoa(limit) + ", à renuméroter"})
+				continue
+			}
+			f, err := s.buildFiche(ctx, tree, student, re)
+			if err != nil {
+				return nil, nil, err
+			}
 			if err := pdfFile(prefix+"_2_fiche_"+strconv.Itoa(n)+".pdf", func(w io.Writer) error { return export.FichePDF(w, f) }); err != nil {
 				return nil, nil, err
 			}

@@ -287,7 +287,11 @@ func (s *Server) runClassExport(job *exportJob, students []portfolio.User, paper
 			return
 		}
 		if tree := s.ref(&st).Grid(); tree != nil {
-			g := portfolio.BuildGrid(tree, st, portfolio.GridEntries(st, reals), now)
+			g, err := s.buildGrid(ctx, tree, st, reals, now)
+			if err != nil {
+				fail(err)
+				return
+			}
 			items = append(items, export.StudentTableau{Student: st, Grid: &g})
 			continue
 		}

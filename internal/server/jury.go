@@ -134,7 +134,11 @@ func (s *Server) juryPortfolio(w http.ResponseWriter, r *http.Request) {
 	base := "/jury/" + l.Token
 	v := web.JuryView{Student: student, Base: base, Scheme: s.ref(&student).Scheme(student.Parcours)}
 	if tree := s.ref(&student).Grid(); tree != nil && !s.ref(&student).Working() {
-		g := portfolio.BuildGrid(tree, student, portfolio.GridEntries(student, reals), s.now())
+		g, err := s.buildGrid(r.Context(), tree, student, reals, s.now())
+		if err != nil {
+			s.serverError(w, r, err)
+			return
+		}
 		v.Grid, v.Parcours = &g, student.Parcours
 		if student.SessionYear > 0 {
 			v.Session = strconv.Itoa(student.SessionYear)

@@ -345,6 +345,23 @@ func (fx *outputsFixture) check2019(t *testing.T, text string, line func(int) fu
 	if err != nil {
 		t.Fatal(err)
 	}
+	// The admin types it as the texts of her session (2027); what the
+	// page refuses is typed again as its messages say.
+	texts := url.Values{"referentiel": {"sio-2019"}, "session": {"2027"}, "fiche_annexe": {text}, "fiche_epreuve:SISR": {text},
+		"fiche_epreuve:SLAM": {text}, "tableau_title": {text}, "tableau_subtitle": {text}, "tableau_sheet": {text}}
+	send(t, withT(t, fx.adm), "/admin/textes-session", texts, func(f url.Values) {
+		for _, k := range []string{"fiche_epreuve:SISR", "fiche_epreuve:SLAM", "tableau_title", "tableau_subtitle"} {
+			f.Set(k, accepted(text, 200))
+		}
+		f.Set("fiche_annexe", "8-2")
+		f.Set("tableau_sheet", excelSheet(accepted(text, 15))) // 31 UTF-16 units at most
+	})
+	stored, err := fx.c.app.store.SessionTexts(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	epreuve := stored[store.SessionTextKey{Referentiel: "sio-2019", Session: 2027, Name: "fiche_epreuve:SISR"}]
+	subtitle := stored[store.SessionTextKey{Referentiel: "sio-2019", Session: 2027, Name: "tableau_subtitle"}]
 	if _, err := fx.c.app.store.DB.Exec(`DELETE FROM jury_links WHERE student_id = ?`, fx.inesID); err != nil {
 		t.Fatal(err)
 	}
@@ -380,7 +397,17 @@ func (fx *outputsFixture) check2019(t *testing.T, text string, line func(int) fu
 		if get.path != "/realisations" {
 			survives(t, get.path, res, r.Title)
 		}
+		switch {
+		case strings.HasSuffix(get.path, "/fiche.pdf"):
+			survives(t, get.path, res, epreuve)
+		case strings.HasSuffix(get.path, ".xlsx"):
+			survives(t, get.path, res, subtitle)
+		}
 	}
+	res := withT(t, fx.adm).get("/admin/textes-session?referentiel=sio-2019&session=2027")
+	wantStatus(t, res, http.StatusOK)
+	wellFormed(t, "/admin/textes-session", res)
+	survives(t, "/admin/textes-session", res, epreuve, subtitle)
 }
 
 // checkStages types the text into every free field of a stage and of its
@@ -570,4 +597,15 @@ func survives(t *testing.T, path string, res response, texts ...string) {
 			}
 		}
 	}
+}
+
+// excelSheet is a text as the page takes it for a sheet name: without the
+// characters Excel refuses there.
+func excelSheet(s string) string {
+	return strings.TrimSpace(strings.Map(func(r rune) rune {
+		if strings.ContainsRune(`:\/?*[]'`, r) {
+			return -1
+		}
+		return r
+	}, s))
 }

@@ -139,6 +139,7 @@ func (s *Server) createRealisation(w http.ResponseWriter, r *http.Request) {
 		s.serverError(w, r, err)
 		return
 	}
+	errs = s.ficheBeyond(u, 0, real.Fiche, errs)
 	if msg := s.checkFiles(files, evidenceTitle); len(files) > 0 && msg != "" {
 		if errs == nil {
 			errs = portfolio.Errors{}
@@ -259,6 +260,7 @@ func (s *Server) updateRealisation(w http.ResponseWriter, r *http.Request) {
 		s.serverError(w, r, err)
 		return
 	}
+	errs = s.ficheBeyond(u, real.Fiche, updated.Fiche, errs)
 	if errs != nil {
 		s.renderForm(w, r, http.StatusUnprocessableEntity, reworkReason(real), realisationURL(real.ID), "Modifier la réalisation", in, version, errs)
 		return
@@ -509,6 +511,7 @@ func (s *Server) renderForm(w http.ResponseWriter, r *http.Request, status int, 
 		Input:    in,
 		Errors:   errs,
 		Scheme:   sc,
+		FicheMax: portfolio.MaxFicheNumber(s.ref(u).Tree, *u),
 		Sections: formSections(sc, in, errs),
 		NewFiles: action == "/realisations",
 		MaxFile:  web.HumanSize(s.maxFile),
@@ -533,4 +536,20 @@ func formSections(sc *referentiel.Scheme, in portfolio.RealisationInput, errs po
 		out = append(out, web.FormSection{Section: sec, Open: open})
 	}
 	return out
+}
+
+// ficheBeyond adds the error of a fiche number beyond what the student's
+// épreuve takes (from session 2025, two fiches). A number kept as it was
+// is let be: the student sees it « à renuméroter » where they choose it,
+// and may save the rest of the form first.
+func (s *Server) ficheBeyond(u *portfolio.User, before, after int, errs portfolio.Errors) portfolio.Errors {
+	limit := portfolio.MaxFicheNumber(s.ref(u).Tree, *u)
+	if after <= limit || after == before {
+		return errs
+	}
+	if errs == nil {
+		errs = portfolio.Errors{}
+	}
+	errs["fiche"] = "L’épreuve de votre session compte " + strconv.Itoa(limit) + " fiches descriptives : choisissez un numéro de 1 à " + strconv.Itoa(limit) + "."
+	return errs
 }

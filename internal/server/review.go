@@ -101,7 +101,8 @@ func (s *Server) renderDetail(w http.ResponseWriter, r *http.Request, status int
 	}
 	v := web.DetailView{
 		R: real, Scheme: s.ref(owner).Scheme(owner.Parcours), Base: detailURL(student, real.ID), FicheInput: portfolio.InputFrom(&real),
-		Events: events, Comments: comments, Staff: student != nil, Evidence: evidence,
+		FicheMax: portfolio.MaxFicheNumber(s.ref(owner).Tree, *owner),
+		Events:   events, Comments: comments, Staff: student != nil, Evidence: evidence,
 		MaxFile: web.HumanSize(s.maxFile),
 	}
 	d, err := s.store.StudentDeadline(r.Context(), owner.ID)
@@ -368,6 +369,7 @@ func (s *Server) setFiche(w http.ResponseWriter, r *http.Request) {
 	}
 	in := decodeRealisation(r.PostForm)
 	f, errs := in.ValidateFiche()
+	errs = s.ficheBeyond(u, real.Fiche, f.Fiche, errs)
 	if errs == nil {
 		err := s.store.SetFiche(r.Context(), u.ID, real.ID, f)
 		if errors.Is(err, store.ErrFicheTaken) {

@@ -162,6 +162,8 @@ func (s *Server) router() chi.Router {
 				r.Get("/users/{userID}/delete", s.confirmDeleteUser)
 				r.Post("/users/{userID}/delete", s.deleteUser)
 				r.Get("/audit", s.auditLog)
+				r.Get("/textes-session", s.showSessionTexts)
+				r.Post("/textes-session", s.setSessionTexts)
 				r.Get("/connexion", s.showSSO)
 				r.Post("/connexion", s.setSSO)
 			})

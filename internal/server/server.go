@@ -102,10 +102,12 @@ type Server struct {
 	mailer      Mailer
 	oidc        *oidcClient
 	ssoRoles    atomic.Pointer[string] // the ssoSetting, once read (ssoRequired)
-	maxFile     int64
-	quota       int64
-	proxies     []*net.IPNet
-	pdfSlots    chan struct{}
+	// texts are the session texts admins entered, once read (sessionTexts).
+	texts    atomic.Pointer[map[store.SessionTextKey]string]
+	maxFile  int64
+	quota    int64
+	proxies  []*net.IPNet
+	pdfSlots chan struct{}
 	// userSlots holds each user's one PDF slot (withPDFSlot).
 	userSlots sync.Map
 	// docs runs the work on uploaded documents in a child process.

@@ -24,6 +24,7 @@ type tableauSource struct {
 	student portfolio.User // with the jury link's address, without the password hash
 	stamp   int64          // store.TableauVersion
 	at      time.Time      // now, to the minute: the tableau prints it
+	texts   portfolio.SessionTexts
 }
 
 // tableauSource reads the version of a student's tableau: one small
@@ -34,16 +35,20 @@ func (s *Server) tableauSource(r *http.Request, student *portfolio.User) (tablea
 		return tableauSource{}, err
 	}
 	st := *student
-	st.PasswordHash, st.Unread, st.MailPref, st.SessionEpoch = "", 0, "", 0 // none of them is on the tableau
+	st.PasswordHash, st.Unread, st.MailPref, st.SessionEpoch, st.ExamForm = "", 0, "", 0, "" // none of them is on the tableau
 	if token != "" {
 		st.PortfolioURL = juryURL(s.siteURL(r), token) // the jury's address goes on the tableau
 	}
-	return tableauSource{student: st, stamp: stamp, at: s.now().Truncate(time.Minute)}, nil
+	texts, err := s.textsFor(r.Context(), &st)
+	if err != nil {
+		return tableauSource{}, err
+	}
+	return tableauSource{student: st, stamp: stamp, at: s.now().Truncate(time.Minute), texts: texts}, nil
 }
 
 // key names an output of the tableau (kind: its form and options).
 func (src tableauSource) key(kind string) string {
-	return fmt.Sprintf("%s|%d|%d|%#v", kind, src.stamp, src.at.Unix(), src.student)
+	return fmt.Sprintf("%s|%d|%d|%#v|%#v", kind, src.stamp, src.at.Unix(), src.student, src.texts)
 }
 
 // tableau builds the tableau, reading the réalisations from the cache
@@ -86,7 +91,9 @@ func (s *Server) grid(r *http.Request, src tableauSource) (portfolio.Grid, []por
 		return portfolio.Grid{}, nil, err
 	}
 	tree := s.ref(&src.student).Grid()
-	return portfolio.BuildGrid(tree, src.student, portfolio.GridEntries(src.student, reals), src.at), reals, nil
+	g := portfolio.BuildGrid(tree, src.student, portfolio.GridEntries(src.student, reals), src.at)
+	g.Apply(src.texts)
+	return g, reals, nil
 }
 
 // studentTableau builds the tableau of a student from the database.
@@ -154,9 +161,11 @@ func (s *Server) renderGridPage(w http.ResponseWriter, r *http.Request, src tabl
 		return
 	}
 	var fiches []web.FicheLink
+	limit := portfolio.MaxFicheNumber(s.ref(&src.student).Tree, src.student)
 	for _, re := range reals {
 		if re.Fiche > 0 {
-			fiches = append(fiches, web.FicheLink{Number: re.Fiche, Title: re.Title, URL: rowURL(re.ID) + "/fiche.pdf"})
+			fiches = append(fiches, web.FicheLink{Number: re.Fiche, Title: re.Title, URL: rowURL(re.ID) + "/fiche.pdf",
+				Renumber: re.Fiche > limit})
 		}
 	}
 	slices.SortFunc(fiches, func(a, b web.FicheLink) int { return a.Number - b.Number })
@@ -271,25 +280,36 @@ func (s *Server) writeGridFile(w http.ResponseWriter, r *http.Request, student *
 }
 
 // ficheOf answers with the fiche descriptive PDF of a réalisation of the
-// student, when their référentiel has one.
+// student, when their référentiel has one and the réalisation is one of
+// the fiches the student presents (it has a number the épreuve takes).
 func (s *Server) ficheOf(w http.ResponseWriter, r *http.Request, student *portfolio.User, real portfolio.Realisation) {
 	tree := s.ref(student).Tree
 	if tree == nil || tree.Fiche == nil {
 		s.notFound(w, r)
 		return
 	}
-	st := *student
-	f, _ := portfolio.BuildFiche(tree, st, portfolio.FicheEntryOf(tree, &real))
+	if real.Fiche == 0 {
+		s.errorPage(w, r, http.StatusNotFound, "Pas de fiche descriptive",
+			"« "+real.Title+" » n’est pas numérotée comme fiche descriptive : choisissez son numéro de fiche (« Fiche descriptive », sur la page de la réalisation) pour l’imprimer.")
+		return
+	}
+	if limit := portfolio.MaxFicheNumber(tree, *student); real.Fiche > limit {
+		s.errorPage(w, r, http.StatusNotFound, "Fiche à renuméroter",
+			"« "+real.Title+" » est la fiche n° "+strconv.Itoa(real.Fiche)+", mais l’épreuve de la session "+strconv.Itoa(student.SessionYear)+
+				" compte "+strconv.Itoa(limit)+" fiches : donnez-lui un numéro de 1 à "+strconv.Itoa(limit)+" (« Fiche descriptive », sur la page de la réalisation).")
+		return
+	}
+	f, err := s.buildFiche(r.Context(), tree, *student, &real)
+	if err != nil {
+		s.serverError(w, r, err)
+		return
+	}
 	var buf bytes.Buffer
 	if err := s.withPDFSlot(r.Context(), func() error { return export.FichePDF(&buf, f) }); err != nil {
 		s.serverError(w, r, err)
 		return
 	}
-	n := real.ID
-	if real.Fiche > 0 {
-		n = int64(real.Fiche)
-	}
-	name := strings.TrimSuffix(export.FileName(st, "pdf"), "_tableau.pdf") + "_fiche_" + strconv.FormatInt(n, 10) + ".pdf"
+	name := strings.TrimSuffix(export.FileName(*student, "pdf"), "_tableau.pdf") + "_fiche_" + strconv.Itoa(real.Fiche) + ".pdf"
 	w.Header().Set("Content-Type", "application/pdf")
 	w.Header().Set("Content-Disposition", `attachment; filename="`+name+`"`)
 	w.Header().Set("Content-Length", strconv.Itoa(buf.Len()))

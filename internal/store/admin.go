@@ -94,8 +94,8 @@ func (s *Store) UpdateUser(ctx context.Context, u portfolio.User) error {
 			}
 		}
 		_, err = tx.ExecContext(ctx, `UPDATE users SET email = ?, first_name = ?, last_name = ?, role = ?,
-			parcours = ?, candidate_number = ?, session_year = ?, centre = ? WHERE id = ?`,
-			strings.TrimSpace(u.Email), u.FirstName, u.LastName, u.Role, u.Parcours, u.CandidateNumber, u.SessionYear, u.Centre, u.ID)
+			parcours = ?, candidate_number = ?, session_year = ?, centre = ?, exam_form = ? WHERE id = ?`,
+			strings.TrimSpace(u.Email), u.FirstName, u.LastName, u.Role, u.Parcours, u.CandidateNumber, u.SessionYear, u.Centre, u.ExamForm, u.ID)
 		if err != nil {
 			if strings.Contains(err.Error(), "UNIQUE constraint failed: users.email") {
 				return ErrEmailTaken

@@ -53,17 +53,18 @@ type Class struct {
 	Parcours    string
 	Deadline    portfolio.Deadline
 	Archived    bool
-	Stamp       int64 // moves whenever the class dashboard would change (migration 00009)
-	Students    int   // count, filled by list queries
-	Submitted   int   // réalisations awaiting review, filled by list queries
+	ExamForm    portfolio.ExamForm // how its students sit the épreuves, unless one says otherwise
+	Stamp       int64              // moves whenever the class dashboard would change (migration 00009)
+	Students    int                // count, filled by list queries
+	Submitted   int                // réalisations awaiting review, filled by list queries
 }
 
-const classColumns = `c.id, c.name, c.school_year, c.referentiel, c.parcours, c.deadline, c.archived, c.stamp`
+const classColumns = `c.id, c.name, c.school_year, c.referentiel, c.parcours, c.deadline, c.archived, c.stamp, c.exam_form`
 
 func scanClass(row interface{ Scan(...any) error }, extra ...any) (Class, error) {
 	var c Class
 	var deadline string
-	err := row.Scan(append([]any{&c.ID, &c.Name, &c.SchoolYear, &c.Referentiel, &c.Parcours, &deadline, &c.Archived, &c.Stamp}, extra...)...)
+	err := row.Scan(append([]any{&c.ID, &c.Name, &c.SchoolYear, &c.Referentiel, &c.Parcours, &deadline, &c.Archived, &c.Stamp, &c.ExamForm}, extra...)...)
 	if errors.Is(err, sql.ErrNoRows) {
 		return c, portfolio.ErrNotFound
 	}
@@ -87,8 +88,8 @@ func (s *Store) CreateClass(ctx context.Context, c Class) (int64, error) {
 		c.Referentiel = "sio-2011"
 	}
 	var id int64
-	err := s.DB.QueryRowContext(ctx, `INSERT INTO classes (name, school_year, referentiel, parcours, deadline)
-		VALUES (?, ?, ?, ?, ?) RETURNING id`, c.Name, c.SchoolYear, c.Referentiel, c.Parcours, deadlineValue(c.Deadline)).Scan(&id)
+	err := s.DB.QueryRowContext(ctx, `INSERT INTO classes (name, school_year, referentiel, parcours, deadline, exam_form)
+		VALUES (?, ?, ?, ?, ?, ?) RETURNING id`, c.Name, c.SchoolYear, c.Referentiel, c.Parcours, deadlineValue(c.Deadline), c.ExamForm).Scan(&id)
 	if err != nil && strings.Contains(err.Error(), "UNIQUE constraint failed") {
 		return 0, ErrClassExists
 	}
@@ -100,8 +101,8 @@ func (s *Store) CreateClass(ctx context.Context, c Class) (int64, error) {
 // flag. An empty Referentiel keeps the class's.
 func (s *Store) UpdateClass(ctx context.Context, c Class) error {
 	res, err := s.DB.ExecContext(ctx, `UPDATE classes SET name = ?, school_year = ?, parcours = ?, deadline = ?, archived = ?,
-		referentiel = CASE WHEN ? <> '' THEN ? ELSE referentiel END
-		WHERE id = ?`, c.Name, c.SchoolYear, c.Parcours, deadlineValue(c.Deadline), c.Archived, c.Referentiel, c.Referentiel, c.ID)
+		exam_form = ?, referentiel = CASE WHEN ? <> '' THEN ? ELSE referentiel END
+		WHERE id = ?`, c.Name, c.SchoolYear, c.Parcours, deadlineValue(c.Deadline), c.Archived, c.ExamForm, c.Referentiel, c.Referentiel, c.ID)
 	if err != nil {
 		if strings.Contains(err.Error(), "UNIQUE constraint failed") {
 			return ErrClassExists
@@ -367,8 +368,8 @@ type ClassMove struct {
 func (s *Store) MoveClassOn(ctx context.Context, m ClassMove) (int64, error) {
 	var id int64
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
-		err := tx.QueryRowContext(ctx, `INSERT INTO classes (name, school_year, referentiel, parcours, deadline)
-			SELECT ?, ?, referentiel, parcours, '' FROM classes WHERE id = ? RETURNING id`,
+		err := tx.QueryRowContext(ctx, `INSERT INTO classes (name, school_year, referentiel, parcours, deadline, exam_form)
+			SELECT ?, ?, referentiel, parcours, '', exam_form FROM classes WHERE id = ? RETURNING id`,
 			m.Name, m.SchoolYear, m.From).Scan(&id)
 		switch {
 		case errors.Is(err, sql.ErrNoRows):

@@ -13,11 +13,11 @@ import (
 var ErrEmailTaken = errors.New("e-mail already used")
 
 const userColumns = `id, email, first_name, last_name, role, password_hash, referentiel,
-	parcours, candidate_number, session_year, centre, portfolio_url, disabled, session_epoch, unread, mail_pref`
+	parcours, candidate_number, session_year, centre, portfolio_url, disabled, session_epoch, unread, mail_pref, exam_form`
 
 // userColumnsU is userColumns for a query where users is aliased u.
 const userColumnsU = `u.id, u.email, u.first_name, u.last_name, u.role, u.password_hash, u.referentiel,
-	u.parcours, u.candidate_number, u.session_year, u.centre, u.portfolio_url, u.disabled, u.session_epoch, u.unread, u.mail_pref`
+	u.parcours, u.candidate_number, u.session_year, u.centre, u.portfolio_url, u.disabled, u.session_epoch, u.unread, u.mail_pref, u.exam_form`
 
 func scanUser(row interface{ Scan(...any) error }) (portfolio.User, error) {
 	return scanUserRow(row)
@@ -27,7 +27,7 @@ func scanUser(row interface{ Scan(...any) error }) (portfolio.User, error) {
 func scanUserRow(row interface{ Scan(...any) error }, extra ...any) (portfolio.User, error) {
 	var u portfolio.User
 	err := row.Scan(append([]any{&u.ID, &u.Email, &u.FirstName, &u.LastName, &u.Role, &u.PasswordHash,
-		&u.Referentiel, &u.Parcours, &u.CandidateNumber, &u.SessionYear, &u.Centre, &u.PortfolioURL, &u.Disabled, &u.SessionEpoch, &u.Unread, &u.MailPref}, extra...)...)
+		&u.Referentiel, &u.Parcours, &u.CandidateNumber, &u.SessionYear, &u.Centre, &u.PortfolioURL, &u.Disabled, &u.SessionEpoch, &u.Unread, &u.MailPref, &u.ExamForm}, extra...)...)
 	if errors.Is(err, sql.ErrNoRows) {
 		return u, portfolio.ErrNotFound
 	}
@@ -40,10 +40,10 @@ func (s *Store) CreateUser(ctx context.Context, u portfolio.User) (int64, error)
 		u.Referentiel = "sio-2011"
 	}
 	res, err := s.DB.ExecContext(ctx, `INSERT INTO users (email, first_name, last_name, role,
-		password_hash, referentiel, parcours, candidate_number, session_year, centre, portfolio_url)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		password_hash, referentiel, parcours, candidate_number, session_year, centre, portfolio_url, exam_form)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		strings.TrimSpace(u.Email), u.FirstName, u.LastName, u.Role, u.PasswordHash, u.Referentiel,
-		u.Parcours, u.CandidateNumber, u.SessionYear, u.Centre, u.PortfolioURL)
+		u.Parcours, u.CandidateNumber, u.SessionYear, u.Centre, u.PortfolioURL, u.ExamForm)
 	if err != nil {
 		if strings.Contains(err.Error(), "UNIQUE constraint failed: users.email") {
 			return 0, ErrEmailTaken
