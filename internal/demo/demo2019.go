@@ -56,7 +56,7 @@ func Seed2019(ctx context.Context, st *store.Store, ref *referentiel.Referentiel
 			return false, fmt.Errorf("demo user %s: %w", u.Email, err)
 		}
 		cid, err := st.CreateClass(ctx, store.Class{Name: "SIO2 " + u.Parcours + " (blocs 2019)", SchoolYear: year,
-			Referentiel: ref.Code, Parcours: u.Parcours})
+			Referentiel: ref.Code, Parcours: u.Parcours, ExamForm: portfolio.ExamCCF}) // its fiches tick « Contrôle en cours de formation »
 		if err != nil {
 			return false, err
 		}

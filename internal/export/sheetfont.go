@@ -273,20 +273,38 @@ func (sf *sheetFonts) wrapRich(spans []Span, st Style, width float64) [][]Span {
 		w     float64
 	}
 	max := width / st.Size
-	var out [][]Span
-	var line []Span
-	lineW := 0.0
-	emit := func() {
-		out = append(out, line)
-		line, lineW = nil, 0
-	}
-	add := func(text string, bold bool) {
-		if n := len(line); n > 0 && line[n-1].Bold == bold {
-			line[n-1].Text += text
-			return
+	// A text of one line that fits is that line (the rows of a long text,
+	// already wrapped by their builder).
+	one, oneW := make([]Span, 0, len(spans)), 0.0
+	for _, sp := range spans {
+		if strings.ContainsAny(sp.Text, "\r\n") {
+			one = nil
+			break
 		}
-		line = append(line, Span{Text: text, Bold: bold})
+		t := sheetDrawable(sp.Text)
+		one = append(one, Span{Text: t, Bold: sp.Bold})
+		oneW += sf.textWidth(t, sp.Bold, false)
 	}
+	if one != nil && oneW <= max {
+		return [][]Span{one}
+	}
+	var out [][]Span
+	var line []frag // the pieces of the line being filled
+	lineW := 0.0
+	emit := func() { // the line's pieces joined into runs of one weight
+		var spans []Span
+		var b strings.Builder
+		for i, f := range line {
+			b.WriteString(f.text)
+			if i == len(line)-1 || line[i+1].bold != f.bold {
+				spans = append(spans, Span{Text: b.String(), Bold: f.bold})
+				b.Reset()
+			}
+		}
+		out = append(out, spans)
+		line, lineW = line[:0], 0
+	}
+	add := func(text string, bold bool) { line = append(line, frag{text, bold}) }
 	place := func(wd word) {
 		spaceW := sf.textWidth(" ", false, false)
 		sep := wd.space && len(line) > 0
@@ -354,7 +372,8 @@ func (sf *sheetFonts) wrapRich(spans []Span, st Style, width float64) [][]Span {
 		}
 	}
 	flush()
-	return append(out, line)
+	emit()
+	return out
 }
 
 // spansWidth is a line's width in points at st.Size.

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
 	"github.com/xuri/excelize/v2"
 
 	"github.com/portfolio-sio/portfolio/internal/demo"
@@ -71,6 +72,7 @@ func TestBrowser2019Journey(t *testing.T) {
 	do(t, admin, "create the class",
 		chromedp.SendKeys(byID("name"), "SIO2 SISR — promotion 2027"),
 		chromedp.SetValue(byID("parcours"), "SISR"),
+		chromedp.SetValue(byID("exam_form"), "ccf"),
 	)
 	screenshot(t, admin, "2019-01-class-form")
 	pc.check(admin, "2019-01-class-form")
@@ -91,6 +93,27 @@ func TestBrowser2019Journey(t *testing.T) {
 	}
 	if st := submit(t, admin, `form[action$="/teachers"] button[type=submit]`); st != 200 {
 		t.Fatalf("assign: %d", st)
+	}
+	// The circulaire of session 2027 is out: the admin enters its annex
+	// number, with the keyboard, from the classes page.
+	do(t, admin, "classes", chromedp.Navigate(base+"/admin/classes"), chromedp.WaitVisible(byID("session-texts-link")))
+	if st := submit(t, admin, "#session-texts-link"); st != 200 {
+		t.Fatalf("session texts: %d", st)
+	}
+	if got := text(t, admin, "h1"); got != "Textes de la session 2027" {
+		t.Fatalf("session texts page: %q", got)
+	}
+	do(t, admin, "focus the annex", chromedp.Focus(byID("pick-session-go")))
+	tabTo(t, admin, "text-fiche_annexe", 2)
+	do(t, admin, "type the annex", chromedp.KeyEvent("8-2"))
+	screenshot(t, admin, "2019-01b-session-texts")
+	pc.check(admin, "2019-01b-session-texts")
+	res, err := chromedp.RunResponse(admin, chromedp.KeyEvent(kb.Enter))
+	if err != nil || res.Status != 200 {
+		t.Fatalf("save the session texts: %v %v", res, err)
+	}
+	if got := text(t, admin, ".flash"); !strings.Contains(got, "Textes de la session 2027 enregistrés (1 changement(s)).") {
+		t.Fatalf("after saving: %q", got)
 	}
 
 	login(t, student, base, "ines@example.org")
@@ -203,7 +226,8 @@ func TestBrowser2019Journey(t *testing.T) {
 	keep(t, "fiche-2019.pdf", fiche)
 	ft := strings.Join(strings.Fields(pdfText(t, fiche)), " ")
 	for _, s := range []string{"Lycée Jean Jaurès, service informatique", "Laboratoire B12", title, "Un serveur GLPI et dix postes fournis",
-		"GLPI 10, agent d’inventaire", "Wiki du laboratoire", "GARCIA Inès", "02345678903", "15/09/26 au 20/10/26", "E6"} {
+		"GLPI 10, agent d’inventaire", "Wiki du laboratoire", "GARCIA Inès", "02345678903", "15/09/26 au 20/10/26", "E6",
+		"ANNEXE 8-2-A : Fiche descriptive de réalisation professionnelle (recto)", "Contrôle en cours de formation ☒", "Épreuve ponctuelle ☐"} {
 		if !strings.Contains(ft, s) {
 			t.Errorf("fiche PDF lacks %q", s)
 		}

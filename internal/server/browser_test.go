@@ -865,7 +865,7 @@ func TestBrowserPhoneWidth(t *testing.T) {
 	}{
 		{"slam@demo.local", []string{"/realisations", "/realisations/new", "/tableau", "/partage", "/compte"}},
 		{"prof@demo.local", []string{"/", fmt.Sprintf("/classes/%d", classID), fmt.Sprintf("/students/%d", studentID), fmt.Sprintf("/students/%d/tableau", studentID)}},
-		{"admin@demo.local", []string{"/admin/classes", fmt.Sprintf("/admin/classes/%d", classID), "/admin/users", "/admin/audit"}},
+		{"admin@demo.local", []string{"/admin/classes", fmt.Sprintf("/admin/classes/%d", classID), "/admin/users", "/admin/audit", "/admin/textes-session"}},
 	} {
 		ctx := newTab(t)
 		do(t, ctx, "phone size", chromedp.EmulateViewport(390, 800))
