@@ -292,6 +292,9 @@ func (b *ficheBuilder) block(least float64, spans []Span, opts ...int) {
 // footnotes puts the model's footnotes at the foot of the page: a short
 // rule, then each note, the space above them left blank.
 func (b *ficheBuilder) footnotes(notes []string) {
+	if len(notes) == 0 {
+		return
+	}
 	ff := &formFiche
 	lh := b.s.lineHeight(ff.footnote.Size)
 	var cells []Cell

@@ -191,6 +191,9 @@ func TestFicheForm(t *testing.T) {
 		t.Fatal(err)
 	}
 	path := filepath.Join(t.TempDir(), "fiche.pdf")
+	if dir := os.Getenv("FICHE_KEEP"); dir != "" {
+		path = filepath.Join(dir, "fiche-long.pdf")
+	}
 	if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
 		t.Fatal(err)
 	}

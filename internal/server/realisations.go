@@ -139,7 +139,7 @@ func (s *Server) createRealisation(w http.ResponseWriter, r *http.Request) {
 		s.serverError(w, r, err)
 		return
 	}
-	errs = s.ficheBeyond(u, 0, real.Fiche, errs)
+	errs = s.ficheBeyond(u, 0, in.Fiche, errs)
 	if msg := s.checkFiles(files, evidenceTitle); len(files) > 0 && msg != "" {
 		if errs == nil {
 			errs = portfolio.Errors{}
@@ -260,7 +260,7 @@ func (s *Server) updateRealisation(w http.ResponseWriter, r *http.Request) {
 		s.serverError(w, r, err)
 		return
 	}
-	errs = s.ficheBeyond(u, real.Fiche, updated.Fiche, errs)
+	errs = s.ficheBeyond(u, real.Fiche, in.Fiche, errs)
 	if errs != nil {
 		s.renderForm(w, r, http.StatusUnprocessableEntity, reworkReason(real), realisationURL(real.ID), "Modifier la réalisation", in, version, errs)
 		return
@@ -542,14 +542,17 @@ func formSections(sc *referentiel.Scheme, in portfolio.RealisationInput, errs po
 // épreuve takes (from session 2025, two fiches). A number kept as it was
 // is let be: the student sees it « à renuméroter » where they choose it,
 // and may save the rest of the form first.
-func (s *Server) ficheBeyond(u *portfolio.User, before, after int, errs portfolio.Errors) portfolio.Errors {
+// The number is read as typed, so that it is said along with the other
+// fields' errors, and instead of the general « de 1 à 9 ».
+func (s *Server) ficheBeyond(u *portfolio.User, before int, typed string, errs portfolio.Errors) portfolio.Errors {
 	limit := portfolio.MaxFicheNumber(s.ref(u).Tree, *u)
-	if after <= limit || after == before {
+	after, err := strconv.Atoi(strings.TrimSpace(typed))
+	if err != nil || after <= limit || after == before {
 		return errs
 	}
 	if errs == nil {
 		errs = portfolio.Errors{}
 	}
-	errs["fiche"] = "L’épreuve de votre session compte " + strconv.Itoa(limit) + " fiches descriptives : choisissez un numéro de 1 à " + strconv.Itoa(limit) + "."
+	errs["fiche"] = "L’épreuve E6 compte " + strconv.Itoa(limit) + " fiches descriptives : choisissez un numéro de 1 à " + strconv.Itoa(limit) + "."
 	return errs
 }

@@ -369,7 +369,7 @@ func (s *Server) setFiche(w http.ResponseWriter, r *http.Request) {
 	}
 	in := decodeRealisation(r.PostForm)
 	f, errs := in.ValidateFiche()
-	errs = s.ficheBeyond(u, real.Fiche, f.Fiche, errs)
+	errs = s.ficheBeyond(u, real.Fiche, in.Fiche, errs)
 	if errs == nil {
 		err := s.store.SetFiche(r.Context(), u.ID, real.ID, f)
 		if errors.Is(err, store.ErrFicheTaken) {

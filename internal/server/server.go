@@ -102,8 +102,10 @@ type Server struct {
 	mailer      Mailer
 	oidc        *oidcClient
 	ssoRoles    atomic.Pointer[string] // the ssoSetting, once read (ssoRequired)
-	// texts are the session texts admins entered, once read (sessionTexts).
-	texts    atomic.Pointer[map[store.SessionTextKey]string]
+	// texts are the session texts admins entered, once read
+	// (sessionTexts); nil until then, and after a change.
+	textsMu  sync.Mutex
+	texts    map[store.SessionTextKey]string
 	maxFile  int64
 	quota    int64
 	proxies  []*net.IPNet

@@ -29,17 +29,27 @@ const (
 )
 
 // sessionTexts are the texts admins entered, read once and kept: they
-// change only through the admin page, which replaces them.
+// change only through the admin page, which forgets them once its change
+// is written (forgetTexts). The lock orders a read that started before a
+// change before that change's forgetting: no stale copy outlives it.
 func (s *Server) sessionTexts(ctx context.Context) (map[store.SessionTextKey]string, error) {
-	if m := s.texts.Load(); m != nil {
-		return *m, nil
+	s.textsMu.Lock()
+	defer s.textsMu.Unlock()
+	if s.texts == nil {
+		m, err := s.store.SessionTexts(ctx)
+		if err != nil {
+			return nil, err
+		}
+		s.texts = m
 	}
-	m, err := s.store.SessionTexts(ctx)
-	if err != nil {
-		return nil, err
-	}
-	s.texts.CompareAndSwap(nil, &m)
-	return *s.texts.Load(), nil
+	return s.texts, nil
+}
+
+// forgetTexts makes the next use read the texts again.
+func (s *Server) forgetTexts() {
+	s.textsMu.Lock()
+	s.texts = nil
+	s.textsMu.Unlock()
 }
 
 // textsFor are the texts an admin entered for a student's session (empty
@@ -108,6 +118,9 @@ func sessionTextFields(tree *referentiel.Tree) []sessionTextField {
 			check: func(v string) string {
 				if !annexeRE.MatchString(v) {
 					return "Le numéro d’annexe s’écrit comme dans la circulaire, par exemple 9-1 ou VII-1 : des chiffres et des lettres séparés par des tirets (ou des points)."
+				}
+				if strings.HasSuffix(v, "-A") || strings.HasSuffix(v, "-B") {
+					return "Donnez le numéro sans la lettre de l’option (9-1 plutôt que 9-1-A) : elle est ajoutée, A pour SISR, B pour SLAM."
 				}
 				return ""
 			}},
@@ -269,6 +282,11 @@ func (s *Server) setSessionTexts(w http.ResponseWriter, r *http.Request) {
 	var changes []store.SessionTextChange
 	me := currentUser(r.Context())
 	for _, f := range sessionTextFields(tree) {
+		key := store.SessionTextKey{Referentiel: code, Session: session, Name: f.name}
+		if !r.PostForm.Has(f.name) { // a form of before the field existed keeps it
+			values[f.name] = all[key]
+			continue
+		}
 		v := strings.TrimSpace(r.PostForm.Get(f.name))
 		values[f.name] = v
 		if v != "" {
@@ -277,7 +295,6 @@ func (s *Server) setSessionTexts(w http.ResponseWriter, r *http.Request) {
 				continue
 			}
 		}
-		key := store.SessionTextKey{Referentiel: code, Session: session, Name: f.name}
 		if before := all[key]; before != v {
 			changes = append(changes, store.SessionTextChange{Key: key, Value: v, Audit: store.AuditEntry{
 				ActorID: me.ID, ActorEmail: me.Email, Action: "session_text", IP: clientIP(r),
@@ -289,16 +306,13 @@ func (s *Server) setSessionTexts(w http.ResponseWriter, r *http.Request) {
 		s.renderSessionTexts(w, r, http.StatusUnprocessableEntity, code, tree, session, values, errs)
 		return
 	}
-	if err := s.store.SetSessionTexts(r.Context(), changes); err != nil {
-		s.serverError(w, r, err)
-		return
-	}
-	fresh, err := s.store.SessionTexts(r.Context())
+	err = s.store.SetSessionTexts(r.Context(), changes)
+	s.forgetTexts() // whatever happened: the database has what is true
+
 	if err != nil {
 		s.serverError(w, r, err)
 		return
 	}
-	s.texts.Store(&fresh)
 	msg := "Aucun changement."
 	if len(changes) > 0 {
 		msg = "Textes de la session " + strconv.Itoa(session) + " enregistrés (" + strconv.Itoa(len(changes)) + " changement(s))."

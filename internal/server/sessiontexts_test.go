@@ -12,6 +12,7 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	"github.com/portfolio-sio/portfolio/internal/portfolio"
+	"github.com/portfolio-sio/portfolio/internal/store"
 )
 
 // fiche2019App is an app with an admin, a 2019 SLAM class of session 2027
@@ -127,8 +128,17 @@ func TestSessionTextsPage(t *testing.T) {
 		"Numéro d’annexe de la fiche descriptive : (vide) → 8-2",
 		"Nom de la feuille du tableau (fichier XLSX) : (vide) → Tableau de synthèse E5 2027")
 
-	// Cleared, the texts are the référentiel's again.
-	res = a.admin.post("/admin/textes-session", url.Values{"referentiel": {"sio-2019"}, "session": {"2027"}})
+	// The option's letter is added, not typed.
+	res = a.admin.post("/admin/textes-session", url.Values{"referentiel": {"sio-2019"}, "session": {"2027"}, "fiche_annexe": {"8-2-B"}})
+	wantStatus(t, res, http.StatusUnprocessableEntity)
+	wantContains(t, res.body, "Donnez le numéro sans la lettre de l’option")
+	// A form without a field keeps its text; cleared, the texts are the
+	// référentiel's again.
+	wantStatus(t, a.admin.post("/admin/textes-session", url.Values{"referentiel": {"sio-2019"}, "session": {"2027"},
+		"tableau_title": {""}}), http.StatusSeeOther)
+	wantContains(t, a.ficheText(t, a.numbered), "ANNEXE 8-2-B")
+	res = a.admin.post("/admin/textes-session", url.Values{"referentiel": {"sio-2019"}, "session": {"2027"},
+		"fiche_annexe": {""}, "tableau_sheet": {""}})
 	wantStatus(t, res, http.StatusSeeOther)
 	wantNotContains(t, a.ficheText(t, a.numbered), "ANNEXE")
 	res = a.admin.get("/admin/audit")
@@ -193,7 +203,7 @@ func TestFicheNumbersOfSession2025On(t *testing.T) {
 	f.Set("fiche", "3")
 	res = a.student.post("/realisations/"+id, withVersion(f, 1))
 	wantStatus(t, res, http.StatusUnprocessableEntity)
-	wantContains(t, res.body, `id="err-fiche"`, "L’épreuve de votre session compte 2 fiches descriptives : choisissez un numéro de 1 à 2.",
+	wantContains(t, res.body, `id="err-fiche"`, "L’épreuve E6 compte 2 fiches descriptives : choisissez un numéro de 1 à 2.",
 		`value="Inventaire du parc"`)
 
 	// A number given before the rule: set in the database.
@@ -206,7 +216,7 @@ func TestFicheNumbersOfSession2025On(t *testing.T) {
 	wantStatus(t, a.student.post("/realisations/"+id, withVersion(f, 1)), http.StatusSeeOther)
 	res = a.student.get("/realisations/" + id + "/fiche.pdf")
 	wantStatus(t, res, http.StatusNotFound)
-	wantContains(t, res.body, "Fiche à renuméroter", "est la fiche n° 3, mais l’épreuve de la session 2027 compte 2 fiches")
+	wantContains(t, res.body, "Fiche à renuméroter", "est la fiche n° 3, mais l’épreuve E6 compte 2 fiches")
 	res = a.student.get("/tableau")
 	wantContains(t, res.body, "Fiche n° 3 — Inventaire du parc : <strong>à renuméroter</strong>")
 	res = a.student.get("/dossier.zip")
@@ -275,8 +285,28 @@ func TestExamFormTicksTheFiche(t *testing.T) {
 	res = a.admin.get("/admin/audit")
 	wantContains(t, res.body, "forme des épreuves : comme sa classe → Épreuve ponctuelle", "forme des épreuves : Contrôle en cours de formation (CCF)")
 
-	// The student's dossier has the same fiche.
 	if f, err := a.app.store.ExamForm(context.Background(), a.studentID); err != nil || f != portfolio.ExamPonctuelle {
 		t.Errorf("ExamForm: %q %v", f, err)
+	}
+
+	// Back to « as the class », and the class to « not said »: an older,
+	// archived class in CCF does not tick it.
+	uf.Set("exam_form", "")
+	wantStatus(t, a.admin.post(user, uf), http.StatusSeeOther)
+	form.Set("exam_form", "")
+	wantStatus(t, a.admin.post(class, form), http.StatusSeeOther)
+	ctx := context.Background()
+	old, err := a.app.store.CreateClass(ctx, store.Class{Name: "SIO1 SLAM", SchoolYear: "2025-2026", Referentiel: "sio-2019", Parcours: "SLAM", ExamForm: portfolio.ExamCCF})
+	if err == nil {
+		err = a.app.store.Enrol(ctx, old, a.studentID)
+	}
+	if err == nil {
+		err = a.app.store.UpdateClass(ctx, store.Class{ID: old, Name: "SIO1 SLAM", SchoolYear: "2025-2026", Parcours: "SLAM", ExamForm: portfolio.ExamCCF, Archived: true})
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := boxes(); got != "" {
+		t.Errorf("the current class not said, an old class in CCF: %q", got)
 	}
 }

@@ -140,7 +140,7 @@ func TestSIO2019Journey(t *testing.T) {
 	wantContains(t, res.body, `id="save-fiche"`, `action="/realisations/`+rid+`/fiche"`)
 	res = lea.post("/realisations/"+rid+"/fiche", url.Values{"fiche": {"12"}, "organisation": {"Lycée Test, DSI"}, "lieu": {"Salle B12"}})
 	wantStatus(t, res, http.StatusUnprocessableEntity)
-	wantContains(t, res.body, "Le numéro de fiche va de 1 à 9.", "Lycée Test, DSI")
+	wantContains(t, res.body, "L’épreuve E6 compte 2 fiches descriptives : choisissez un numéro de 1 à 2.", "Lycée Test, DSI")
 	fiche := form2019("")
 	for _, k := range []string{"title", "description", "cadre", "start", "end", "modalite", "team", "activity", "competence", "how.B1.2", "production_title", "production_url"} {
 		fiche.Del(k)

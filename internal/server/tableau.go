@@ -295,8 +295,8 @@ func (s *Server) ficheOf(w http.ResponseWriter, r *http.Request, student *portfo
 	}
 	if limit := portfolio.MaxFicheNumber(tree, *student); real.Fiche > limit {
 		s.errorPage(w, r, http.StatusNotFound, "Fiche à renuméroter",
-			"« "+real.Title+" » est la fiche n° "+strconv.Itoa(real.Fiche)+", mais l’épreuve de la session "+strconv.Itoa(student.SessionYear)+
-				" compte "+strconv.Itoa(limit)+" fiches : donnez-lui un numéro de 1 à "+strconv.Itoa(limit)+" (« Fiche descriptive », sur la page de la réalisation).")
+			"« "+real.Title+" » est la fiche n° "+strconv.Itoa(real.Fiche)+", mais l’épreuve E6 compte "+strconv.Itoa(limit)+
+				" fiches : donnez-lui un numéro de 1 à "+strconv.Itoa(limit)+" (« Fiche descriptive », sur la page de la réalisation).")
 		return
 	}
 	f, err := s.buildFiche(r.Context(), tree, *student, &real)

@@ -93,12 +93,13 @@ func (s *Store) SetSessionTexts(ctx context.Context, changes []SessionTextChange
 }
 
 // ExamForm is how a student sits the épreuves: their own setting, else
-// that of their class (the current one first: not archived, the latest
-// school year), else not said.
+// that of their current class (not archived first, then the latest school
+// year), even « not said » (an older class's setting does not come back
+// when an admin clears the new one's).
 func (s *Store) ExamForm(ctx context.Context, studentID int64) (portfolio.ExamForm, error) {
 	var f portfolio.ExamForm
 	err := s.queryRow(ctx, `SELECT COALESCE(NULLIF(u.exam_form, ''), (SELECT c.exam_form FROM class_students cs
-			JOIN classes c ON c.id = cs.class_id WHERE cs.student_id = u.id AND c.exam_form <> ''
+			JOIN classes c ON c.id = cs.class_id WHERE cs.student_id = u.id
 			ORDER BY c.archived, c.school_year DESC, c.id DESC LIMIT 1), '')
 		FROM users u WHERE u.id = ?`, studentID).Scan(&f)
 	if err == sql.ErrNoRows {
