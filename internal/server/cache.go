@@ -5,6 +5,8 @@ import (
 	"container/list"
 	"fmt"
 	"net/http"
+	"strconv"
+	"strings"
 	"sync"
 
 	"github.com/a-h/templ"
@@ -227,12 +229,41 @@ func (s *Server) renderFramed(w http.ResponseWriter, r *http.Request, p web.Page
 		s.writeMade(w, r, http.StatusOK, out.Bytes())
 		return
 	}
-	u := p.User
-	gz, err := s.pages.getHTML(fmt.Sprintf("%s|page|%q|%q|%d|%d|%q|%q", bodyKey, p.Title, p.Active, p.Refresh,
-		u.ID, u.FullName(), u.Role), framed, nil)
+	gz, err := s.pages.getHTML(frameKeyOf(bodyKey, p).String(), framed, nil)
 	if err != nil {
 		s.serverError(w, r, err)
 		return
 	}
 	s.writeHTML(w, r, http.StatusOK, htmlPage{gz: gz})
+}
+
+// frameKey names a framed page in the cache: its body's key and every
+// field of web.Page that web.Layout prints around it. A field the layout
+// shows and this key lacks would serve a stale page (the unread count was
+// one: issue 27). The flash is never cached (renderFramed).
+type frameKey struct {
+	body          string
+	title, active string
+	refresh       int
+	sso           bool
+	userID        int64
+	name          string
+	role          portfolio.Role
+	unread        int
+}
+
+func frameKeyOf(body string, p web.Page) frameKey {
+	k := frameKey{body: body, title: p.Title, active: p.Active, refresh: p.Refresh, sso: p.SSO}
+	if u := p.User; u != nil {
+		k.userID, k.name, k.role, k.unread = u.ID, u.FullName(), u.Role, u.Unread
+	}
+	return k
+}
+
+// String is the key as the page cache takes it, every field quoted or
+// numeric: no two keys give the same string.
+func (k frameKey) String() string {
+	return strings.Join([]string{strconv.Quote(k.body), "page", strconv.Quote(k.title), strconv.Quote(k.active),
+		strconv.Itoa(k.refresh), strconv.FormatBool(k.sso), strconv.FormatInt(k.userID, 10), strconv.Quote(k.name),
+		strconv.Quote(string(k.role)), strconv.Itoa(k.unread)}, "|")
 }

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"reflect"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -13,6 +15,7 @@ import (
 	"time"
 
 	"github.com/portfolio-sio/portfolio/internal/portfolio"
+	"github.com/portfolio-sio/portfolio/web"
 )
 
 // The tableau page, its PDF and the class dashboard are kept rendered
@@ -285,5 +288,63 @@ func TestCachedPageShowsFlashOnce(t *testing.T) {
 	wantContains(t, res.body, `class="flash"`)
 	for i := 0; i < 2; i++ {
 		wantNotContains(t, lea.get("/tableau").body, `class="flash"`)
+	}
+}
+
+// TestFramedPageShowsTheUnreadCount: a cached page (the class dashboard,
+// the student's tableau) shows the unread count of the moment: a teacher
+// who reads every notification no longer sees « 1 » on the class page,
+// nor a student on the tableau (issue 27: the count was not in the key).
+func TestFramedPageShowsTheUnreadCount(t *testing.T) {
+	c := newClassroom(t)
+	app := c.app
+	lea, prof := app.login("lea@example.org"), app.login("prof@example.org")
+	id := app.addRealisation(c.lea.ID, sampleInput("Déploiement du serveur"))
+	submitReal(t, lea, app, c.lea.ID, id)
+	class := "/classes/" + strconv.FormatInt(c.classID, 10)
+	for range 2 {
+		res := prof.get(class)
+		wantStatus(t, res, http.StatusOK)
+		wantContains(t, res.body, `id="unread-count">1<`)
+	}
+	wantStatus(t, prof.post("/notifications/lues", url.Values{}), http.StatusSeeOther)
+	wantNotContains(t, prof.get("/notifications").body, `id="unread-count"`) // shows the flash, once
+	res := prof.get(class)
+	wantStatus(t, res, http.StatusOK)
+	wantNotContains(t, res.body, `id="unread-count"`)
+
+	// The student: her tableau, cached, then a comment makes one unread.
+	wantNotContains(t, lea.get("/tableau").body, `id="unread-count"`)
+	wantStatus(t, prof.post(fmt.Sprintf("/students/%d/realisations/%d/comments", c.lea.ID, id), url.Values{"body": {"Précisez la version."}}), http.StatusSeeOther)
+	lea.get("/notifications") // a flash, if any, is shown there
+	wantContains(t, lea.get("/tableau").body, `id="unread-count">1<`)
+}
+
+// TestFrameKeyNamesEveryHeaderField: each field of the page around a
+// cached body changes its key; a new field of web.Page must be looked at
+// here (and put in frameKey when the layout prints it).
+func TestFrameKeyNamesEveryHeaderField(t *testing.T) {
+	base := func() web.Page {
+		return web.Page{Title: "Classe", Active: "home", User: &portfolio.User{ID: 7, FirstName: "Ana", LastName: "Prof", Role: portfolio.RoleTeacher, Unread: 1}}
+	}
+	key := frameKeyOf("body", base()).String()
+	for name, change := range map[string]func(*web.Page){
+		"title": func(p *web.Page) { p.Title = "Autre" }, "active": func(p *web.Page) { p.Active = "admin" },
+		"refresh": func(p *web.Page) { p.Refresh = 2 }, "sso": func(p *web.Page) { p.SSO = true },
+		"user": func(p *web.Page) { p.User.ID = 8 }, "name": func(p *web.Page) { p.User.FirstName = "Bea" },
+		"role": func(p *web.Page) { p.User.Role = portfolio.RoleAdmin }, "unread": func(p *web.Page) { p.User.Unread = 0 },
+		"anonymous": func(p *web.Page) { p.User = nil },
+	} {
+		p := base()
+		change(&p)
+		if frameKeyOf("body", p).String() == key {
+			t.Errorf("changing the %s keeps the key", name)
+		}
+	}
+	if frameKeyOf("other", base()).String() == key {
+		t.Error("another body keeps the key")
+	}
+	if n := reflect.TypeOf(web.Page{}).NumField(); n != 6 {
+		t.Errorf("web.Page has %d fields, 6 when frameKey was written: put the new one in frameKey if web.Layout prints it", n)
 	}
 }
