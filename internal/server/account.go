@@ -232,9 +232,7 @@ func (s *Server) personalDataZIP(w http.ResponseWriter, r *http.Request) {
 	// Streamed: the response starts now, so a later error can only be
 	// logged (the ZIP is then visibly truncated).
 	s.audit(r, "data_export", u.Email, "")
-	w.Header().Set("Content-Type", "application/zip")
-	w.Header().Set("Content-Disposition", `attachment; filename="portfolio-sio-mes-donnees.zip"`)
-	w.Header().Set("Cache-Control", "no-store")
+	attachment(w.Header(), "application/zip", "portfolio-sio-mes-donnees.zip")
 	zw := zip.NewWriter(s.slowDownload(w))
 	// A failure once the ZIP has started cuts the connection, so that the
 	// browser shows a failed download rather than a truncated file.

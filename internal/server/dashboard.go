@@ -201,10 +201,7 @@ func (s *Server) classCoverageFile(write func(io.Writer, export.Table) error, ex
 			s.serverError(w, r, err)
 			return
 		}
-		w.Header().Set("Content-Type", contentType)
-		w.Header().Set("Content-Disposition", `attachment; filename="`+export.ClassFileName(c.Name, c.SchoolYear, "couverture."+ext)+`"`)
-		w.Header().Set("Content-Length", strconv.Itoa(buf.Len()))
-		_, _ = w.Write(buf.Bytes())
+		sendAttachment(w, contentType, export.ClassFileName(c.Name, c.SchoolYear, "couverture."+ext), buf.Bytes())
 	}
 }
 

@@ -323,8 +323,7 @@ func (s *Server) dossierZIP(w http.ResponseWriter, r *http.Request) {
 		s.serverError(w, r, err)
 		return
 	}
-	w.Header().Set("Content-Type", "application/zip")
-	w.Header().Set("Content-Disposition", `attachment; filename="`+prefix+`_dossier.zip"`)
+	attachment(w.Header(), "application/zip", prefix+"_dossier.zip")
 	w.Header().Set("Content-Length", strconv.Itoa(buf.Len()))
 	_, _ = buf.WriteTo(s.slowDownload(w))
 }
@@ -342,8 +341,7 @@ func (s *Server) dossierPDF(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	prefix := studentPrefix(*c.student)
-	w.Header().Set("Content-Type", "application/pdf")
-	w.Header().Set("Content-Disposition", `attachment; filename="`+prefix+`_dossier.pdf"`)
+	attachment(w.Header(), "application/pdf", prefix+"_dossier.pdf")
 	w.Header().Set("Content-Length", strconv.Itoa(len(pdf)))
 	_, _ = s.slowDownload(w).Write(pdf)
 }
@@ -417,10 +415,7 @@ func (s *Server) sendPDF(w http.ResponseWriter, r *http.Request, name string, dr
 		s.serverError(w, r, err)
 		return
 	}
-	w.Header().Set("Content-Type", "application/pdf")
-	w.Header().Set("Content-Disposition", `attachment; filename="`+name+`"`)
-	w.Header().Set("Content-Length", strconv.Itoa(buf.Len()))
-	_, _ = buf.WriteTo(w)
+	sendAttachment(w, "application/pdf", name, buf.Bytes())
 }
 
 // startClassDossiers builds every student's dossier of the class into one

@@ -461,7 +461,7 @@ func (s *Server) sendEvidence(w http.ResponseWriter, r *http.Request, e store.Ev
 	name := strings.TrimSuffix(e.Filename, filepath.Ext(e.Filename)) + upload.Extension(e.Mime, e.Filename)
 	w.Header().Set("Content-Type", e.Mime)
 	w.Header().Set("X-Content-Type-Options", "nosniff")
-	w.Header().Set("Content-Disposition", disposition+`; filename="`+asciiFilename(name)+`"; filename*=UTF-8''`+pathEscape(name))
+	setDisposition(w.Header(), disposition, name)
 	// Kept by the browser but asked again each time (a 304 when unchanged):
 	// a revoked jury link or a removed access takes effect at once.
 	w.Header().Set("Cache-Control", "private, no-cache")
@@ -476,25 +476,4 @@ func (s *Server) sendEvidence(w http.ResponseWriter, r *http.Request, e store.Ev
 		w.Header().Set("Content-Security-Policy", "sandbox; default-src 'none'; img-src 'self'; style-src 'unsafe-inline'")
 	}
 	http.ServeContent(s.slowDownload(w), r, "", e.CreatedAt, f)
-}
-
-func asciiFilename(s string) string {
-	return strings.Map(func(r rune) rune {
-		if r < 0x20 || r > 0x7e || r == '"' || r == '\\' {
-			return '_'
-		}
-		return r
-	}, s)
-}
-
-func pathEscape(s string) string {
-	var b strings.Builder
-	for _, c := range []byte(s) {
-		if (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || strings.IndexByte("-._~", c) >= 0 {
-			b.WriteByte(c)
-		} else {
-			fmt.Fprintf(&b, "%%%02X", c)
-		}
-	}
-	return b.String()
 }

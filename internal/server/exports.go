@@ -89,12 +89,6 @@ func (s *Server) workingTableauPDF(r *http.Request, src tableauSource, paper exp
 }
 
 // sendAttachment answers with a file to download.
-func sendAttachment(w http.ResponseWriter, mime, name string, b []byte) {
-	w.Header().Set("Content-Type", mime)
-	w.Header().Set("Content-Disposition", `attachment; filename="`+name+`"`)
-	w.Header().Set("Content-Length", strconv.Itoa(len(b)))
-	_, _ = w.Write(b)
-}
 
 // renderPDF draws a PDF, at most as many at once as there are CPUs: a PDF
 // is CPU work with large temporary buffers, so more in parallel only adds
@@ -365,8 +359,7 @@ func (s *Server) downloadExport(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		defer f.Close()
-		w.Header().Set("Content-Type", "application/zip")
-		w.Header().Set("Content-Disposition", `attachment; filename="`+name+`"`)
+		attachment(w.Header(), "application/zip", name)
 		http.ServeContent(s.slowDownload(w), r, "", job.created, f)
 		return
 	}
@@ -374,8 +367,7 @@ func (s *Server) downloadExport(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, "/exports/"+job.id, http.StatusSeeOther)
 		return
 	}
-	w.Header().Set("Content-Type", "application/zip")
-	w.Header().Set("Content-Disposition", `attachment; filename="`+name+`"`)
+	attachment(w.Header(), "application/zip", name)
 	w.Header().Set("Content-Length", strconv.Itoa(len(data)))
 	_, _ = s.slowDownload(w).Write(data)
 }

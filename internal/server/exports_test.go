@@ -99,3 +99,39 @@ func TestClassExport(t *testing.T) {
 	}
 	wantStatus(t, prof.get(job+"/download"), http.StatusNotFound)
 }
+
+// TestDownloadsHaveOneForm: every download names its file in both forms
+// of RFC 6266 (an ASCII filename and the UTF-8 filename*), says its type,
+// and is neither sniffed nor stored by a cache.
+func TestDownloadsHaveOneForm(t *testing.T) {
+	c := newClassroom(t)
+	id := c.app.addRealisation(c.lea.ID, sampleInput("Déploiement du serveur"))
+	c.app.validate(c.lea.ID, id, c.prof.ID)
+	lea, prof := c.app.login("lea@example.org"), c.app.login("prof@example.org")
+	student := fmt.Sprintf("/students/%d", c.lea.ID)
+	for _, d := range []struct {
+		cl   *client
+		path string
+		mime string
+	}{
+		{lea, "/tableau.pdf", "application/pdf"}, {lea, "/tableau.csv", "text/csv; charset=utf-8"},
+		{lea, "/tableau.xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"},
+		{lea, "/tableau-travail.pdf", "application/pdf"}, {lea, "/compte/donnees.zip", "application/zip"},
+		{lea, "/dossier.zip", "application/zip"}, {lea, "/dossier.pdf", "application/pdf"},
+		{prof, student + "/tableau.pdf", "application/pdf"}, {prof, student + "/dossier.zip", "application/zip"},
+		{prof, fmt.Sprintf("/classes/%d/couverture.csv", c.classID), "text/csv; charset=utf-8"},
+	} {
+		res := d.cl.get(d.path)
+		wantStatus(t, res, http.StatusOK)
+		disp := res.header.Get("Content-Disposition")
+		if !strings.HasPrefix(disp, `attachment; filename="`) || !strings.Contains(disp, `; filename*=UTF-8''`) {
+			t.Errorf("%s: Content-Disposition %q", d.path, disp)
+		}
+		if got := res.header.Get("Content-Type"); got != d.mime {
+			t.Errorf("%s: Content-Type %q, want %q", d.path, got, d.mime)
+		}
+		if res.header.Get("Cache-Control") != "private, no-store" || res.header.Get("X-Content-Type-Options") != "nosniff" {
+			t.Errorf("%s: Cache-Control %q, X-Content-Type-Options %q", d.path, res.header.Get("Cache-Control"), res.header.Get("X-Content-Type-Options"))
+		}
+	}
+}

@@ -195,9 +195,7 @@ func (s *Server) writeTableauCSV(w http.ResponseWriter, r *http.Request, student
 		s.serverError(w, r, err)
 		return
 	}
-	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
-	w.Header().Set("Content-Disposition", `attachment; filename="`+export.FileName(*student, "csv")+`"`)
-	_, _ = buf.WriteTo(w)
+	sendAttachment(w, "text/csv; charset=utf-8", export.FileName(*student, "csv"), buf.Bytes())
 }
 
 func (s *Server) tableauXLSX(w http.ResponseWriter, r *http.Request) {
@@ -273,10 +271,7 @@ func (s *Server) writeGridFile(w http.ResponseWriter, r *http.Request, student *
 		s.serverError(w, r, err)
 		return
 	}
-	w.Header().Set("Content-Type", mime)
-	w.Header().Set("Content-Disposition", `attachment; filename="`+export.FileName(*student, ext)+`"`)
-	w.Header().Set("Content-Length", strconv.Itoa(buf.Len()))
-	_, _ = buf.WriteTo(w)
+	sendAttachment(w, mime, export.FileName(*student, ext), buf.Bytes())
 }
 
 // ficheOf answers with the fiche descriptive PDF of a réalisation of the
@@ -310,10 +305,7 @@ func (s *Server) ficheOf(w http.ResponseWriter, r *http.Request, student *portfo
 		return
 	}
 	name := strings.TrimSuffix(export.FileName(*student, "pdf"), "_tableau.pdf") + "_fiche_" + strconv.Itoa(real.Fiche) + ".pdf"
-	w.Header().Set("Content-Type", "application/pdf")
-	w.Header().Set("Content-Disposition", `attachment; filename="`+name+`"`)
-	w.Header().Set("Content-Length", strconv.Itoa(buf.Len()))
-	_, _ = buf.WriteTo(w)
+	sendAttachment(w, "application/pdf", name, buf.Bytes())
 }
 
 // realisationFiche is the student's own fiche.
