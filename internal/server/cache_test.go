@@ -15,6 +15,9 @@ import (
 	"time"
 
 	"github.com/portfolio-sio/portfolio/internal/portfolio"
+	"github.com/portfolio-sio/portfolio/internal/referentiel"
+	"github.com/portfolio-sio/portfolio/internal/store"
+	refdata "github.com/portfolio-sio/portfolio/referentiel"
 	"github.com/portfolio-sio/portfolio/web"
 )
 
@@ -346,5 +349,95 @@ func TestFrameKeyNamesEveryHeaderField(t *testing.T) {
 	}
 	if n := reflect.TypeOf(web.Page{}).NumField(); n != 6 {
 		t.Errorf("web.Page has %d fields, 6 when frameKey was written: put the new one in frameKey if web.Layout prints it", n)
+	}
+}
+
+// TestTableauKeyNamesWhatTheTableauShows: changing any field of the
+// student either leaves every tableau made from them as it was (the
+// official grid, the 2011 working view) or changes the key their cached
+// outputs are kept under. A field the tableau starts to print must go in
+// tableauSource.key.
+func TestTableauKeyNamesWhatTheTableauShows(t *testing.T) {
+	refs, err := referentiel.LoadAll(refdata.FS)
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := time.Date(2026, 12, 8, 9, 0, 0, 0, time.UTC)
+	texts := portfolio.SessionTexts{FicheAnnexe: "8-2"}
+	outputs := func(u portfolio.User) []any {
+		ref, ok := refs[u.Referentiel]
+		if !ok {
+			ref = refs["sio-2011"]
+		}
+		var out []any
+		if tree := ref.Grid(); tree != nil {
+			g := portfolio.BuildGrid(tree, u, nil, at)
+			g.Apply(texts)
+			out = append(out, g)
+		}
+		if ref.Working() {
+			out = append(out, portfolio.BuildTableau(ref, u, nil, at))
+		}
+		return out
+	}
+	for _, code := range []string{"sio-2011", "sio-2019"} {
+		base := portfolio.User{ID: 3, Email: "lea@example.org", FirstName: "Léa", LastName: "Martin", Role: portfolio.RoleStudent,
+			Referentiel: code, Parcours: "SISR", CandidateNumber: "0123", SessionYear: 2027, Centre: "Lycée Test",
+			PortfolioURL: "https://portfolio.example/jury/abc", MailPref: portfolio.MailEvents}
+		key := tableauSource{student: base, stamp: 5, at: at, texts: texts}.key("pdf")
+		typ := reflect.TypeOf(base)
+		for i := range typ.NumField() {
+			u := base
+			f := reflect.ValueOf(&u).Elem().Field(i)
+			switch f.Kind() {
+			case reflect.String:
+				f.SetString(f.String() + "x")
+			case reflect.Int, reflect.Int64:
+				f.SetInt(f.Int() + 1)
+			case reflect.Bool:
+				f.SetBool(!f.Bool())
+			default:
+				t.Fatalf("portfolio.User.%s: a %s, which this test does not change", typ.Field(i).Name, f.Kind())
+			}
+			shows := !reflect.DeepEqual(outputs(u), outputs(base))
+			named := tableauSource{student: u, stamp: 5, at: at, texts: texts}.key("pdf") != key
+			if shows && !named {
+				t.Errorf("%s: the tableau prints User.%s, its cache key does not name it", code, typ.Field(i).Name)
+			}
+		}
+	}
+}
+
+// TestClassKeyNamesEveryField: each field of a class changes its
+// dashboard's cache key, but the two counts the class lists fill (never
+// set on the class a route loads); so do the heat map's options.
+func TestClassKeyNamesEveryField(t *testing.T) {
+	base := store.Class{ID: 4, Name: "SIO2 SLAM", SchoolYear: "2026-2027", Referentiel: "sio-2019", Parcours: "SLAM",
+		Deadline: portfolio.Deadline{Time: time.Date(2027, 4, 30, 0, 0, 0, 0, time.UTC)}, Stamp: 9, ExamForm: portfolio.ExamCCF}
+	key := classBodyKey(&base, web.HeatOptions{})
+	typ := reflect.TypeOf(base)
+	for i := range typ.NumField() {
+		name := typ.Field(i).Name
+		c := base
+		f := reflect.ValueOf(&c).Elem().Field(i)
+		switch {
+		case f.Kind() == reflect.String:
+			f.SetString(f.String() + "x")
+		case f.Kind() == reflect.Int || f.Kind() == reflect.Int64:
+			f.SetInt(f.Int() + 1)
+		case f.Kind() == reflect.Bool:
+			f.SetBool(!f.Bool())
+		case name == "Deadline":
+			c.Deadline = portfolio.Deadline{Time: c.Deadline.AddDate(0, 0, 1)}
+		default:
+			t.Fatalf("store.Class.%s: a %s, which this test does not change", name, f.Kind())
+		}
+		changed := classBodyKey(&c, web.HeatOptions{}) != key
+		if counted := name == "Students" || name == "Submitted"; changed == counted {
+			t.Errorf("store.Class.%s: key changed %v", name, changed)
+		}
+	}
+	if classBodyKey(&base, web.HeatOptions{Sort: web.SortFewestCovered}) == key || classBodyKey(&base, web.HeatOptions{Filter: web.FilterToReview}) == key {
+		t.Error("the heat map's options keep the key")
 	}
 }

@@ -4,11 +4,12 @@ import (
 	"bytes"
 	"cmp"
 	"context"
-	"fmt"
 	"io"
 	"net/http"
 	"slices"
 	"strconv"
+	"strings"
+	"time"
 
 	"github.com/go-chi/chi/v5"
 
@@ -115,13 +116,31 @@ func (s *Server) showClass(w http.ResponseWriter, r *http.Request) {
 	opts := heatOptionsOf(r)
 	// The body is the same for every viewer and changes only with the
 	// class's stamp (or its own columns): it is kept rendered.
-	s.renderFramed(w, r, s.page(r, c.Name, "home"), fmt.Sprintf("class|%#v|%#v", *c, opts), func(buf *bytes.Buffer) error {
+	s.renderFramed(w, r, s.page(r, c.Name, "home"), classBodyKey(c, opts), func(buf *bytes.Buffer) error {
 		v, err := s.classView(r.Context(), c, opts)
 		if err != nil {
 			return err
 		}
 		return web.ClassDashboardBody(v).Render(r.Context(), buf)
 	}, web.ClassDashboard)
+}
+
+// classBodyKey names a class dashboard's body in the page cache: the
+// class, field by field (its stamp moves with everything else the body
+// shows: students, réalisations, reviews), and the heat map's options.
+// Students and Submitted are counts of the class lists, never set on the
+// class a route loads (TestClassKeyNamesEveryField).
+func classBodyKey(c *store.Class, o web.HeatOptions) string {
+	return strings.Join([]string{"class", strconv.FormatInt(c.ID, 10), strconv.FormatInt(c.Stamp, 10), strconv.Quote(c.Name),
+		strconv.Quote(c.SchoolYear), strconv.Quote(c.Referentiel), strconv.Quote(c.Parcours), strconv.Quote(deadlineKey(c.Deadline)),
+		strconv.FormatBool(c.Archived), strconv.Quote(string(c.ExamForm)), strconv.Quote(o.Sort), strconv.Quote(o.Filter)}, "|")
+}
+
+func deadlineKey(d portfolio.Deadline) string {
+	if d.IsZero() {
+		return ""
+	}
+	return d.Format(time.DateOnly)
 }
 
 // heatOptionsOf reads the heat map's order and filter from the query; an

@@ -2,7 +2,6 @@ package server
 
 import (
 	"bytes"
-	"fmt"
 	"io"
 	"net/http"
 	"slices"
@@ -35,7 +34,7 @@ func (s *Server) tableauSource(r *http.Request, student *portfolio.User) (tablea
 		return tableauSource{}, err
 	}
 	st := *student
-	st.PasswordHash, st.Unread, st.MailPref, st.SessionEpoch, st.ExamForm = "", 0, "", 0, "" // none of them is on the tableau
+	st.PasswordHash = "" // the builders never need it
 	if token != "" {
 		st.PortfolioURL = juryURL(s.siteURL(r), token) // the jury's address goes on the tableau
 	}
@@ -46,9 +45,18 @@ func (s *Server) tableauSource(r *http.Request, student *portfolio.User) (tablea
 	return tableauSource{student: st, stamp: stamp, at: s.now().Truncate(time.Minute), texts: texts}, nil
 }
 
-// key names an output of the tableau (kind: its form and options).
+// key names an output of the tableau (kind: its form and options) in the
+// page cache: a typed value of everything the tableaux print, named
+// field by field (TestTableauKeyNamesWhatTheTableauShows changes each
+// field of portfolio.User and fails when the tableau changes but not its
+// key).
 func (src tableauSource) key(kind string) string {
-	return fmt.Sprintf("%s|%d|%d|%#v|%#v", kind, src.stamp, src.at.Unix(), src.student, src.texts)
+	u, t := src.student, src.texts
+	return strings.Join([]string{strconv.Quote(kind), strconv.FormatInt(src.stamp, 10), strconv.FormatInt(src.at.Unix(), 10),
+		strconv.FormatInt(u.ID, 10), strconv.Quote(u.Referentiel), strconv.Quote(u.Parcours), strconv.Quote(u.FirstName),
+		strconv.Quote(u.LastName), strconv.Quote(u.CandidateNumber), strconv.Itoa(u.SessionYear), strconv.Quote(u.Centre),
+		strconv.Quote(u.PortfolioURL), strconv.Quote(t.TableauTitle), strconv.Quote(t.TableauSubtitle), strconv.Quote(t.TableauSheet),
+		strconv.Quote(t.FicheAnnexe), strconv.Quote(t.FicheEpreuve)}, "|")
 }
 
 // tableau builds the tableau, reading the réalisations from the cache
