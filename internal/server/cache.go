@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
-	"strings"
 	"sync"
 
 	"github.com/a-h/templ"
@@ -263,7 +262,16 @@ func frameKeyOf(body string, p web.Page) frameKey {
 // String is the key as the page cache takes it, every field quoted or
 // numeric: no two keys give the same string.
 func (k frameKey) String() string {
-	return strings.Join([]string{strconv.Quote(k.body), "page", strconv.Quote(k.title), strconv.Quote(k.active),
-		strconv.Itoa(k.refresh), strconv.FormatBool(k.sso), strconv.FormatInt(k.userID, 10), strconv.Quote(k.name),
-		strconv.Quote(string(k.role)), strconv.Itoa(k.unread)}, "|")
+	return newKey(len(k.body) + 64).str(k.body).str("page").str(k.title).str(k.active).num(int64(k.refresh)).flag(k.sso).
+		num(k.userID).str(k.name).str(string(k.role)).num(int64(k.unread)).String()
 }
+
+// keyParts builds a cache key from fields, each quoted or a number and
+// followed by « | »: no two lists of fields give the same key.
+type keyParts []byte
+
+func newKey(size int) keyParts           { return make(keyParts, 0, size) }
+func (k keyParts) str(s string) keyParts { return append(strconv.AppendQuote(k, s), '|') }
+func (k keyParts) num(n int64) keyParts  { return append(strconv.AppendInt(k, n, 10), '|') }
+func (k keyParts) flag(b bool) keyParts  { return append(strconv.AppendBool(k, b), '|') }
+func (k keyParts) String() string        { return string(k) }

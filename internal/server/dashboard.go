@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"slices"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/go-chi/chi/v5"
@@ -131,9 +130,8 @@ func (s *Server) showClass(w http.ResponseWriter, r *http.Request) {
 // Students and Submitted are counts of the class lists, never set on the
 // class a route loads (TestClassKeyNamesEveryField).
 func classBodyKey(c *store.Class, o web.HeatOptions) string {
-	return strings.Join([]string{"class", strconv.FormatInt(c.ID, 10), strconv.FormatInt(c.Stamp, 10), strconv.Quote(c.Name),
-		strconv.Quote(c.SchoolYear), strconv.Quote(c.Referentiel), strconv.Quote(c.Parcours), strconv.Quote(deadlineKey(c.Deadline)),
-		strconv.FormatBool(c.Archived), strconv.Quote(string(c.ExamForm)), strconv.Quote(o.Sort), strconv.Quote(o.Filter)}, "|")
+	return newKey(128).str("class").num(c.ID).num(c.Stamp).str(c.Name).str(c.SchoolYear).str(c.Referentiel).str(c.Parcours).
+		str(deadlineKey(c.Deadline)).flag(c.Archived).str(string(c.ExamForm)).str(o.Sort).str(o.Filter).String()
 }
 
 func deadlineKey(d portfolio.Deadline) string {

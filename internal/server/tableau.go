@@ -52,11 +52,9 @@ func (s *Server) tableauSource(r *http.Request, student *portfolio.User) (tablea
 // key).
 func (src tableauSource) key(kind string) string {
 	u, t := src.student, src.texts
-	return strings.Join([]string{strconv.Quote(kind), strconv.FormatInt(src.stamp, 10), strconv.FormatInt(src.at.Unix(), 10),
-		strconv.FormatInt(u.ID, 10), strconv.Quote(u.Referentiel), strconv.Quote(u.Parcours), strconv.Quote(u.FirstName),
-		strconv.Quote(u.LastName), strconv.Quote(u.CandidateNumber), strconv.Itoa(u.SessionYear), strconv.Quote(u.Centre),
-		strconv.Quote(u.PortfolioURL), strconv.Quote(t.TableauTitle), strconv.Quote(t.TableauSubtitle), strconv.Quote(t.TableauSheet),
-		strconv.Quote(t.FicheAnnexe), strconv.Quote(t.FicheEpreuve)}, "|")
+	return newKey(256).str(kind).num(src.stamp).num(src.at.Unix()).num(u.ID).str(u.Referentiel).str(u.Parcours).
+		str(u.FirstName).str(u.LastName).str(u.CandidateNumber).num(int64(u.SessionYear)).str(u.Centre).str(u.PortfolioURL).
+		str(t.TableauTitle).str(t.TableauSubtitle).str(t.TableauSheet).str(t.FicheAnnexe).str(t.FicheEpreuve).String()
 }
 
 // tableau builds the tableau, reading the réalisations from the cache
