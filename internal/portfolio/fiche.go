@@ -1,6 +1,7 @@
 package portfolio
 
 import (
+	"cmp"
 	"strconv"
 	"strings"
 	"time"
@@ -82,7 +83,7 @@ func BuildFiche(tree *referentiel.Tree, student User, e FicheEntry, texts Sessio
 		Organisation: e.Organisation, Title: e.Title, Period: e.Period, Place: e.Place,
 		Alone: e.Alone, Team: !e.Alone, Conditions: e.Conditions, Resources: e.Resources, Access: e.Access,
 		Description: e.Description, Productions: e.Productions}
-	f.Epreuve = cmpOr(texts.FicheEpreuve, ficheEpreuve(tree, student.Parcours, student.SessionYear))
+	f.Epreuve = cmp.Or(texts.FicheEpreuve, ficheEpreuve(tree, student.Parcours, student.SessionYear))
 	for _, n := range spec.FootnotesFor(student.Parcours) {
 		f.Footnotes = append(f.Footnotes, n.Call+" "+n.Text)
 	}
@@ -93,7 +94,7 @@ func BuildFiche(tree *referentiel.Tree, student User, e FicheEntry, texts Sessio
 		}
 	}
 	f.RectoTitle, f.VersoTitle = spec.UntitledRecto, spec.UntitledVerso
-	if annexe := cmpOr(texts.FicheAnnexe, spec.AnnexeFor(student.SessionYear)); annexe != "" && option != "" {
+	if annexe := cmp.Or(texts.FicheAnnexe, spec.AnnexeFor(student.SessionYear)); annexe != "" && option != "" {
 		fill := strings.NewReplacer("{annexe}", annexe, "{option}", option)
 		f.RectoTitle, f.VersoTitle = fill.Replace(spec.RectoTitle), fill.Replace(spec.VersoTitle)
 	}

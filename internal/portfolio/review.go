@@ -207,6 +207,14 @@ func (r *Realisation) OnTableau() bool {
 // Deadline is the last day a class accepts entries; zero means none.
 type Deadline struct{ time.Time }
 
+// Day is the deadline as YYYY-MM-DD, "" for none.
+func (d Deadline) Day() string {
+	if d.IsZero() {
+		return ""
+	}
+	return d.Format(time.DateOnly)
+}
+
 // Passed reports whether the deadline is over at now (the whole last day
 // counts, in the server's time zone).
 func (d Deadline) Passed(now time.Time) bool {

@@ -1,6 +1,7 @@
 package portfolio
 
 import (
+	"cmp"
 	"strings"
 	"time"
 
@@ -18,24 +19,6 @@ type SessionTexts struct {
 	TableauSheet    string // the tableau's sheet name
 	FicheAnnexe     string // the fiche's annex number (« 9-1 »); the option's letter is added
 	FicheEpreuve    string // the fiche's Épreuve line, in the student's option
-}
-
-// Or is t where it has a text, else d.
-func (t SessionTexts) Or(d SessionTexts) SessionTexts {
-	return SessionTexts{
-		TableauTitle:    cmpOr(t.TableauTitle, d.TableauTitle),
-		TableauSubtitle: cmpOr(t.TableauSubtitle, d.TableauSubtitle),
-		TableauSheet:    cmpOr(t.TableauSheet, d.TableauSheet),
-		FicheAnnexe:     cmpOr(t.FicheAnnexe, d.FicheAnnexe),
-		FicheEpreuve:    cmpOr(t.FicheEpreuve, d.FicheEpreuve),
-	}
-}
-
-func cmpOr(a, b string) string {
-	if a != "" {
-		return a
-	}
-	return b
 }
 
 // DefaultSessionTexts are the texts the référentiel gives a student of
@@ -61,9 +44,9 @@ func ficheEpreuve(tree *referentiel.Tree, parcours string, session int) string {
 
 // Apply puts the texts an admin entered for the session on the tableau.
 func (g *Grid) Apply(t SessionTexts) {
-	g.Title = cmpOr(t.TableauTitle, g.Title)
-	g.Subtitle = cmpOr(t.TableauSubtitle, g.Subtitle)
-	g.Sheet = cmpOr(t.TableauSheet, g.Sheet)
+	g.Title = cmp.Or(t.TableauTitle, g.Title)
+	g.Subtitle = cmp.Or(t.TableauSubtitle, g.Subtitle)
+	g.Sheet = cmp.Or(t.TableauSheet, g.Sheet)
 }
 
 // ExamForm is how a student sits the épreuves: in contrôle en cours de

@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"slices"
 	"strconv"
-	"time"
 
 	"github.com/go-chi/chi/v5"
 
@@ -131,14 +130,7 @@ func (s *Server) showClass(w http.ResponseWriter, r *http.Request) {
 // class a route loads (TestClassKeyNamesEveryField).
 func classBodyKey(c *store.Class, o web.HeatOptions) string {
 	return newKey(128).str("class").num(c.ID).num(c.Stamp).str(c.Name).str(c.SchoolYear).str(c.Referentiel).str(c.Parcours).
-		str(deadlineKey(c.Deadline)).flag(c.Archived).str(string(c.ExamForm)).str(o.Sort).str(o.Filter).String()
-}
-
-func deadlineKey(d portfolio.Deadline) string {
-	if d.IsZero() {
-		return ""
-	}
-	return d.Format(time.DateOnly)
+		str(c.Deadline.Day()).flag(c.Archived).str(string(c.ExamForm)).str(o.Sort).str(o.Filter).String()
 }
 
 // heatOptionsOf reads the heat map's order and filter from the query; an

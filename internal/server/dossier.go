@@ -101,21 +101,25 @@ func (s *Server) buildDossier(ctx context.Context, student portfolio.User) ([]do
 			}
 		}
 		limit := portfolio.MaxFicheNumber(tree, student)
+		var numbers []int
+		var printed []*portfolio.Realisation
 		for n := 1; n <= portfolio.MaxFiche; n++ {
 			re := fiches[n]
-			if re == nil {
-				continue
-			}
-			if n > limit {
+			switch {
+			case re == nil:
+			case n > limit:
 				problems = append(problems, export.PartProblem{Name: prefix + "_2_fiche_" + strconv.Itoa(n) + ".pdf",
 					Reason: "« " + re.Title + " » est la fiche n° " + strconv.Itoa(n) + " : l’épreuve en compte " + strconv.Itoa(limit) + ", à renuméroter"})
-				continue
+			default:
+				numbers, printed = append(numbers, n), append(printed, re)
 			}
-			f, err := s.buildFiche(ctx, tree, student, re)
-			if err != nil {
-				return nil, nil, err
-			}
-			if err := pdfFile(prefix+"_2_fiche_"+strconv.Itoa(n)+".pdf", func(w io.Writer) error { return export.FichePDF(w, f) }); err != nil {
+		}
+		built, err := s.buildFiches(ctx, tree, student, printed...)
+		if err != nil {
+			return nil, nil, err
+		}
+		for i, f := range built {
+			if err := pdfFile(prefix+"_2_fiche_"+strconv.Itoa(numbers[i])+".pdf", func(w io.Writer) error { return export.FichePDF(w, f) }); err != nil {
 				return nil, nil, err
 			}
 		}

@@ -74,27 +74,34 @@ func (s *Server) buildGrid(ctx context.Context, tree *referentiel.Tree, student 
 	return g, nil
 }
 
-// buildFiche is the fiche descriptive of a student's réalisation, with
-// the texts of their session and the form of their épreuves: every fiche
-// the server makes is made here.
-func (s *Server) buildFiche(ctx context.Context, tree *referentiel.Tree, student portfolio.User, real *portfolio.Realisation) (portfolio.Fiche, error) {
+// buildFiches are the fiches descriptives of réalisations of a student,
+// with the texts of their session and the form of their épreuves (read
+// once for them all): every fiche the server makes is made here.
+func (s *Server) buildFiches(ctx context.Context, tree *referentiel.Tree, student portfolio.User, reals ...*portfolio.Realisation) ([]portfolio.Fiche, error) {
 	texts, err := s.textsFor(ctx, &student)
 	if err != nil {
-		return portfolio.Fiche{}, err
+		return nil, err
 	}
 	form, err := s.store.ExamForm(ctx, student.ID)
 	if err != nil {
-		return portfolio.Fiche{}, err
+		return nil, err
 	}
-	f, _ := portfolio.BuildFiche(tree, student, portfolio.FicheEntryOf(tree, real), texts, form)
-	f.Made = s.now()
-	return f, nil
+	out := make([]portfolio.Fiche, len(reals))
+	for i, re := range reals {
+		out[i], _ = portfolio.BuildFiche(tree, student, portfolio.FicheEntryOf(tree, re), texts, form)
+		out[i].Made = s.now()
+	}
+	return out, nil
 }
 
-// sessionTextField is a field of the page: its name, label and check.
+// sessionTextField is a field of the page: its name, label and check,
+// and where the référentiel's value is (of the texts of the option, for
+// the fiche's Épreuve line).
 type sessionTextField struct {
 	name, label, hint string
 	check             func(string) string // the French message of what is wrong, "" if nothing
+	parcours          string
+	of                func(portfolio.SessionTexts) string
 }
 
 var annexeRE = regexp.MustCompile(`^[0-9A-Za-z]{1,8}([.-][0-9A-Za-z]{1,8}){0,3}$`)
@@ -114,6 +121,7 @@ func sessionTextFields(tree *referentiel.Tree) []sessionTextField {
 	}
 	fields := []sessionTextField{
 		{name: textFicheAnnexe, label: "Numéro d’annexe de la fiche descriptive",
+			of:   func(t portfolio.SessionTexts) string { return t.FicheAnnexe },
 			hint: "Tel que la circulaire l’écrit, sans la lettre de l’option (ajoutée : A pour SISR, B pour SLAM), par exemple 9-1 (session 2025) ou VII-1 (session 2026).",
 			check: func(v string) string {
 				if !annexeRE.MatchString(v) {
@@ -127,12 +135,15 @@ func sessionTextFields(tree *referentiel.Tree) []sessionTextField {
 	}
 	for _, p := range tree.Parcours {
 		fields = append(fields, sessionTextField{name: textFicheEpreuve + p.Code, label: "Ligne « Épreuve » de la fiche (" + p.Code + ")",
-			check: line("La ligne « Épreuve »")})
+			check: line("La ligne « Épreuve »"), parcours: p.Code, of: func(t portfolio.SessionTexts) string { return t.FicheEpreuve }})
 	}
 	return append(fields,
-		sessionTextField{name: textTableauTitle, label: "Ligne 1 du tableau de synthèse", check: line("La ligne 1")},
-		sessionTextField{name: textTableauSubtitle, label: "Ligne 2 du tableau de synthèse (son titre)", check: line("La ligne 2")},
+		sessionTextField{name: textTableauTitle, label: "Ligne 1 du tableau de synthèse", check: line("La ligne 1"),
+			of: func(t portfolio.SessionTexts) string { return t.TableauTitle }},
+		sessionTextField{name: textTableauSubtitle, label: "Ligne 2 du tableau de synthèse (son titre)", check: line("La ligne 2"),
+			of: func(t portfolio.SessionTexts) string { return t.TableauSubtitle }},
 		sessionTextField{name: textTableauSheet, label: "Nom de la feuille du tableau (fichier XLSX)",
+			of:   func(t portfolio.SessionTexts) string { return t.TableauSheet },
 			hint: "31 caractères au plus, sans : \\ / ? * [ ], comme Excel l’exige.",
 			check: func(v string) string {
 				if msg := line("Le nom de la feuille")(v); msg != "" {
@@ -144,27 +155,6 @@ func sessionTextFields(tree *referentiel.Tree) []sessionTextField {
 				return ""
 			}},
 	)
-}
-
-// referentielDefault is the text the référentiel gives the field at the
-// session ("" when it has none).
-func referentielDefault(tree *referentiel.Tree, name string, session int) string {
-	parcours := ""
-	if p, ok := strings.CutPrefix(name, textFicheEpreuve); ok {
-		parcours = p
-	}
-	d := portfolio.DefaultSessionTexts(tree, parcours, session)
-	switch name {
-	case textFicheAnnexe:
-		return d.FicheAnnexe
-	case textTableauTitle:
-		return d.TableauTitle
-	case textTableauSubtitle:
-		return d.TableauSubtitle
-	case textTableauSheet:
-		return d.TableauSheet
-	}
-	return d.FicheEpreuve
 }
 
 // sessionTextsRefs are the référentiels whose sessions have such texts
@@ -256,9 +246,14 @@ func (s *Server) renderSessionTexts(w http.ResponseWriter, r *http.Request, stat
 	for y := first; y <= last; y++ {
 		v.Sessions = append(v.Sessions, y)
 	}
+	defaults := map[string]portfolio.SessionTexts{} // the référentiel's, by option
 	for _, f := range sessionTextFields(tree) {
-		v.Fields = append(v.Fields, web.SessionTextField{Name: f.name, Label: f.label, Hint: f.hint, Value: values[f.name],
-			Default: referentielDefault(tree, f.name, session)})
+		d, ok := defaults[f.parcours]
+		if !ok {
+			d = portfolio.DefaultSessionTexts(tree, f.parcours, session)
+			defaults[f.parcours] = d
+		}
+		v.Fields = append(v.Fields, web.SessionTextField{Name: f.name, Label: f.label, Hint: f.hint, Value: values[f.name], Default: f.of(d)})
 	}
 	s.render(w, r, status, web.SessionTextsPage(s.page(r, "Textes de la session", "admin"), v))
 }

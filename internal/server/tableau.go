@@ -300,11 +300,12 @@ func (s *Server) ficheOf(w http.ResponseWriter, r *http.Request, student *portfo
 				" fiches : donnez-lui un numéro de 1 à "+strconv.Itoa(limit)+" (« Fiche descriptive », sur la page de la réalisation).")
 		return
 	}
-	f, err := s.buildFiche(r.Context(), tree, *student, &real)
+	fiches, err := s.buildFiches(r.Context(), tree, *student, &real)
 	if err != nil {
 		s.serverError(w, r, err)
 		return
 	}
+	f := fiches[0]
 	var buf bytes.Buffer
 	if err := s.withPDFSlot(r.Context(), func() error { return export.FichePDF(&buf, f) }); err != nil {
 		s.serverError(w, r, err)

@@ -338,11 +338,19 @@ type AuditEntry struct {
 
 // Audit records an entry; an audit failure is returned to the caller.
 func (s *Store) Audit(ctx context.Context, e AuditEntry) error {
+	return insertAudit(ctx, s.DB, e)
+}
+
+// insertAudit writes an audit entry, on the database or in a
+// transaction (with the change it records).
+func insertAudit(ctx context.Context, db interface {
+	ExecContext(context.Context, string, ...any) (sql.Result, error)
+}, e AuditEntry) error {
 	var actor any
 	if e.ActorID != 0 {
 		actor = e.ActorID
 	}
-	_, err := s.DB.ExecContext(ctx, `INSERT INTO audit_log (actor_id, actor_email, action, target, detail, ip, at)
+	_, err := db.ExecContext(ctx, `INSERT INTO audit_log (actor_id, actor_email, action, target, detail, ip, at)
 		VALUES (?, ?, ?, ?, ?, ?, `+nowMillis+`)`, actor, e.ActorEmail, e.Action, e.Target, e.Detail, e.IP)
 	return err
 }

@@ -75,13 +75,6 @@ func scanClass(row interface{ Scan(...any) error }, extra ...any) (Class, error)
 	return c, err
 }
 
-func deadlineValue(d portfolio.Deadline) string {
-	if d.IsZero() {
-		return ""
-	}
-	return d.Format(time.DateOnly)
-}
-
 // CreateClass inserts a class and returns its id.
 func (s *Store) CreateClass(ctx context.Context, c Class) (int64, error) {
 	if c.Referentiel == "" {
@@ -89,7 +82,7 @@ func (s *Store) CreateClass(ctx context.Context, c Class) (int64, error) {
 	}
 	var id int64
 	err := s.DB.QueryRowContext(ctx, `INSERT INTO classes (name, school_year, referentiel, parcours, deadline, exam_form)
-		VALUES (?, ?, ?, ?, ?, ?) RETURNING id`, c.Name, c.SchoolYear, c.Referentiel, c.Parcours, deadlineValue(c.Deadline), c.ExamForm).Scan(&id)
+		VALUES (?, ?, ?, ?, ?, ?) RETURNING id`, c.Name, c.SchoolYear, c.Referentiel, c.Parcours, c.Deadline.Day(), c.ExamForm).Scan(&id)
 	if err != nil && strings.Contains(err.Error(), "UNIQUE constraint failed") {
 		return 0, ErrClassExists
 	}
@@ -102,7 +95,7 @@ func (s *Store) CreateClass(ctx context.Context, c Class) (int64, error) {
 func (s *Store) UpdateClass(ctx context.Context, c Class) error {
 	res, err := s.DB.ExecContext(ctx, `UPDATE classes SET name = ?, school_year = ?, parcours = ?, deadline = ?, archived = ?,
 		exam_form = ?, referentiel = CASE WHEN ? <> '' THEN ? ELSE referentiel END
-		WHERE id = ?`, c.Name, c.SchoolYear, c.Parcours, deadlineValue(c.Deadline), c.Archived, c.ExamForm, c.Referentiel, c.Referentiel, c.ID)
+		WHERE id = ?`, c.Name, c.SchoolYear, c.Parcours, c.Deadline.Day(), c.Archived, c.ExamForm, c.Referentiel, c.Referentiel, c.ID)
 	if err != nil {
 		if strings.Contains(err.Error(), "UNIQUE constraint failed") {
 			return ErrClassExists

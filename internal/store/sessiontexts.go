@@ -78,13 +78,7 @@ func (s *Store) SetSessionTexts(ctx context.Context, changes []SessionTextChange
 			if err != nil {
 				return err
 			}
-			e := c.Audit
-			var actor any
-			if e.ActorID != 0 {
-				actor = e.ActorID
-			}
-			if _, err := tx.ExecContext(ctx, `INSERT INTO audit_log (actor_id, actor_email, action, target, detail, ip, at)
-				VALUES (?, ?, ?, ?, ?, ?, `+nowMillis+`)`, actor, e.ActorEmail, e.Action, e.Target, e.Detail, e.IP); err != nil {
+			if err := insertAudit(ctx, tx, c.Audit); err != nil {
 				return err
 			}
 		}
